@@ -1,0 +1,114 @@
+"""The record, as SQLAlchemy 2 typed models.
+
+Keys are UUIDs so records made on different laptops can later meet on a clinic server without
+renumbering. Every entry carries its author and UTC times and is append-only: a correction is a
+new entry whose ``supersedes_id`` points at the old one (enforced by database triggers and by a
+flush guard in ``repository``). Only the small ``Session`` row is updated in place, and only as a
+cache of what its entries say (status, dose time, end).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, TypeDecorator, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no time zone type; PostgreSQL's ``timestamptz`` does. Refusing naive datetimes here
+    stops a local wall time from ever being stored as if it were UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store: pass an aware UTC datetime")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, uuid.UUID: Uuid}
+
+
+class SessionStatus:
+    PLANNED = "planned"
+    IN_PROGRESS = "in progress"
+    ENDED = "ended"
+    ALL = (PLANNED, IN_PROGRESS, ENDED)
+
+
+class Clinician(Base):
+    __tablename__ = "clinician"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    role: Mapped[str] = mapped_column(String(60), default="therapist")
+    created_at: Mapped[datetime]
+
+
+class Client(Base):
+    """A client known only by a pseudonymous label chosen by the clinic."""
+
+    __tablename__ = "client"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    label: Mapped[str] = mapped_column(String(80), unique=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinician.id"))
+
+
+class Session(Base):
+    __tablename__ = "session"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id"), index=True)
+    clinician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinician.id"))
+    protocol_id: Mapped[str] = mapped_column(String(60))
+    # The protocol as it stood when the session began: a clinic may edit its files later,
+    # but this session's plan (and its record) must not change with them.
+    protocol: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    arrival_at: Mapped[datetime] = mapped_column(index=True)
+    dose_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    client: Mapped[Client] = relationship()
+    clinician: Mapped[Clinician] = relationship()
+
+
+class Entry(Base):
+    """One authored, timestamped fact of a session: a phase change, a reading, a dose, a track...
+
+    ``kind`` says what ``payload`` holds. ``occurred_at`` is when it happened in the room (the
+    clinician may enter a reading a minute late); ``recorded_at`` is when it was committed.
+    """
+
+    __tablename__ = "entry"
+    __table_args__ = (Index("ix_entry_session_time", "session_id", "occurred_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("session.id"))
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinician.id"))
+    # At most one correction per entry (unique): corrections form a chain, never a fork.
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("entry.id"), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    note: Mapped[str | None] = mapped_column(Text)

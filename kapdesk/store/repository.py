@@ -1,0 +1,399 @@
+"""The store's one door: every user action is one short transaction, committed before it returns.
+
+The UI shows an action as saved only after these methods return, so what the screen says was
+saved is on disk (WAL + synchronous=FULL). Results are plain frozen dataclasses: no ORM object
+leaves this module, so nothing in the UI can lazy-load or flush by accident.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import sessionmaker
+
+from kapdesk.domain.clock import Extension, PhaseMark, SessionFacts
+from kapdesk.domain.protocols import Protocol, protocol_from_dict, protocol_to_dict
+from kapdesk.store.engine import StoreError, open_engine
+from kapdesk.store.migrate import migrate
+from kapdesk.store.models import Client, Clinician, Entry, Session, SessionStatus
+
+UTC = timezone.utc
+
+# Entries whose times satisfy a vitals reminder on the session clock.
+READING_KINDS = ("vitals", "reminder_done")
+# A clinician may be a little ahead of the laptop's clock; more than this is a typo.
+FUTURE_TOLERANCE = timedelta(minutes=1)
+
+
+class AppendOnlyError(StoreError):
+    pass
+
+
+class EntryError(StoreError):
+    """An entry the store refuses; the message says which part is wrong."""
+
+
+@dataclass(frozen=True)
+class ClinicianInfo:
+    id: uuid.UUID
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    id: uuid.UUID
+    label: str
+    date_of_birth: date | None
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: uuid.UUID
+    client_id: uuid.UUID
+    client_label: str
+    clinician_id: uuid.UUID
+    clinician_name: str
+    protocol: Protocol
+    status: str
+    arrival_at: datetime
+    dose_at: datetime | None
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class EntryInfo:
+    id: uuid.UUID
+    session_id: uuid.UUID
+    kind: str
+    occurred_at: datetime
+    recorded_at: datetime
+    author_id: uuid.UUID
+    author_name: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    supersedes_id: uuid.UUID | None = None
+    superseded_by: uuid.UUID | None = None
+    note: str | None = None
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_by is None
+
+
+def _refuse_entry_changes(session: OrmSession, _context: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Entry):
+            raise AppendOnlyError("entries are append-only: record a correction that supersedes the entry instead")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    def __init__(self, engine: Engine, now: Callable[[], datetime] = _utcnow) -> None:
+        self.engine = engine
+        self.now = now
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        event.listen(self._sessions, "before_flush", _refuse_entry_changes)
+
+    @classmethod
+    def open(cls, target: str, now: Callable[[], datetime] = _utcnow) -> Store:
+        engine = open_engine(target)
+        try:
+            migrate(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            raise StoreError(f"cannot open the database {target}: {exc.orig}") from exc
+        except Exception:
+            engine.dispose()
+            raise
+        return cls(engine, now)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[OrmSession]:
+        """One short transaction: committed on success, rolled back (nothing half-saved) on error."""
+        with self._sessions() as orm, orm.begin():
+            yield orm
+
+    # -- people ---------------------------------------------------------------------------------
+    def clinicians(self) -> list[ClinicianInfo]:
+        with self._sessions() as orm:
+            return [_clinician(c) for c in orm.scalars(select(Clinician).order_by(Clinician.name))]
+
+    def add_clinician(self, name: str, role: str = "therapist") -> ClinicianInfo:
+        name = _required(name, "clinician name")
+        try:
+            with self._transaction() as orm:
+                row = Clinician(name=name, role=role, created_at=self.now())
+                orm.add(row)
+                orm.flush()
+                return _clinician(row)
+        except IntegrityError:
+            raise EntryError(f"a clinician named {name!r} already exists") from None
+
+    def clients(self) -> list[ClientInfo]:
+        with self._sessions() as orm:
+            return [_client(c) for c in orm.scalars(select(Client).order_by(Client.label))]
+
+    def add_client(self, label: str, author_id: uuid.UUID, date_of_birth: date | None = None) -> ClientInfo:
+        label = _required(label, "client label")
+        if date_of_birth is not None and date_of_birth > self.now().date():
+            raise EntryError(f"date of birth {date_of_birth.isoformat()} is in the future")
+        try:
+            with self._transaction() as orm:
+                row = Client(label=label, date_of_birth=date_of_birth, created_at=self.now(), created_by=author_id)
+                orm.add(row)
+                orm.flush()
+                return _client(row)
+        except IntegrityError:
+            raise EntryError(f"a client labelled {label!r} already exists: pick it from the list") from None
+
+    # -- sessions -------------------------------------------------------------------------------
+    def start_session(self, client_id: uuid.UUID, clinician_id: uuid.UUID, protocol: Protocol) -> SessionInfo:
+        with self._transaction() as orm:
+            busy = orm.scalar(
+                select(Session.id).where(Session.client_id == client_id, Session.status == SessionStatus.IN_PROGRESS)
+            )
+            if busy is not None:
+                raise EntryError("this client already has a session in progress: resume it instead")
+            now = self.now()
+            row = Session(
+                client_id=client_id,
+                clinician_id=clinician_id,
+                protocol_id=protocol.id,
+                protocol=protocol_to_dict(protocol),
+                status=SessionStatus.IN_PROGRESS,
+                arrival_at=now,
+                created_at=now,
+            )
+            orm.add(row)
+            orm.flush()
+            orm.add(self._entry(row.id, "session_started", clinician_id, now, {"protocol": protocol.id}))
+            orm.add(self._entry(row.id, "phase", clinician_id, now, _phase_payload(protocol, 0)))
+            orm.flush()
+            return _session_info(row)
+
+    def session(self, session_id: uuid.UUID) -> SessionInfo:
+        with self._sessions() as orm:
+            return _session_info(self._session_row(orm, session_id))
+
+    def sessions(self, *, status: str | None = None, client_id: uuid.UUID | None = None, limit: int = 200) -> list[SessionInfo]:
+        """Newest first."""
+        query = select(Session).order_by(Session.arrival_at.desc()).limit(limit)
+        if status is not None:
+            query = query.where(Session.status == status)
+        if client_id is not None:
+            query = query.where(Session.client_id == client_id)
+        with self._sessions() as orm:
+            return [_session_info(row) for row in orm.scalars(query)]
+
+    def mark_dose(self, session_id: uuid.UUID, author_id: uuid.UUID) -> SessionInfo:
+        """Record T0. Reaching the dosing phase is implied: earlier phases end here."""
+        with self._transaction() as orm:
+            row = self._live_session(orm, session_id)
+            if row.dose_at is not None:
+                raise EntryError("the dose time is already marked; record a correction to change it")
+            now = self.now()
+            row.dose_at = now
+            orm.add(self._entry(row.id, "dose_time", author_id, now, {}))
+            protocol = protocol_from_dict(row.protocol)
+            if self._phase_index(orm, row.id) < protocol.dose_phase_index:
+                orm.add(self._entry(row.id, "phase", author_id, now, _phase_payload(protocol, protocol.dose_phase_index)))
+            orm.flush()
+            return _session_info(row)
+
+    def advance_phase(self, session_id: uuid.UUID, author_id: uuid.UUID) -> int:
+        """Move to the next phase now; returns its index."""
+        with self._transaction() as orm:
+            row = self._live_session(orm, session_id)
+            protocol = protocol_from_dict(row.protocol)
+            index = self._phase_index(orm, row.id) + 1
+            if index >= len(protocol.phases):
+                raise EntryError("this is the last phase: end the session instead")
+            orm.add(self._entry(row.id, "phase", author_id, self.now(), _phase_payload(protocol, index)))
+            return index
+
+    def extend_phase(self, session_id: uuid.UUID, author_id: uuid.UUID, minutes: int) -> None:
+        if not 1 <= minutes <= 120:
+            raise EntryError(f"an extension of {minutes} min is not possible: use 1 to 120")
+        with self._transaction() as orm:
+            row = self._live_session(orm, session_id)
+            index = self._phase_index(orm, row.id)
+            orm.add(self._entry(row.id, "phase_extended", author_id, self.now(), {"index": index, "minutes": minutes}))
+
+    def end_session(self, session_id: uuid.UUID, author_id: uuid.UUID) -> SessionInfo:
+        with self._transaction() as orm:
+            row = self._live_session(orm, session_id)
+            now = self.now()
+            row.ended_at = now
+            row.status = SessionStatus.ENDED
+            orm.add(self._entry(row.id, "session_ended", author_id, now, {}))
+            orm.flush()
+            return _session_info(row)
+
+    # -- entries --------------------------------------------------------------------------------
+    def add_entry(
+        self,
+        session_id: uuid.UUID,
+        kind: str,
+        payload: dict[str, Any],
+        author_id: uuid.UUID,
+        *,
+        occurred_at: datetime | None = None,
+        supersedes: uuid.UUID | None = None,
+        note: str | None = None,
+    ) -> EntryInfo:
+        """Append one entry (a correction when ``supersedes`` names the entry it replaces)."""
+        now = self.now()
+        occurred_at = occurred_at or now
+        with self._transaction() as orm:
+            row = self._session_row(orm, session_id)
+            if occurred_at > now + FUTURE_TOLERANCE:
+                raise EntryError(f"the time {_local(occurred_at)} is in the future")
+            if occurred_at < row.arrival_at - FUTURE_TOLERANCE:
+                raise EntryError(f"the time {_local(occurred_at)} is before the client arrived ({_local(row.arrival_at)})")
+            if supersedes is not None:
+                old = orm.get(Entry, supersedes)
+                if old is None or old.session_id != session_id:
+                    raise EntryError("the entry to correct does not belong to this session")
+                if orm.scalar(select(Entry.id).where(Entry.supersedes_id == supersedes)) is not None:
+                    raise EntryError("that entry was already corrected: correct the newest version")
+            entry = self._entry(session_id, kind, author_id, occurred_at, payload, supersedes=supersedes, note=note)
+            orm.add(entry)
+            orm.flush()
+            return _entry_info(entry, self._author_name(orm, author_id), None)
+
+    def entries(self, session_id: uuid.UUID, kinds: Iterable[str] | None = None) -> list[EntryInfo]:
+        """All entries of a session in time order, corrections and the entries they replace alike."""
+        query = select(Entry).where(Entry.session_id == session_id).order_by(Entry.occurred_at, Entry.recorded_at)
+        if kinds is not None:
+            query = query.where(Entry.kind.in_(list(kinds)))
+        with self._sessions() as orm:
+            rows = list(orm.scalars(query))
+            names = {c.id: c.name for c in orm.scalars(select(Clinician))}
+            replaced = {
+                old: new
+                for new, old in orm.execute(
+                    select(Entry.id, Entry.supersedes_id).where(Entry.session_id == session_id, Entry.supersedes_id.is_not(None))
+                )
+            }
+            return [_entry_info(r, names.get(r.author_id, "?"), replaced.get(r.id)) for r in rows]
+
+    def facts(self, session_id: uuid.UUID) -> SessionFacts:
+        """The time line the session clock needs, read once per action (never per tick)."""
+        info = self.session(session_id)
+        marks: list[PhaseMark] = []
+        extensions: list[Extension] = []
+        readings: list[datetime] = []
+        for entry in self.entries(session_id, kinds=("phase", "phase_extended", *READING_KINDS)):
+            if not entry.current:
+                continue
+            if entry.kind == "phase":
+                marks.append(PhaseMark(entry.payload["index"], entry.occurred_at))
+            elif entry.kind == "phase_extended":
+                extensions.append(Extension(entry.payload["index"], entry.payload["minutes"], entry.occurred_at))
+            else:
+                readings.append(entry.occurred_at)
+        marks.sort(key=lambda mark: (mark.at, mark.index))  # marks made in one action share a time
+        return SessionFacts(
+            arrival=info.arrival_at,
+            dose_at=info.dose_at,
+            ended_at=info.ended_at,
+            phase_marks=tuple(marks),
+            extensions=tuple(extensions),
+            readings=tuple(readings),
+        )
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _entry(self, session_id: uuid.UUID, kind: str, author_id: uuid.UUID, occurred_at: datetime,
+               payload: dict[str, Any], *, supersedes: uuid.UUID | None = None, note: str | None = None) -> Entry:
+        return Entry(
+            session_id=session_id, kind=kind, author_id=author_id, occurred_at=occurred_at,
+            recorded_at=self.now(), payload=payload, supersedes_id=supersedes, note=note,
+        )
+
+    def _session_row(self, orm: OrmSession, session_id: uuid.UUID) -> Session:
+        row = orm.get(Session, session_id)
+        if row is None:
+            raise EntryError(f"no session with id {session_id}")
+        return row
+
+    def _live_session(self, orm: OrmSession, session_id: uuid.UUID) -> Session:
+        row = self._session_row(orm, session_id)
+        if row.status == SessionStatus.ENDED:
+            raise EntryError("this session has ended")
+        return row
+
+    def _phase_index(self, orm: OrmSession, session_id: uuid.UUID) -> int:
+        """Phases only move forward, so the current one is the highest index marked."""
+        index = orm.scalar(
+            select(func.max(func.coalesce(Entry.payload["index"].as_integer(), 0))).where(
+                Entry.session_id == session_id, Entry.kind == "phase"
+            )
+        )
+        return int(index or 0)
+
+    def _author_name(self, orm: OrmSession, author_id: uuid.UUID) -> str:
+        author = orm.get(Clinician, author_id)
+        if author is None:
+            raise EntryError("unknown clinician")
+        return author.name
+
+
+def _required(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise EntryError(f"the {what} is empty")
+    return value
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone().strftime("%H:%M")
+
+
+def _phase_payload(protocol: Protocol, index: int) -> dict[str, Any]:
+    phase = protocol.phases[index]
+    return {"index": index, "key": phase.key, "name": phase.name}
+
+
+def _clinician(row: Clinician) -> ClinicianInfo:
+    return ClinicianInfo(row.id, row.name, row.role)
+
+
+def _client(row: Client) -> ClientInfo:
+    return ClientInfo(row.id, row.label, row.date_of_birth)
+
+
+def _session_info(row: Session) -> SessionInfo:
+    return SessionInfo(
+        id=row.id,
+        client_id=row.client_id,
+        client_label=row.client.label,
+        clinician_id=row.clinician_id,
+        clinician_name=row.clinician.name,
+        protocol=protocol_from_dict(row.protocol),
+        status=row.status,
+        arrival_at=row.arrival_at,
+        dose_at=row.dose_at,
+        ended_at=row.ended_at,
+    )
+
+
+def _entry_info(row: Entry, author_name: str, superseded_by: uuid.UUID | None) -> EntryInfo:
+    return EntryInfo(
+        id=row.id, session_id=row.session_id, kind=row.kind, occurred_at=row.occurred_at,
+        recorded_at=row.recorded_at, author_id=row.author_id, author_name=author_name,
+        payload=dict(row.payload), supersedes_id=row.supersedes_id, superseded_by=superseded_by, note=row.note,
+    )

@@ -1,0 +1,59 @@
+"""Shared fixtures. Qt runs offscreen; every test gets its own real SQLite file and a hand-moved clock.
+
+An exception raised inside a Qt slot fails the test (pytest-qt's default), so a silently broken
+callback cannot pass.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("KAPDESK_DATA_DIR", os.path.join(os.path.dirname(__file__), ".no-user-data"))
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from kapdesk.domain.clock import FakeClock  # noqa: E402
+from kapdesk.domain.protocols import Protocol, load_protocols  # noqa: E402
+from kapdesk.paths import resources_dir  # noqa: E402
+from kapdesk.store import Store  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never read or write the real user data folder from a test."""
+    monkeypatch.setenv("KAPDESK_DATA_DIR", str(tmp_path / "user-data"))
+    monkeypatch.delenv("KAPDESK_DB", raising=False)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "record.sqlite3"
+
+
+@pytest.fixture
+def store(db_path: Path, clock: FakeClock):
+    store = Store.open(str(db_path), now=clock.utcnow)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def protocols() -> dict[str, Protocol]:
+    loaded, errors = load_protocols([resources_dir() / "protocols"])
+    assert not errors, errors
+    return {p.id: p for p in loaded}
+
+
+@pytest.fixture
+def people(store: Store):
+    clinician = store.add_clinician("Test Clinician (synthetic)")
+    client = store.add_client("TEST-01 (synthetic)", clinician.id)
+    return clinician, client
