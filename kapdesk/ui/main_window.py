@@ -1,0 +1,124 @@
+"""The one window: the start screen, then the session view of the sitting in progress."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
+
+from kapdesk.domain.clock import Clock
+from kapdesk.domain.protocols import Protocol, ProtocolError
+from kapdesk.live_session import LiveSession
+from kapdesk.store import SessionInfo, Store, StoreError
+from kapdesk.store.models import SessionStatus
+from kapdesk.ui.session_view import SessionView
+from kapdesk.ui.start_screen import StartScreen
+from kapdesk.ui.theme import DARK, LIGHT, apply_theme, current_theme
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: Store, protocols: list[Protocol], protocol_errors: list[ProtocolError], clock: Clock) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.protocols = {p.id: p for p in protocols}
+        self.setWindowTitle("KAPDesk")
+        self.resize(1280, 800)
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.start_screen = StartScreen(protocols, protocol_errors)
+        self.start_screen.start_requested.connect(self.start_session)
+        self.start_screen.resume_requested.connect(self.resume_session)
+        self.start_screen.open_requested.connect(self.open_session)
+        self.stack.addWidget(self.start_screen)
+        self.session_view: SessionView | None = None
+        for keys, slot in (("Ctrl+L", self.toggle_theme), ("F11", self.toggle_full_screen)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+            shortcut.activated.connect(slot)
+        url = store.engine.url
+        where = url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+        self.statusBar().showMessage(f"Record: {where}   ·   Ctrl+L light/dark   ·   F11 full screen")
+        self.show_start()
+
+    # -- navigation -----------------------------------------------------------------------------
+    def show_start(self) -> None:
+        if self.session_view is not None:
+            self.session_view.stop()
+            self.stack.removeWidget(self.session_view)
+            self.session_view.deleteLater()
+            self.session_view = None
+        self.start_screen.populate(
+            [c.name for c in self.store.clinicians()],
+            [c.label for c in self.store.clients()],
+            self.store.sessions(status=SessionStatus.IN_PROGRESS),
+            self.store.sessions(),
+        )
+        self.stack.setCurrentWidget(self.start_screen)
+        self.start_screen.focus_first()
+
+    def show_session(self, session_id: uuid.UUID, clinician_id: uuid.UUID) -> SessionView:
+        live = LiveSession(self.store, session_id, clinician_id, self.clock)
+        view = SessionView(live)
+        view.closed.connect(self.show_start)
+        self.session_view = view
+        self.stack.addWidget(view)
+        self.stack.setCurrentWidget(view)
+        view.setFocus()
+        return view
+
+    # -- start-screen requests --------------------------------------------------------------
+    def start_session(self, clinician_name: str, client_label: str, protocol_id: str) -> None:
+        protocol = self.protocols.get(protocol_id)
+        if protocol is None:
+            self.start_screen.show_message("Pick a protocol first (no protocol file loaded).")
+            return
+        try:
+            clinician = self._clinician(clinician_name)
+            client = self._client(client_label, clinician.id)
+            info = self.store.start_session(client.id, clinician.id, protocol)
+        except StoreError as exc:
+            self.start_screen.show_message(f"Not started: {exc}.")
+            return
+        self.start_screen.show_message("")
+        self.start_screen.client.setCurrentText("")
+        self.show_session(info.id, clinician.id)
+
+    def resume_session(self, session_id: uuid.UUID, clinician_name: str) -> None:
+        try:
+            clinician = self._clinician(self.start_screen.clinician.currentText() or clinician_name)
+        except StoreError as exc:
+            self.start_screen.show_message(f"Not resumed: {exc}.")
+            return
+        self.show_session(session_id, clinician.id)
+
+    def open_session(self, session_id: uuid.UUID) -> None:
+        info: SessionInfo = self.store.session(session_id)
+        if info.status == SessionStatus.IN_PROGRESS:
+            self.resume_session(session_id, info.clinician_name)
+        else:
+            self.show_session(session_id, info.clinician_id)
+
+    def _clinician(self, name: str):
+        name = name.strip()
+        if not name:
+            raise StoreError("type the clinician's name")
+        existing = next((c for c in self.store.clinicians() if c.name == name), None)
+        return existing or self.store.add_clinician(name)
+
+    def _client(self, label: str, author_id: uuid.UUID):
+        label = label.strip()
+        if not label:
+            raise StoreError("type or pick the client's pseudonym")
+        existing = next((c for c in self.store.clients() if c.label == label), None)
+        return existing or self.store.add_client(label, author_id)
+
+    # -- window -------------------------------------------------------------------------------
+    def toggle_theme(self) -> None:
+        app = QApplication.instance()
+        apply_theme(app, LIGHT if current_theme(app) is DARK else DARK)
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()

@@ -1,0 +1,42 @@
+"""A real KAPDesk process driven by its own keyboard shortcuts, for the SIGKILL tests.
+
+Usage: python live_app.py DB_PATH
+Starts the app exactly as ``kapdesk --db DB_PATH`` does, starts a session by keyboard, marks the
+dose, advances a phase, extends it and records a reading, then prints ``READY <session id>`` and
+keeps running until it is killed.
+"""
+
+import sys
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+
+from kapdesk.app import build
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def drive(window) -> None:
+    if not QTest.qWaitForWindowActive(window):  # shortcuts reach only the active window
+        raise SystemExit("the window never became active")
+    screen = window.start_screen
+    screen.clinician.setCurrentText("Crash Clinician (synthetic)")
+    screen.client.setCurrentText("CRASH-01 (synthetic)")
+    screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
+    QTest.keyClick(screen.client, Qt.Key.Key_Return, CTRL)
+    view = window.session_view
+    for key, modifiers in ((Qt.Key.Key_K, CTRL), (Qt.Key.Key_D, CTRL), (Qt.Key.Key_N, CTRL), (Qt.Key.Key_E, CTRL)):
+        QTest.keyClick(view, key, modifiers)
+    print("READY", view.live.id, view.band.phase.text(), flush=True)
+
+
+def main() -> int:
+    app, window, lock = build(sys.argv[1])
+    window.show()
+    window.activateWindow()
+    QTimer.singleShot(0, lambda: drive(window))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

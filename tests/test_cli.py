@@ -1,0 +1,73 @@
+"""The command line, run as a user would: a real process, its output and its exit code."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+
+from kapdesk import __version__
+from kapdesk.instance import InstanceLock
+from kapdesk.store import Store
+
+
+def kapdesk(*args, env_extra=None):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "kapdesk", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_version():
+    result = kapdesk("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"kapdesk {__version__}"
+
+
+def test_demo_writes_a_completed_synthetic_session(tmp_path):
+    db = tmp_path / "demo.sqlite3"
+    result = kapdesk("demo", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    session_id = uuid.UUID(result.stdout.strip())
+    store = Store.open(str(db))
+    info = store.session(session_id)
+    assert info.status == "ended" and "synthetic" in info.client_label and "synthetic" in info.clinician_name
+    kinds = [e.kind for e in store.entries(session_id)]
+    assert kinds[0] == "session_started" and kinds[-1] == "session_ended" and "dose_time" in kinds
+    assert kinds.count("phase") == len(info.protocol.phases)
+    store.close()
+
+
+def test_db_from_environment_variable(tmp_path):
+    db = tmp_path / "env.sqlite3"
+    result = kapdesk("demo", env_extra={"KAPDESK_DB": str(db)})
+    assert result.returncode == 0 and db.exists()
+
+
+def test_unusable_database_paths_exit_2_with_a_message(tmp_path):
+    not_db = tmp_path / "notes.txt"
+    not_db.write_text("not a database")
+    result = kapdesk("--db", str(not_db))
+    assert result.returncode == 2
+    assert "not a KAPDesk database" in result.stderr and str(not_db) in result.stderr
+    assert not_db.read_text() == "not a database"
+
+
+def test_newer_schema_exits_2_untouched(tmp_path):
+    db = tmp_path / "newer.sqlite3"
+    Store.open(str(db)).close()
+    con = sqlite3.connect(db)
+    con.execute("update alembic_version set version_num = 'ffff'")
+    con.commit()
+    con.close()
+    result = kapdesk("--db", str(db))
+    assert result.returncode == 2 and "newer KAPDesk" in result.stderr
+
+
+def test_a_second_instance_is_refused(tmp_path):
+    db = tmp_path / "busy.sqlite3"
+    lock = InstanceLock(db)
+    lock.acquire()  # this test process plays the first KAPDesk
+    try:
+        result = kapdesk("--db", str(db))
+    finally:
+        lock.release()
+    assert result.returncode == 2
+    assert "already open in another KAPDesk" in result.stderr and str(os.getpid()) in result.stderr

@@ -1,0 +1,167 @@
+"""The start-session → dose → advance → extend → end flow, by keyboard, on a hand-moved clock."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+
+from kapdesk.domain.protocols import load_protocols
+from kapdesk.paths import protocol_folders
+from kapdesk.ui.main_window import MainWindow
+from kapdesk.ui.session_view import SessionView
+
+
+@pytest.fixture
+def window(qtbot, store, clock):
+    protocols, errors = load_protocols(protocol_folders())
+    window = MainWindow(store, protocols, errors, clock)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def start_by_keyboard(qtbot, window, client="KB-01 (synthetic)", protocol="sublingual"):
+    window.activateWindow()  # shortcuts only reach the active window
+    qtbot.waitUntil(window.isActiveWindow)
+    screen = window.start_screen
+    screen.clinician.setCurrentText("Keyboard Clinician (synthetic)")
+    screen.client.setFocus()
+    qtbot.keyClicks(screen.client, client)
+    screen.protocol.setCurrentIndex(screen.protocol.findData(protocol))
+    qtbot.keyClick(screen.client, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert isinstance(window.session_view, SessionView), screen.message.text()
+    return window.session_view
+
+
+def press(qtbot, view, key, modifiers=Qt.KeyboardModifier.ControlModifier):
+    qtbot.keyClick(view, key, modifiers)
+
+
+def test_full_flow_by_keyboard(qtbot, window, store, clock):
+    view = start_by_keyboard(qtbot, window)
+    band = view.band
+    assert band.phase.text() == "Arrival & check-in"
+    assert band.since_dose.text() == "T0 --:--"
+    assert band.reminder.text().startswith("Pre-dose vitals in")
+
+    clock.advance(18 * 60)
+    press(qtbot, view, Qt.Key.Key_D)  # mark dose
+    assert band.since_dose.text() == "T+00:00"
+    assert band.phase.text() == "Dosing (troche held)"
+    assert not view.buttons["dose"].isEnabled()
+
+    clock.advance(15 * 60 + 7)
+    view.tick()
+    assert band.since_dose.text() == "T+15:07"
+    assert band.since_arrival.text() == "33:07"
+    press(qtbot, view, Qt.Key.Key_N)  # next phase
+    assert band.phase.text() == "Onset"
+    assert band.phase_left.text() == "20:00 left in this phase"
+
+    press(qtbot, view, Qt.Key.Key_E)  # +5
+    press(qtbot, view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)  # +15
+    assert band.phase_left.text() == "40:00 left in this phase"
+
+    # Ending takes two presses; one alone only arms the button.
+    press(qtbot, view, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert view.buttons["end"].property("armed") == "true"
+    assert not view.live.ended
+    press(qtbot, view, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert view.live.ended
+    assert "ended" in band.phase_left.text()
+
+    # Everything shown was saved: a fresh read of the file agrees.
+    info = store.sessions()[0]
+    assert info.status == "ended" and info.dose_at is not None
+    kinds = [e.kind for e in store.entries(info.id)]
+    assert kinds.count("phase") == 3 and kinds.count("phase_extended") == 2
+    assert view.log.topLevelItemCount() == len(kinds)
+
+    press(qtbot, view, Qt.Key.Key_Backspace)
+    assert window.stack.currentWidget() is window.start_screen
+    assert window.start_screen.history.topLevelItemCount() == 1
+
+
+def test_end_arming_lapses(qtbot, window, clock):
+    view = start_by_keyboard(qtbot, window)
+    view.end_session()
+    assert view._armed.isActive()
+    view._armed.timeout.emit()  # the wait lapses without a second press
+    view._armed.stop()
+    view.end_session()
+    assert not view.live.ended
+
+
+def test_mistakes_are_said_quietly_and_change_nothing(qtbot, window, store):
+    view = start_by_keyboard(qtbot, window)
+    for _ in range(5):
+        press(qtbot, view, Qt.Key.Key_N)
+    before = len(store.entries(view.live.id))
+    press(qtbot, view, Qt.Key.Key_N)
+    assert "last phase" in view.message.text()
+    assert view.message.property("role") == "message"
+    assert len(store.entries(view.live.id)) == before
+
+
+def test_bad_start_input_keeps_what_was_typed(qtbot, window, store):
+    screen = window.start_screen
+    screen.clinician.setCurrentText("Someone (synthetic)")
+    screen.client.setCurrentText("   ")
+    screen.start_button.click()
+    assert "pseudonym" in screen.message.text()
+    assert screen.clinician.currentText() == "Someone (synthetic)"
+    assert store.sessions() == []
+    assert window.stack.currentWidget() is screen
+
+
+def test_an_overdue_reminder_is_visual_and_takes_no_focus(qtbot, window, clock):
+    view = start_by_keyboard(qtbot, window)
+    note = QLineEdit(view)  # stands in for any entry field the therapist is typing in
+    note.show()
+    note.setFocus()
+    qtbot.keyClicks(note, "quiet")
+    clock.advance(45 * 60)  # pre-dose reading planned at 20 min: now 25 min overdue
+    view.tick()
+    assert "overdue by 25:00" in view.band.reminder.text()
+    assert view.band.reminder.property("state") == "overdue"
+    assert QApplication.focusWidget() is note
+    assert QApplication.activeModalWidget() is None and QApplication.activePopupWidget() is None
+    press(qtbot, view, Qt.Key.Key_K)  # reading taken
+    assert view.band.reminder.property("state") != "overdue"
+    assert note.text() == "quiet"
+
+
+def test_ticking_reads_no_database(qtbot, window, clock, store):
+    view = start_by_keyboard(qtbot, window)
+    from sqlalchemy import event
+
+    statements = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    for _ in range(30):
+        clock.advance(1)
+        view.tick()
+    assert statements == []
+
+
+def test_resume_is_offered_first_after_a_restart(qtbot, store, clock):
+    protocols, errors = load_protocols(protocol_folders())
+    first = MainWindow(store, protocols, errors, clock)
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    view = start_by_keyboard(qtbot, first, client="RES-01 (synthetic)")
+    clock.advance(600)
+    view.mark_dose()
+    clock.advance(300)
+
+    second = MainWindow(store, protocols, errors, clock)  # as after a restart
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    second.activateWindow()
+    qtbot.waitUntil(second.isActiveWindow)
+    resume = second.start_screen.resume_buttons
+    assert len(resume) == 1 and "RES-01" in resume[0].text()
+    assert resume[0].hasFocus()
+    qtbot.keyClick(resume[0], Qt.Key.Key_Space)
+    assert second.session_view.band.since_dose.text() == "T+05:00"
