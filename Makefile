@@ -12,8 +12,11 @@ run: $(STAMP) system-libs
 test: $(STAMP) system-libs
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# On a real X server (Xvfb) when there is one, as on a clinic laptop; offscreen otherwise.
 bench: $(STAMP) system-libs
-	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run.py $(BENCH_ARGS)
+	@if command -v xvfb-run >/dev/null; then \
+	  QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python bench/run.py $(BENCH_ARGS); \
+	else QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run.py $(BENCH_ARGS); fi
 
 screenshots: $(STAMP) system-libs
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python tools/screenshots.py docs/

@@ -8,9 +8,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
 from kapdesk import __version__
 from kapdesk.paths import default_db, protocol_folders
@@ -59,18 +57,12 @@ def _demo(target: str) -> int:
     return 0
 
 
-def build(target: str, theme: str = "dark"):
-    """Open everything the window needs; raise ``StoreError`` with a message the user can act on.
-
-    Returns ``(app, window, lock)``: the lock must live as long as the window.
-    """
+def make_window(theme: str = "dark"):
+    """The application and its window, without the record: cheap, so the window paints at once."""
     from PySide6.QtWidgets import QApplication
 
     from kapdesk.domain.clock import SystemClock
     from kapdesk.domain.protocols import load_protocols
-    from kapdesk.instance import InstanceLock
-    from kapdesk.store import Store
-    from kapdesk.store.engine import check_sqlite_location, database_url, sqlite_path
     from kapdesk.ui.main_window import MainWindow
     from kapdesk.ui.theme import THEMES, apply_theme
 
@@ -78,46 +70,81 @@ def build(target: str, theme: str = "dark"):
     app.setApplicationName("KAPDesk")
     app.setApplicationVersion(__version__)
     apply_theme(app, THEMES[theme])
-    lock = None
-    path = sqlite_path(database_url(target))
-    if path is not None:
-        check_sqlite_location(path)  # a clear message for a bad path before the lock file is tried
-        lock = InstanceLock(path)
-        lock.acquire()
-    clock = SystemClock()
-    store = Store.open(target, now=clock.utcnow)
     protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(store, protocols, errors, clock)
+    return app, MainWindow(protocols, errors, SystemClock())
+
+
+def build(target: str, theme: str = "dark"):
+    """Window, lock and record, all at once (tests and tools). Raises ``StoreError``.
+
+    Returns ``(app, window, lock)``; the lock must live as long as the window.
+    """
+    app, window = make_window(theme)
+    lock = acquire_lock(target)
+    window.attach_store(open_store(target, window))
     return app, window, lock
 
 
+def acquire_lock(target: str):
+    """The single-instance lock for an SQLite file (a server database needs none: it is shared by design)."""
+    from kapdesk.instance import InstanceLock
+    from kapdesk.store.location import check_sqlite_location, plain_sqlite_path
+
+    path = plain_sqlite_path(target)
+    if path is None:
+        from kapdesk.store.engine import database_url, sqlite_path
+
+        path = sqlite_path(database_url(target))
+    if path is None:
+        return None
+    check_sqlite_location(path)  # a clear message for a bad path before the lock file is tried
+    lock = InstanceLock(path)
+    lock.acquire()
+    return lock
+
+
+def open_store(target: str, window):
+    from kapdesk.store import Store
+
+    return Store.open(target, now=window.clock.utcnow)
+
+
 def run_gui(target: str, theme: str) -> int:
-    from kapdesk.store import StoreError
+    """Paint first, then open the record. A record that cannot be used is explained in the window
+    (no modal box: a second KAPDesk started by mistake must not cover a session in progress)."""
+    from PySide6.QtCore import QTimer
 
+    from kapdesk.store.errors import StoreError
+
+    app, window = make_window(theme)
+    failure: list[str] = []
+    lock = None
     try:
-        app, window, lock = build(target, theme)
-    except (StoreError, OSError) as exc:
-        _startup_error(str(exc))
-        return EXIT_STORE
+        lock = acquire_lock(target)
+    except StoreError as exc:
+        failure.append(str(exc))
+
+    def open_record() -> None:
+        if not failure:
+            try:
+                window.attach_store(open_store(target, window))
+                return
+            except (StoreError, OSError) as exc:
+                failure.append(str(exc))
+        print(f"kapdesk: {failure[0]}", file=sys.stderr)
+        window.show_fatal(failure[0])
+        if app.platformName() in ("offscreen", "minimal"):  # nobody can read the window
+            app.exit(EXIT_STORE)
+
+    # Open the record once the window is on screen, so the app answers the click at once.
+    window.first_painted.connect(lambda: QTimer.singleShot(0, open_record))
     window.show()
-    try:
-        return app.exec()
-    finally:
+    code = app.exec()
+    if window.store is not None:
         window.store.close()
-        if lock is not None:
-            lock.release()
-
-
-def _startup_error(message: str) -> None:
-    """Say it on stderr, and in a window when there is a screen to show one (not in headless runs)."""
-    print(f"kapdesk: {message}", file=sys.stderr)
-    if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal") or not sys.stdout:
-        return
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    QMessageBox.critical(None, "KAPDesk cannot start", message)
-    del app
+    if lock is not None:
+        lock.release()
+    return EXIT_STORE if failure else code
 
 
 if __name__ == "__main__":  # pragma: no cover

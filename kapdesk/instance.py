@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile
 
-from kapdesk.store.engine import DatabaseLockedError
+from kapdesk.store.errors import DatabaseLockedError
 
 
 class InstanceLock:

@@ -13,7 +13,7 @@ from kapdesk.ui.session_view import SessionView
 @pytest.fixture
 def window(qtbot, store, clock):
     protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(store, protocols, errors, clock)
+    window = MainWindow(protocols, errors, clock, store)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -145,7 +145,7 @@ def test_ticking_reads_no_database(qtbot, window, clock, store):
 
 def test_resume_is_offered_first_after_a_restart(qtbot, store, clock):
     protocols, errors = load_protocols(protocol_folders())
-    first = MainWindow(store, protocols, errors, clock)
+    first = MainWindow(protocols, errors, clock, store)
     qtbot.addWidget(first)
     first.show()
     qtbot.waitExposed(first)
@@ -154,7 +154,7 @@ def test_resume_is_offered_first_after_a_restart(qtbot, store, clock):
     view.mark_dose()
     clock.advance(300)
 
-    second = MainWindow(store, protocols, errors, clock)  # as after a restart
+    second = MainWindow(protocols, errors, clock, store)  # as after a restart
     qtbot.addWidget(second)
     second.show()
     qtbot.waitExposed(second)

@@ -20,6 +20,12 @@ def test_a_fresh_database_reaches_head(db_path, store):
     assert {"clinician", "client", "session", "entry", "alembic_version"} <= tables
 
 
+def test_the_schema_head_constant_matches_the_migrations():
+    from kapdesk.store.models import SCHEMA_HEAD
+
+    assert SCHEMA_HEAD == head_revision()
+
+
 def test_pragmas_are_in_effect_on_the_stores_connections(store):
     with store.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"

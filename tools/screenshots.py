@@ -36,7 +36,7 @@ def main(out: Path) -> None:
     clock = FakeClock()
     store = Store.open(str(db), now=clock.utcnow)
     protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(store, protocols, errors, clock)
+    window = MainWindow(protocols, errors, clock, store)
     window.resize(1280, 800)
     window.show()
     window.start_screen.clinician.setCurrentText("Demo Clinician (synthetic)")

@@ -1,17 +1,23 @@
-"""The durable record: SQLAlchemy models, engine set-up, migrations and the one repository."""
+"""The durable record: SQLAlchemy models, engine set-up, migrations and the one repository.
 
-from kapdesk.store.engine import DatabaseLockedError, SchemaTooNewError, StoreError
-from kapdesk.store.repository import (
-    AppendOnlyError,
-    ClientInfo,
-    ClinicianInfo,
-    EntryError,
-    EntryInfo,
-    SessionInfo,
-    Store,
-)
+Attributes load lazily (PEP 562): importing ``kapdesk.store.errors`` or the lock must not pull in
+SQLAlchemy, which costs a few hundred milliseconds of start-up before the window can paint.
+"""
 
-__all__ = [
-    "AppendOnlyError", "ClientInfo", "ClinicianInfo", "DatabaseLockedError", "EntryError", "EntryInfo",
-    "SchemaTooNewError", "SessionInfo", "Store", "StoreError",
-]
+from importlib import import_module
+from typing import Any
+
+from kapdesk.store.errors import DatabaseLockedError, SchemaTooNewError, StoreError
+
+_LAZY = {
+    name: "kapdesk.store.repository"
+    for name in ("AppendOnlyError", "ClientInfo", "ClinicianInfo", "EntryError", "EntryInfo", "SessionInfo", "Store")
+}
+
+__all__ = ["DatabaseLockedError", "SchemaTooNewError", "StoreError", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(name)

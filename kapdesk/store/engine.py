@@ -15,17 +15,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from kapdesk.store.errors import DatabaseLockedError, SchemaTooNewError, StoreError
+from kapdesk.store.location import check_sqlite_location
 
-class StoreError(Exception):
-    """A problem with the database that the user must act on. The message says what and where."""
-
-
-class SchemaTooNewError(StoreError):
-    pass
-
-
-class DatabaseLockedError(StoreError):
-    pass
+__all__ = ["DatabaseLockedError", "SchemaTooNewError", "StoreError", "check_sqlite_location", "database_url",
+           "open_engine", "sqlite_path"]
 
 
 def database_url(target: str) -> str:
@@ -76,29 +70,3 @@ def open_engine(target: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
-
-
-def check_sqlite_location(path: Path) -> None:
-    """Fail early, with a message that names the path, rather than deep inside a migration."""
-    if path.is_dir():
-        raise StoreError(f"cannot use {path} as the database: it is a folder")
-    folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(f"cannot create the folder {folder} for the database: {exc.strerror or exc}") from exc
-    if path.exists():
-        try:
-            with path.open("r+b") as handle:
-                header = handle.read(16)
-        except OSError as exc:
-            raise StoreError(f"cannot open the database {path} for writing: {exc.strerror or exc}") from exc
-        if header and header != b"SQLite format 3\x00":
-            raise StoreError(f"{path} is not a KAPDesk database (not an SQLite file); it was left untouched")
-    else:
-        probe = folder / f".{path.name}.write-test"
-        try:
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as exc:
-            raise StoreError(f"cannot write the database in {folder}: {exc.strerror or exc}") from exc

@@ -16,6 +16,13 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, TypeDecorator, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from kapdesk.domain.status import SessionStatus  # noqa: F401 (re-exported for the store's users)
+
+
+# The newest migration in store/migrations/versions. Start-up compares the database with it
+# before importing Alembic at all; tests/test_store.py checks it matches the migrations.
+SCHEMA_HEAD = "0002"
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
@@ -42,13 +49,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, uuid.UUID: Uuid}
-
-
-class SessionStatus:
-    PLANNED = "planned"
-    IN_PROGRESS = "in progress"
-    ENDED = "ended"
-    ALL = (PLANNED, IN_PROGRESS, ENDED)
 
 
 class Clinician(Base):

@@ -1,27 +1,41 @@
-"""The one window: the start screen, then the session view of the sitting in progress."""
+"""The one window: the start screen, then the session view of the sitting in progress.
+
+The window paints before the record is open: the start screen appears at once, its form
+waiting, and ``attach_store`` fills it a moment later. SQLAlchemy costs a few hundred
+milliseconds to import, and a therapist should see the app answer the click straight away.
+"""
 
 from __future__ import annotations
 
-import uuid
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
-from kapdesk.domain.clock import Clock
 from kapdesk.domain.protocols import Protocol, ProtocolError
-from kapdesk.live_session import LiveSession
-from kapdesk.store import SessionInfo, Store, StoreError
-from kapdesk.store.models import SessionStatus
-from kapdesk.ui.session_view import SessionView
+from kapdesk.domain.status import SessionStatus
+from kapdesk.store.errors import StoreError
 from kapdesk.ui.start_screen import StartScreen
 from kapdesk.ui.theme import DARK, LIGHT, apply_theme, current_theme
 
+if TYPE_CHECKING:
+    import uuid
+
+    from kapdesk.domain.clock import Clock
+    from kapdesk.store import ClientInfo, ClinicianInfo, Store
+    from kapdesk.ui.session_view import SessionView
+
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store, protocols: list[Protocol], protocol_errors: list[ProtocolError], clock: Clock) -> None:
+    record_opened = Signal()  # the store is attached and the start screen filled
+    first_painted = Signal()  # once, when the window has first been drawn
+
+    def __init__(self, protocols: list[Protocol], protocol_errors: list[ProtocolError], clock: Clock,
+                 store: Store | None = None) -> None:
         super().__init__()
-        self.store = store
+        self.store: Store | None = None
+        self._painted = False
         self.clock = clock
         self.protocols = {p.id: p for p in protocols}
         self.setWindowTitle("KAPDesk")
@@ -32,16 +46,37 @@ class MainWindow(QMainWindow):
         self.start_screen.start_requested.connect(self.start_session)
         self.start_screen.resume_requested.connect(self.resume_session)
         self.start_screen.open_requested.connect(self.open_session)
+        self.start_screen.setEnabled(False)
         self.stack.addWidget(self.start_screen)
         self.session_view: SessionView | None = None
         for keys, slot in (("Ctrl+L", self.toggle_theme), ("F11", self.toggle_full_screen)):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
             shortcut.activated.connect(slot)
+        self.statusBar().showMessage("Opening the record…")
+        if store is not None:
+            self.attach_store(store)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit()
+
+    def attach_store(self, store: Store) -> None:
+        self.store = store
         url = store.engine.url
         where = url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
         self.statusBar().showMessage(f"Record: {where}   ·   Ctrl+L light/dark   ·   F11 full screen")
+        self.start_screen.setEnabled(True)
         self.show_start()
+        self.record_opened.emit()
+
+    def show_fatal(self, message: str) -> None:
+        """The record cannot be used: say so in the window itself (no modal box over a session)."""
+        self.start_screen.setEnabled(False)
+        self.start_screen.show_message(f"KAPDesk cannot open the record: {message}")
+        self.statusBar().showMessage("Close this window to quit.")
 
     # -- navigation -----------------------------------------------------------------------------
     def show_start(self) -> None:
@@ -60,6 +95,10 @@ class MainWindow(QMainWindow):
         self.start_screen.focus_first()
 
     def show_session(self, session_id: uuid.UUID, clinician_id: uuid.UUID) -> SessionView:
+        # Imported here, not at the top: the start screen must paint before any of this loads.
+        from kapdesk.live_session import LiveSession
+        from kapdesk.ui.session_view import SessionView
+
         live = LiveSession(self.store, session_id, clinician_id, self.clock)
         view = SessionView(live)
         view.closed.connect(self.show_start)
@@ -95,20 +134,20 @@ class MainWindow(QMainWindow):
         self.show_session(session_id, clinician.id)
 
     def open_session(self, session_id: uuid.UUID) -> None:
-        info: SessionInfo = self.store.session(session_id)
+        info = self.store.session(session_id)
         if info.status == SessionStatus.IN_PROGRESS:
             self.resume_session(session_id, info.clinician_name)
         else:
             self.show_session(session_id, info.clinician_id)
 
-    def _clinician(self, name: str):
+    def _clinician(self, name: str) -> ClinicianInfo:
         name = name.strip()
         if not name:
             raise StoreError("type the clinician's name")
         existing = next((c for c in self.store.clinicians() if c.name == name), None)
         return existing or self.store.add_clinician(name)
 
-    def _client(self, label: str, author_id: uuid.UUID):
+    def _client(self, label: str, author_id: uuid.UUID) -> ClientInfo:
         label = label.strip()
         if not label:
             raise StoreError("type or pick the client's pseudonym")

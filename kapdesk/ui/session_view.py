@@ -8,6 +8,7 @@ under the controls; nothing here opens a dialog or takes keyboard focus by itsel
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -17,9 +18,11 @@ from PySide6.QtWidgets import (
 
 from kapdesk.domain.clock import format_span
 from kapdesk.domain.entries import describe_entry, kind_label
-from kapdesk.live_session import LiveSession
-from kapdesk.store import StoreError
+from kapdesk.store.errors import StoreError
 from kapdesk.ui.clock_band import ClockBand
+
+if TYPE_CHECKING:
+    from kapdesk.live_session import LiveSession
 
 # How long the end-session button waits for its second press before it disarms.
 ARM_MS = 5000

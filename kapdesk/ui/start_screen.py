@@ -6,6 +6,8 @@ one Enter brings the clock back. Bad input is said beside the form and the typed
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -14,7 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from kapdesk.domain.protocols import Protocol, ProtocolError
-from kapdesk.store import SessionInfo
+
+if TYPE_CHECKING:
+    from kapdesk.store import SessionInfo
 
 
 class StartScreen(QWidget):

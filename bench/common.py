@@ -1,0 +1,57 @@
+"""What every benchmark shares: the one-line result format and small timing helpers.
+
+A benchmark compares our figure with a baseline measured in the same run on the same machine,
+so a slow or busy machine moves both. Each prints exactly one line:
+``name | ours | baseline | ratio | target | PASS/MISS``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHILD_ENV = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+PLATFORM = CHILD_ENV["QT_QPA_PLATFORM"]
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    ours: float
+    baseline: float
+    unit: str
+    target: str
+    met: bool
+    baseline_name: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.baseline if self.baseline else float("inf")
+
+    def line(self) -> str:
+        base = f"{self.baseline:.3g} {self.unit}" + (f" ({self.baseline_name})" if self.baseline_name else "")
+        return (f"{self.name} | ours {self.ours:.3g} {self.unit} | baseline {base} | ratio {self.ratio:.2f}x"
+                f" | target {self.target} | {'PASS' if self.met else 'MISS'}")
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def run_child(*args: str, timeout: float = 300) -> str:
+    """Run ``python bench/<args>`` and return its stdout; fail loudly with its stderr."""
+    result = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=CHILD_ENV, timeout=timeout, cwd=ROOT)
+    if result.returncode != 0:
+        raise RuntimeError(f"{args} failed ({result.returncode}): {result.stderr[-2000:]}")
+    return result.stdout

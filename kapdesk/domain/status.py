@@ -1,0 +1,8 @@
+"""The life of a session record."""
+
+
+class SessionStatus:
+    PLANNED = "planned"
+    IN_PROGRESS = "in progress"
+    ENDED = "ended"
+    ALL = (PLANNED, IN_PROGRESS, ENDED)
