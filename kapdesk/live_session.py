@@ -7,6 +7,9 @@ the clock's picture always comes from what is on disk. Ticking (``reading()``) r
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from kapdesk.domain.clock import Clock, ClockReading, SessionClock
 from kapdesk.store import EntryInfo, SessionInfo, Store
@@ -19,6 +22,16 @@ class LiveSession:
         self.clock = clock
         self.info: SessionInfo = store.session(session_id)
         self._session_clock = SessionClock(self.info.protocol, store.facts(session_id), clock)
+        self._listeners: list[Callable[[EntryInfo | None], None]] = []
+
+    def on_change(self, listener: Callable[[EntryInfo | None], None]) -> None:
+        """Call ``listener`` after every committed change (the new entry, or None for other changes)."""
+        self._listeners.append(listener)
+
+    def _changed(self, entry: EntryInfo | None = None) -> None:
+        self.refresh()
+        for listener in list(self._listeners):
+            listener(entry)
 
     @property
     def id(self) -> uuid.UUID:
@@ -38,27 +51,33 @@ class LiveSession:
 
     def mark_dose(self) -> None:
         self.store.mark_dose(self.id, self.clinician_id)
-        self.refresh()
+        self._changed()
 
     def advance_phase(self) -> None:
         self.store.advance_phase(self.id, self.clinician_id)
-        self.refresh()
+        self._changed()
 
     def extend_phase(self, minutes: int) -> None:
         self.store.extend_phase(self.id, self.clinician_id, minutes)
-        self.refresh()
+        self._changed()
+
+    def record(self, kind: str, payload: dict[str, Any], *, occurred_at: datetime | None = None,
+               supersedes: uuid.UUID | None = None, note: str | None = None) -> EntryInfo:
+        """Append one entry by the acting clinician; returns only once it is committed."""
+        entry = self.store.add_entry(self.id, kind, payload, self.clinician_id, occurred_at=occurred_at,
+                                     supersedes=supersedes, note=note)
+        self._changed(entry)
+        return entry
 
     def reminder_done(self) -> EntryInfo:
         """The clinician took the due reading on paper or a monitor: record that it was done, and when."""
         reminder = self._session_clock.next_reminder()
         label = reminder.label if reminder else "Vitals"
-        entry = self.store.add_entry(self.id, "reminder_done", {"reminder": label}, self.clinician_id)
-        self.refresh()
-        return entry
+        return self.record("reminder_done", {"reminder": label})
 
     def end(self) -> None:
         self.store.end_session(self.id, self.clinician_id)
-        self.refresh()
+        self._changed()
 
     def entries(self) -> list[EntryInfo]:
         return self.store.entries(self.id)

@@ -1,5 +1,6 @@
 """The store on real SQLite files: migrations, pragmas, append-only entries, errors that leave files untouched."""
 
+import json
 import sqlite3
 import uuid
 from datetime import timedelta
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from kapdesk.domain.protocols import protocol_to_dict
 from kapdesk.store import AppendOnlyError, EntryError, SchemaTooNewError, Store, StoreError
 from kapdesk.store.engine import open_engine
 from kapdesk.store.migrate import current_revision, head_revision, migrate
@@ -37,20 +39,33 @@ def test_an_older_database_is_backed_up_and_upgraded_with_its_data(db_path, prot
     engine = open_engine(str(db_path))
     migrate(engine, target="0001")
     assert current_revision(engine) == "0001"
-    old = Store(engine)
-    clinician = old.add_clinician("Old Clinician (synthetic)")
-    client = old.add_client("OLD-01 (synthetic)", clinician.id)
-    session = old.start_session(client.id, clinician.id, protocols["sublingual"])
     engine.dispose()
+    # Rows as a 0001-era KAPDesk wrote them (plain SQL: today's code writes today's schema).
+    ids = {name: uuid.uuid4().hex for name in ("clinician", "client", "session", "entry")}
+    stamp = "2026-01-05 09:00:00.000000"
+    con = sqlite3.connect(db_path)
+    con.execute("insert into clinician values (?, 'Old Clinician (synthetic)', 'therapist', ?)", (ids["clinician"], stamp))
+    con.execute("insert into client values (?, 'OLD-01 (synthetic)', null, ?, ?)", (ids["client"], stamp, ids["clinician"]))
+    con.execute("insert into session values (?, ?, ?, 'sublingual', ?, 'in progress', ?, null, null, ?)",
+                (ids["session"], ids["client"], ids["clinician"], json.dumps(protocol_to_dict(protocols["sublingual"])), stamp, stamp))
+    con.execute("insert into entry values (?, ?, 'phase', ?, ?, ?, null, ?, null)",
+                (ids["entry"], ids["session"], stamp, stamp, ids["clinician"], json.dumps({"index": 0})))
+    con.commit()
+    con.close()
 
     store = Store.open(str(db_path))
     assert current_revision(store.engine) == head_revision()
-    assert [s.id for s in store.sessions()] == [session.id]
+    [session] = store.sessions()
+    assert session.id == uuid.UUID(ids["session"]) and session.client_label == "OLD-01 (synthetic)"
+    assert [e.kind for e in store.entries(session.id)] == ["phase"]
     backups = list(db_path.parent.glob(f"{db_path.name}.schema-0001-*.bak"))
     assert len(backups) == 1
     restored = sqlite3.connect(backups[0])
     assert restored.execute("select version_num from alembic_version").fetchone() == ("0001",)
     assert restored.execute("select count(*) from session").fetchone() == (1,)
+    # The upgraded database enforces what the newer schema promises.
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        sqlite3.connect(db_path).execute("delete from entry")
     store.close()
 
 

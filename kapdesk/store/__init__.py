@@ -11,7 +11,10 @@ from kapdesk.store.errors import DatabaseLockedError, SchemaTooNewError, StoreEr
 
 _LAZY = {
     name: "kapdesk.store.repository"
-    for name in ("AppendOnlyError", "ClientInfo", "ClinicianInfo", "EntryError", "EntryInfo", "SessionInfo", "Store")
+    for name in (
+        "AddendumInfo", "AppendOnlyError", "AuditInfo", "ClientInfo", "ClinicianInfo", "EntryError", "EntryInfo",
+        "NoteInfo", "NoteLockedError", "OutcomeInfo", "SessionInfo", "SessionRecord", "Store",
+    )
 }
 
 __all__ = ["DatabaseLockedError", "SchemaTooNewError", "StoreError", *_LAZY]

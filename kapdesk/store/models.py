@@ -21,7 +21,7 @@ from kapdesk.domain.status import SessionStatus  # noqa: F401 (re-exported for t
 
 # The newest migration in store/migrations/versions. Start-up compares the database with it
 # before importing Alembic at all; tests/test_store.py checks it matches the migrations.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -112,3 +112,64 @@ class Entry(Base):
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("entry.id"), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class IntegrationNote(Base):
+    """The post-session note: a draft autosaved in place until signed, then locked for good.
+
+    ``sections`` maps section keys (see ``kapdesk.domain.notes``) to text. ``content_hash`` is the
+    SHA-256 of the signed content, so a later reader can tell the text is what was signed.
+    """
+
+    __tablename__ = "integration_note"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("session.id"), unique=True)
+    sections: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    saved_at: Mapped[datetime]
+    saved_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinician.id"))
+    signed_at: Mapped[datetime | None]
+    signed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clinician.id"))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class NoteAddendum(Base):
+    __tablename__ = "note_addendum"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    note_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("integration_note.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinician.id"))
+    signed_at: Mapped[datetime]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutcomeMeasure(Base):
+    """A PHQ-9 or GAD-7 taken on a day, for the course view (optionally tied to a session)."""
+
+    __tablename__ = "outcome_measure"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id"), index=True)
+    session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("session.id"))
+    measure: Mapped[str] = mapped_column(String(20))
+    taken_on: Mapped[date] = mapped_column(Date)
+    answers: Mapped[dict[str, Any]]
+    total: Mapped[int]
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinician.id"))
+    recorded_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Who created, changed, signed or exported what, and when. Append-only."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clinician.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

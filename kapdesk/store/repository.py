@@ -17,13 +17,16 @@ from typing import Any
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import joinedload, sessionmaker
 
 from kapdesk.domain.clock import Extension, PhaseMark, SessionFacts
 from kapdesk.domain.protocols import Protocol, protocol_from_dict, protocol_to_dict
 from kapdesk.store.engine import StoreError, open_engine
 from kapdesk.domain.status import SessionStatus
-from kapdesk.store.models import SCHEMA_HEAD, Client, Clinician, Entry, Session
+from kapdesk.domain.notes import addendum_hash, clean_sections, content_hash
+from kapdesk.store.models import (
+    SCHEMA_HEAD, AuditEvent, Client, Clinician, Entry, IntegrationNote, NoteAddendum, OutcomeMeasure, Session,
+)
 
 UTC = timezone.utc
 
@@ -39,6 +42,10 @@ class AppendOnlyError(StoreError):
 
 class EntryError(StoreError):
     """An entry the store refuses; the message says which part is wrong."""
+
+
+class NoteLockedError(EntryError):
+    """A signed integration note cannot change; later words go into a signed addendum."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,69 @@ class EntryInfo:
         return self.superseded_by is None
 
 
+@dataclass(frozen=True)
+class NoteInfo:
+    id: uuid.UUID
+    session_id: uuid.UUID
+    sections: dict[str, str]
+    saved_at: datetime
+    saved_by: str
+    signed_at: datetime | None
+    signed_by: str | None
+    content_hash: str | None
+
+    @property
+    def signed(self) -> bool:
+        return self.signed_at is not None
+
+
+@dataclass(frozen=True)
+class AddendumInfo:
+    id: uuid.UUID
+    text: str
+    author: str
+    signed_at: datetime
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class OutcomeInfo:
+    id: uuid.UUID
+    client_id: uuid.UUID
+    session_id: uuid.UUID | None
+    measure: str
+    taken_on: date
+    answers: dict[str, Any]
+    total: int
+    author: str
+
+
+@dataclass(frozen=True)
+class AuditInfo:
+    at: datetime
+    actor: str | None
+    action: str
+    object_type: str
+    object_id: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """Everything one session's report or export needs, read in one go."""
+
+    info: SessionInfo
+    client: ClientInfo
+    entries: list[EntryInfo]
+    note: NoteInfo | None
+    addenda: list[AddendumInfo]
+    outcomes: list[OutcomeInfo]
+
+    def current(self, kind: str) -> list[EntryInfo]:
+        """The entries of a kind that no correction has replaced, in time order."""
+        return [e for e in self.entries if e.kind == kind and e.current]
+
+
 def _refuse_entry_changes(session: OrmSession, _context: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, Entry):
@@ -98,7 +168,144 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Store:
+class _RecordMixin:
+    """Notes, addenda, outcome measures, history and the audit trail (issue 5's part of the store)."""
+
+    # -- integration note -----------------------------------------------------------------------
+    def note(self: Store, session_id: uuid.UUID) -> NoteInfo | None:
+        with self._sessions() as orm:
+            row = orm.scalar(select(IntegrationNote).where(IntegrationNote.session_id == session_id))
+            return _note_info(orm, row) if row else None
+
+    def save_note_draft(self: Store, session_id: uuid.UUID, sections: dict[str, str], author_id: uuid.UUID) -> NoteInfo:
+        """Autosave: create the draft or overwrite it in place (drafts are not the record; the signature is)."""
+        sections = clean_sections(sections)
+        with self._transaction() as orm:
+            self._session_row(orm, session_id)
+            now = self.now()
+            row = orm.scalar(select(IntegrationNote).where(IntegrationNote.session_id == session_id))
+            if row is None:
+                row = IntegrationNote(session_id=session_id, sections=sections, created_at=now, saved_at=now, saved_by=author_id)
+                orm.add(row)
+                orm.flush()
+                self._audit(orm, author_id, "created", "integration_note", row.id, {"session": str(session_id)})
+            elif row.signed_at is not None:
+                raise NoteLockedError("the integration note is signed and locked: add a signed addendum instead")
+            else:
+                row.sections, row.saved_at, row.saved_by = sections, now, author_id
+            orm.flush()
+            return _note_info(orm, row)
+
+    def sign_note(self: Store, session_id: uuid.UUID, author_id: uuid.UUID) -> NoteInfo:
+        with self._transaction() as orm:
+            row = orm.scalar(select(IntegrationNote).where(IntegrationNote.session_id == session_id))
+            if row is None:
+                raise EntryError("there is no integration note to sign yet")
+            if row.signed_at is not None:
+                raise NoteLockedError("the integration note is already signed")
+            if not any(text.strip() for text in row.sections.values()):
+                raise EntryError("the integration note is empty: write something before signing")
+            now = self.now()
+            signer = self._author_name(orm, author_id)
+            row.signed_at, row.signed_by = now, author_id
+            row.content_hash = content_hash(str(session_id), row.sections, signer, now)
+            orm.flush()
+            self._audit(orm, author_id, "signed", "integration_note", row.id, {"hash": row.content_hash})
+            return _note_info(orm, row)
+
+    def add_addendum(self: Store, session_id: uuid.UUID, text: str, author_id: uuid.UUID) -> AddendumInfo:
+        text = _required(text, "addendum")
+        with self._transaction() as orm:
+            note = orm.scalar(select(IntegrationNote).where(IntegrationNote.session_id == session_id))
+            if note is None or note.signed_at is None:
+                raise EntryError("addenda follow a signed note: edit the draft instead")
+            now = self.now()
+            author = self._author_name(orm, author_id)
+            row = NoteAddendum(note_id=note.id, text=text, author_id=author_id, signed_at=now,
+                               content_hash=addendum_hash(note.content_hash or "", text, author, now))
+            orm.add(row)
+            orm.flush()
+            self._audit(orm, author_id, "signed", "note_addendum", row.id, {"note": str(note.id)})
+            return AddendumInfo(row.id, row.text, author, row.signed_at, row.content_hash)
+
+    def addenda(self: Store, session_id: uuid.UUID) -> list[AddendumInfo]:
+        with self._sessions() as orm:
+            rows = orm.execute(
+                select(NoteAddendum, Clinician.name).join(IntegrationNote, NoteAddendum.note_id == IntegrationNote.id)
+                .join(Clinician, NoteAddendum.author_id == Clinician.id)
+                .where(IntegrationNote.session_id == session_id).order_by(NoteAddendum.signed_at)
+            )
+            return [AddendumInfo(a.id, a.text, name, a.signed_at, a.content_hash) for a, name in rows]
+
+    # -- outcome measures -----------------------------------------------------------------------
+    def add_outcome(self: Store, client_id: uuid.UUID, measure: str, answers: dict[str, Any], total: int,
+                    author_id: uuid.UUID, taken_on: date, session_id: uuid.UUID | None = None) -> OutcomeInfo:
+        if taken_on > self.now().date():
+            raise EntryError(f"the date {taken_on.isoformat()} is in the future")
+        with self._transaction() as orm:
+            row = OutcomeMeasure(client_id=client_id, session_id=session_id, measure=measure, taken_on=taken_on,
+                                 answers=answers, total=total, author_id=author_id, recorded_at=self.now())
+            orm.add(row)
+            orm.flush()
+            return _outcome_info(row, self._author_name(orm, author_id))
+
+    def outcomes(self: Store, client_id: uuid.UUID) -> list[OutcomeInfo]:
+        with self._sessions() as orm:
+            rows = orm.execute(
+                select(OutcomeMeasure, Clinician.name).join(Clinician, OutcomeMeasure.author_id == Clinician.id)
+                .where(OutcomeMeasure.client_id == client_id).order_by(OutcomeMeasure.taken_on, OutcomeMeasure.recorded_at)
+            )
+            return [_outcome_info(row, name) for row, name in rows]
+
+    # -- history --------------------------------------------------------------------------------
+    def client(self: Store, client_id: uuid.UUID) -> ClientInfo:
+        with self._sessions() as orm:
+            row = orm.get(Client, client_id)
+            if row is None:
+                raise EntryError(f"no client with id {client_id}")
+            return _client(row)
+
+    def search_sessions(self: Store, text: str = "", *, limit: int = 500) -> list[SessionInfo]:
+        """Newest first; ``text`` matches the client's label, the protocol or the clinician."""
+        query = (select(Session).join(Client, Session.client_id == Client.id).join(Clinician, Session.clinician_id == Clinician.id)
+                 .options(joinedload(Session.client), joinedload(Session.clinician))
+                 .order_by(Session.arrival_at.desc()).limit(limit))
+        if text.strip():
+            like = f"%{text.strip()}%"
+            query = query.where(Client.label.ilike(like) | Session.protocol_id.ilike(like) | Clinician.name.ilike(like))
+        with self._sessions() as orm:
+            return [_session_info(row) for row in orm.scalars(query)]
+
+    def session_record(self: Store, session_id: uuid.UUID) -> SessionRecord:
+        info = self.session(session_id)
+        return SessionRecord(
+            info=info,
+            client=self.client(info.client_id),
+            entries=self.entries(session_id),
+            note=self.note(session_id),
+            addenda=self.addenda(session_id),
+            outcomes=[o for o in self.outcomes(info.client_id) if o.session_id == session_id],
+        )
+
+    # -- audit ----------------------------------------------------------------------------------
+    def record_export(self: Store, session_id: uuid.UUID, actor_id: uuid.UUID | None, fmt: str, path: str) -> None:
+        with self._transaction() as orm:
+            self._audit(orm, actor_id, "exported", "session", session_id, {"format": fmt, "path": path})
+
+    def audit_events(self: Store, object_id: uuid.UUID | None = None) -> list[AuditInfo]:
+        query = select(AuditEvent, Clinician.name).outerjoin(Clinician, AuditEvent.actor_id == Clinician.id).order_by(AuditEvent.at)
+        if object_id is not None:
+            query = query.where(AuditEvent.object_id == str(object_id))
+        with self._sessions() as orm:
+            return [AuditInfo(a.at, name, a.action, a.object_type, a.object_id, dict(a.detail)) for a, name in orm.execute(query)]
+
+    def _audit(self: Store, orm: OrmSession, actor_id: uuid.UUID | None, action: str, object_type: str,
+               object_id: uuid.UUID | str, detail: dict[str, Any]) -> None:
+        orm.add(AuditEvent(at=self.now(), actor_id=actor_id, action=action, object_type=object_type,
+                           object_id=str(object_id), detail=detail))
+
+
+class Store(_RecordMixin):
     def __init__(self, engine: Engine, now: Callable[[], datetime] = _utcnow) -> None:
         self.engine = engine
         self.now = now
@@ -160,6 +367,7 @@ class Store:
                 row = Client(label=label, date_of_birth=date_of_birth, created_at=self.now(), created_by=author_id)
                 orm.add(row)
                 orm.flush()
+                self._audit(orm, author_id, "created", "client", row.id, {})
                 return _client(row)
         except IntegrityError:
             raise EntryError(f"a client labelled {label!r} already exists: pick it from the list") from None
@@ -186,6 +394,7 @@ class Store:
             orm.flush()
             orm.add(self._entry(row.id, "session_started", clinician_id, now, {"protocol": protocol.id}))
             orm.add(self._entry(row.id, "phase", clinician_id, now, _phase_payload(protocol, 0)))
+            self._audit(orm, clinician_id, "created", "session", row.id, {"protocol": protocol.id})
             orm.flush()
             return _session_info(row)
 
@@ -195,7 +404,8 @@ class Store:
 
     def sessions(self, *, status: str | None = None, client_id: uuid.UUID | None = None, limit: int = 200) -> list[SessionInfo]:
         """Newest first."""
-        query = select(Session).order_by(Session.arrival_at.desc()).limit(limit)
+        query = (select(Session).options(joinedload(Session.client), joinedload(Session.clinician))
+                 .order_by(Session.arrival_at.desc()).limit(limit))
         if status is not None:
             query = query.where(Session.status == status)
         if client_id is not None:
@@ -244,6 +454,7 @@ class Store:
             row.ended_at = now
             row.status = SessionStatus.ENDED
             orm.add(self._entry(row.id, "session_ended", author_id, now, {}))
+            self._audit(orm, author_id, "ended", "session", row.id, {})
             orm.flush()
             return _session_info(row)
 
@@ -277,6 +488,8 @@ class Store:
             entry = self._entry(session_id, kind, author_id, occurred_at, payload, supersedes=supersedes, note=note)
             orm.add(entry)
             orm.flush()
+            if supersedes is not None:
+                self._audit(orm, author_id, "corrected", "entry", supersedes, {"by": str(entry.id), "kind": kind})
             return _entry_info(entry, self._author_name(orm, author_id), None)
 
     def entries(self, session_id: uuid.UUID, kinds: Iterable[str] | None = None) -> list[EntryInfo]:
@@ -408,3 +621,13 @@ def _entry_info(row: Entry, author_name: str, superseded_by: uuid.UUID | None) -
         recorded_at=row.recorded_at, author_id=row.author_id, author_name=author_name,
         payload=dict(row.payload), supersedes_id=row.supersedes_id, superseded_by=superseded_by, note=row.note,
     )
+
+
+def _note_info(orm: OrmSession, row: IntegrationNote) -> NoteInfo:
+    names = {c.id: c.name for c in orm.scalars(select(Clinician).where(Clinician.id.in_([row.saved_by, row.signed_by])))}
+    return NoteInfo(row.id, row.session_id, dict(row.sections), row.saved_at, names.get(row.saved_by, "?"),
+                    row.signed_at, names.get(row.signed_by) if row.signed_by else None, row.content_hash)
+
+
+def _outcome_info(row: OutcomeMeasure, author: str) -> OutcomeInfo:
+    return OutcomeInfo(row.id, row.client_id, row.session_id, row.measure, row.taken_on, dict(row.answers), row.total, author)
