@@ -1,4 +1,38 @@
-"""How each kind of entry reads in the session log, the timeline and the exports. Plain text, no Qt."""
+"""The kinds of session entry, what their payloads hold, and how each reads. Plain text, no Qt.
+
+The contract every pane, export and test relies on (payloads are JSON objects):
+
+======================  =======================================================================
+kind                    payload
+======================  =======================================================================
+session_started         {"protocol": id}
+phase                   {"index": int, "key": str, "name": str}
+phase_extended          {"index": int, "minutes": int}
+dose_time               {}  (T0; the dose itself is a ``dose`` entry)
+reminder_done           {"reminder": label}  (a reading taken outside KAPDesk)
+session_ended           {}
+vitals                  VitalsReading.to_payload() = {"systolic", "diastolic", "hr", "spo2", "rr",
+                        "temp_c"} (None = not measured) + {"baseline": bool}
+dose                    Dose.to_payload() = {"drug", "amount_mg", "route", "given_by", "lot",
+                        "booster", "mg_per_kg", "weight_kg", "warnings"}
+scale                   ScaleResult.to_payload() = {"scale": key, "answers", "total", "band",
+                        "complete", "flags"}; keys moaas, cadss6, dissociation_0_10, bprs_plus,
+                        nausea, aldrete
+observation             {"text": str, "tags": [str], "quote": bool}
+presence                {"present": [str], "handoff_to": str | None, "note": str}
+alert                   {"key", "severity", "message", "reading": entry id | None}
+alert_ack               {"alert": entry id, "key", "message"}
+music                   {"event": play | pause | resume | skip | track_start | track_end | section
+                        | fade | error | stop, "title", "artist", "location", "section", ...}
+preparation             {"intention": str, "checklist": {item: bool | None},
+                        "contraindications": {item: bool | None}, "medications": {class: bool | None},
+                        "weight_kg": float | None}
+safety_override         {"items": [str], "reason": str}  (dosing with unanswered safety items)
+rems                    {"serious_adverse_events": str, "ready_without_2h_minutes": int | None}
+======================  =======================================================================
+
+A correction is an entry of the same kind whose ``supersedes_id`` names the entry it replaces.
+"""
 
 from __future__ import annotations
 
