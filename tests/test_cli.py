@@ -32,6 +32,15 @@ def test_demo_writes_a_completed_synthetic_session(tmp_path):
     kinds = [e.kind for e in store.entries(session_id)]
     assert kinds[0] == "session_started" and kinds[-1] == "session_ended" and "dose_time" in kinds
     assert kinds.count("phase") == len(info.protocol.phases)
+    for kind in ("preparation", "vitals", "dose", "scale", "observation", "music", "presence"):
+        assert kind in kinds, kind
+    entries = store.entries(session_id)
+    assert all(e.occurred_at <= info.ended_at for e in entries)
+    assert any(e.kind == "vitals" and e.payload["baseline"] for e in entries)
+    assert any(e.supersedes_id for e in entries), "the demo shows a correction"
+    assert any(e.kind == "observation" and e.payload["quote"] for e in entries)
+    assert store.note(session_id).signed
+    assert {o.measure for o in store.outcomes(info.client_id)} == {"phq9", "gad7"}
     store.close()
 
 

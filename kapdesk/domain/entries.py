@@ -46,7 +46,69 @@ KIND_LABELS: dict[str, str] = {
     "dose_time": "Dose time",
     "reminder_done": "Reminder",
     "session_ended": "Session",
+    "vitals": "Vitals",
+    "dose": "Dose",
+    "scale": "Scale",
+    "observation": "Observation",
+    "presence": "Presence",
+    "alert": "Alert",
+    "alert_ack": "Alert",
+    "music": "Music",
+    "preparation": "Preparation",
+    "safety_override": "Override",
+    "rems": "REMS",
 }
+
+
+def _vitals(p: dict[str, Any]) -> str:
+    from kapdesk.domain.vitals import VitalsReading
+
+    text = VitalsReading.from_payload(p).format()
+    return f"{text}  (baseline)" if p.get("baseline") else text
+
+
+def _dose(p: dict[str, Any]) -> str:
+    from kapdesk.domain.doses import Dose
+
+    return f"{Dose.from_payload(p).format()} · given by {p.get('given_by', '?')}"
+
+
+def _scale(p: dict[str, Any]) -> str:
+    from kapdesk.domain.scales import SCALES, ScaleResult, summarize
+
+    key = p.get("scale")
+    if key not in SCALES:
+        return f"{key}: {p.get('total')}"
+    return summarize(SCALES[key], ScaleResult.from_payload(p))
+
+
+def _observation(p: dict[str, Any]) -> str:
+    text = str(p.get("text", ""))
+    text = f"“{text}”" if p.get("quote") else text
+    tags = p.get("tags") or []
+    return f"{text}  [{', '.join(tags)}]" if tags else text
+
+
+def _presence(p: dict[str, Any]) -> str:
+    text = "present: " + ", ".join(p.get("present") or []) if p.get("present") else ""
+    if p.get("handoff_to"):
+        text += f"; handed off to {p['handoff_to']}"
+    if p.get("note"):
+        text += f" ({p['note']})"
+    return text.strip("; ")
+
+
+def _music(p: dict[str, Any]) -> str:
+    event = str(p.get("event", "")).replace("_", " ")
+    title = " – ".join(x for x in (p.get("artist"), p.get("title")) if x)
+    section = f" [{p['section']}]" if p.get("section") else ""
+    return f"{event}: {title}{section}" if title else f"{event}{section}"
+
+
+def _preparation(p: dict[str, Any]) -> str:
+    intention = str(p.get("intention") or "").strip()
+    return f"intention: {intention}" if intention else "preparation recorded"
+
 
 _DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "session_started": lambda p: f"started ({p.get('protocol', '?')})",
@@ -55,11 +117,23 @@ _DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "dose_time": lambda p: "T0 marked",
     "reminder_done": lambda p: f"{p.get('reminder', 'vitals')} taken",
     "session_ended": lambda p: "ended",
+    "vitals": _vitals,
+    "dose": _dose,
+    "scale": _scale,
+    "observation": _observation,
+    "presence": _presence,
+    "alert": lambda p: str(p.get("message", p.get("key", ""))),
+    "alert_ack": lambda p: f"acknowledged: {p.get('message', p.get('key', ''))}",
+    "music": _music,
+    "preparation": _preparation,
+    "safety_override": lambda p: f"dosed despite: {', '.join(p.get('items') or [])} (reason: {p.get('reason', '')})",
+    "rems": lambda p: f"serious adverse events: {p.get('serious_adverse_events') or 'none'}; ready without the 2-hour rule "
+                      f"at {p.get('ready_without_2h_minutes', '?')} min",
 }
 
 
 def register_kind(kind: str, label: str, describe: Callable[[dict[str, Any]], str]) -> None:
-    """Later parts (music, vitals, notes) add their kinds here instead of editing this table."""
+    """A new kind of entry adds its label and one-line description here instead of editing the table."""
     KIND_LABELS[kind] = label
     _DESCRIBERS[kind] = describe
 
@@ -69,7 +143,11 @@ def kind_label(kind: str) -> str:
 
 
 def describe_entry(kind: str, payload: dict[str, Any]) -> str:
+    """One line of plain text; a payload this build cannot read is shown raw rather than hidden."""
     describe = _DESCRIBERS.get(kind)
-    if describe is None:
-        return ", ".join(f"{k} {v}" for k, v in payload.items())
-    return describe(payload)
+    if describe is not None:
+        try:
+            return describe(payload)
+        except (ValueError, TypeError, KeyError):
+            pass
+    return ", ".join(f"{k} {v}" for k, v in payload.items())
