@@ -80,3 +80,15 @@ def test_a_second_instance_is_refused(tmp_path):
         lock.release()
     assert result.returncode == 2
     assert "already open in another KAPDesk" in result.stderr and str(os.getpid()) in result.stderr
+
+
+def test_playlist_check_is_wired_to_the_command_line(tmp_path):
+    from kapdesk.paths import shipped_playlists_dir
+
+    ok = kapdesk("playlist", "check", str(shipped_playlists_dir() / "demo-ambient.kap.toml"))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.count(" ok ") >= 7
+    garbage = tmp_path / "broken.m3u"
+    garbage.write_bytes(b"\x00\x01\x02binary\xff")
+    bad = kapdesk("playlist", "check", str(garbage))
+    assert bad.returncode == 2 and "broken.m3u" in bad.stderr

@@ -1,0 +1,409 @@
+"""Readers for the playlists clinics already have: M3U/M3U8, XSPF and PLS.
+
+Each reader takes the playlist's path and returns a flat :class:`Playlist` with one section
+(key ``"all"``).  The contract shared by all three:
+
+* A file that cannot be read as a playlist at all raises :class:`PlaylistError` naming the file
+  and, where there is one, the line: binary garbage, text that is not UTF-8 where UTF-8 is
+  required, malformed XML, a PLS without ``[playlist]``.
+* A bad *entry* never raises.  It becomes a Track with a status and a reason (see
+  :mod:`kapdesk.playlists.resolve`), and oddities worth telling the therapist about (an entry
+  naming the playlist itself, an ``#EXTINF`` with no file after it) become ``problems``.
+* Every Track carries the 1-based line of its location in the file.
+
+Real-world files come from Windows laptops, VLC and old media players, so the readers accept a
+UTF-8 byte-order mark, CRLF or CR line ends, and (for plain ``.m3u`` and ``.pls``, which predate
+UTF-8) Windows-1252/Latin-1 text.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.parsers.expat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kapdesk.playlists.model import Playlist, PlaylistError, Section, Track, TrackStatus
+from kapdesk.playlists.resolve import locate_track, split_artist_title, title_from_location
+
+XSPF_NS = "http://xspf.org/ns/0/"
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# C0 controls other than tab, line feed, form feed and carriage return never occur in a text
+# playlist; finding one means the bytes are not text, whatever the extension says.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+# --------------------------------------------------------------------------- text
+
+
+def read_playlist_bytes(path: Path) -> bytes:
+    """The file's bytes, or a PlaylistError that says plainly why they cannot be had."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        if not path.parent.exists():
+            raise PlaylistError(path, None, f"the folder {path.parent} does not exist") from None
+        raise PlaylistError(path, None, "no such playlist file") from None
+    except IsADirectoryError:
+        raise PlaylistError(path, None, "this is a folder, not a playlist file") from None
+    except PermissionError:
+        raise PlaylistError(path, None, "cannot be read: permission denied") from None
+    except OSError as exc:
+        raise PlaylistError(path, None, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def decode_playlist_text(path: Path, data: bytes, *, legacy_encodings: bool) -> str:
+    """Decode a text playlist and normalise its line ends to ``\\n``.
+
+    UTF-8 is tried first (with or without BOM; UTF-16 with a BOM, as Windows Notepad saves, is
+    accepted too).  When ``legacy_encodings`` is set, text that is not UTF-8 is read as
+    Windows-1252, falling back to Latin-1 for the few bytes cp1252 leaves undefined; otherwise
+    it is an error naming the line.  NUL bytes or other control characters mean binary data.
+    """
+    if data.startswith(_UTF16_BOMS):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise PlaylistError(path, 1, "not valid UTF-16 text") from None
+    else:
+        if data.startswith(_UTF8_BOM):
+            data = data[len(_UTF8_BOM) :]
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            raise PlaylistError(path, _line_of(data, nul), "binary data, not a text playlist (a NUL byte)")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if not legacy_encodings:
+                raise PlaylistError(path, _line_of(data, exc.start), "not valid UTF-8 text") from None
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    control = _CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        raise PlaylistError(path, line, f"binary data, not a text playlist (control character {ord(control.group()):#04x})")
+    return text
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _flat(source: Path, title: str, tracks: list[Track], problems: list[str]) -> Playlist:
+    return Playlist(
+        title=title,
+        source=source,
+        sections=(Section(key="all", title=title, tracks=tuple(tracks)),),
+        problems=tuple(problems),
+    )
+
+
+@dataclass
+class _Entry:
+    """What a reader found for one entry, before the location is resolved."""
+
+    locations: list[str]
+    line: int
+    title: str = ""
+    artist: str = ""
+    duration_s: float | None = None
+
+
+def _build_track(entry: _Entry, source: Path, problems: list[str], *, uri: bool = False) -> Track:
+    """Resolve an entry's locations (the first playable one wins) into a Track."""
+    base = source.parent
+    chosen: tuple[str, Path | None, TrackStatus, str, bool] | None = None
+    for location in entry.locations or [""]:
+        path, verdict = locate_track(location, base, source, uri=uri)
+        candidate = (location, path, verdict.status, verdict.reason, verdict.nested_playlist)
+        if chosen is None or verdict.status is TrackStatus.OK:
+            chosen = candidate
+        if verdict.status is TrackStatus.OK:
+            break
+    assert chosen is not None
+    location, path, status, reason, nested = chosen
+    if nested:
+        problems.append(f"line {entry.line}: {reason}")
+    return Track(
+        title=entry.title or title_from_location(location),
+        location=location,
+        path=path,
+        status=status,
+        reason=reason,
+        artist=entry.artist,
+        duration_s=entry.duration_s,
+        line=entry.line,
+    )
+
+
+def _seconds(value: float) -> float | None:
+    """Players write -1 (or 0) for "unknown length"."""
+    return value if value > 0 else None
+
+
+# --------------------------------------------------------------------------- M3U / M3U8
+
+
+def read_m3u(path: Path, data: bytes | None = None) -> Playlist:
+    """Read an M3U or M3U8 playlist.
+
+    Understood: ``#EXTM3U``, ``#EXTINF:<seconds>[ attributes],<Artist - Title>``,
+    ``#PLAYLIST:<title>`` and ``#EXTART:<artist>``; other ``#`` lines are comments.  Every
+    other non-blank line is a location.  ``.m3u8`` must be UTF-8; ``.m3u`` may be Latin-1.
+    """
+    raw = read_playlist_bytes(path) if data is None else data
+    text = decode_playlist_text(path, raw, legacy_encodings=path.suffix.lower() != ".m3u8")
+    title = _stem(path)
+    tracks: list[Track] = []
+    problems: list[str] = []
+    info: tuple[int, float | None, str, str] | None = None  # line, duration, artist, title
+    album_artist = ""
+    for lineno, raw_line in enumerate(text.split("\n"), start=1):
+        line = raw_line.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            tag, _, value = line.partition(":")
+            tag = tag.upper()
+            if tag == "#EXTINF":
+                if info is not None:
+                    problems.append(f"line {info[0]}: #EXTINF without a file after it")
+                info = _parse_extinf(value, lineno, problems)
+            elif tag == "#PLAYLIST" and value.strip():
+                title = value.strip()
+            elif tag == "#EXTART":
+                album_artist = value.strip()
+            continue
+        entry = _Entry(locations=[line], line=lineno, artist=album_artist)
+        if info is not None:
+            _, entry.duration_s, artist, entry.title = info
+            entry.artist = artist or album_artist
+            info = None
+        tracks.append(_build_track(entry, path, problems))
+    if info is not None:
+        problems.append(f"line {info[0]}: #EXTINF without a file after it")
+    return _flat(path, title, tracks, problems)
+
+
+def _parse_extinf(value: str, lineno: int, problems: list[str]) -> tuple[int, float | None, str, str]:
+    """``123 tvg-id="x",Artist - Title`` -> (line, 123.0, "Artist", "Title").
+
+    The display text starts after the first comma outside double quotes, because attribute
+    values (written by IPTV tools and some media managers) may contain commas.
+    """
+    in_quotes, comma = False, -1
+    for index, ch in enumerate(value):
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif ch == "," and not in_quotes:
+            comma = index
+            break
+    head, display = (value[:comma], value[comma + 1 :]) if comma >= 0 else (value, "")
+    number = head.strip().split(" ", 1)[0]
+    duration: float | None = None
+    if number:
+        try:
+            duration = _seconds(float(number))
+        except ValueError:
+            problems.append(f"line {lineno}: #EXTINF length {number!r} is not a number of seconds")
+    artist, title = split_artist_title(display)
+    return lineno, duration, artist, title
+
+
+# --------------------------------------------------------------------------- XSPF
+
+
+@dataclass
+class _Node:
+    """An XML element with the line it starts on (ElementTree does not keep lines)."""
+
+    ns: str
+    tag: str
+    line: int
+    children: list[_Node] = field(default_factory=list)
+    text_parts: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts).strip()
+
+    def is_xspf(self, tag: str) -> bool:
+        # Files without the namespace declaration exist in the wild; accept them as XSPF.
+        return self.tag == tag and self.ns in (XSPF_NS, "")
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _parse_xml(path: Path, data: bytes) -> _Node:
+    """Parse with expat (the parser under xml.etree), keeping each element's line.
+
+    Document type declarations are refused outright: a playlist never needs one, and refusing
+    them shuts out entity-expansion ("billion laughs") and external-entity tricks without a
+    third-party hardened parser.
+    """
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    stack: list[_Node] = []
+    root: list[_Node] = []
+
+    def refuse_doctype(*_args: object) -> None:
+        message = "a <!DOCTYPE> or <!ENTITY> declaration; XSPF playlists have none, so it is refused"
+        raise _Refused(parser.CurrentLineNumber, message)
+
+    def start(name: str, _attrs: dict[str, str]) -> None:
+        ns, _, tag = name.rpartition(" ")
+        node = _Node(ns=ns, tag=tag, line=parser.CurrentLineNumber)
+        (stack[-1].children if stack else root).append(node)
+        stack.append(node)
+
+    def end(_name: str) -> None:
+        stack.pop()
+
+    def text(data: str) -> None:
+        if stack:
+            stack[-1].text_parts.append(data)
+
+    parser.StartDoctypeDeclHandler = refuse_doctype
+    parser.EntityDeclHandler = refuse_doctype
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    try:
+        parser.Parse(data, True)
+    except _Refused as exc:
+        raise PlaylistError(path, exc.line, exc.message) from None
+    except xml.parsers.expat.ExpatError as exc:
+        reason = xml.parsers.expat.errors.messages.get(exc.code, str(exc))
+        raise PlaylistError(path, exc.lineno, f"malformed XML: {reason} (column {exc.offset + 1})") from None
+    return root[0]
+
+
+def read_xspf(path: Path, data: bytes | None = None) -> Playlist:
+    """Read an XSPF playlist as VLC and other players write it.
+
+    Per track: ``<location>`` (a URI; several are allowed and the first playable one wins),
+    ``<title>``, ``<creator>``, ``<duration>`` in milliseconds.  ``<extension>`` elements (VLC
+    writes its own ids and options there) and unknown elements are ignored.
+    """
+    raw = read_playlist_bytes(path) if data is None else data
+    root = _parse_xml(path, raw)
+    if not root.is_xspf("playlist"):
+        raise PlaylistError(path, root.line, f"not an XSPF playlist: the top element is <{root.tag}>, expected <playlist>")
+    title = _stem(path)
+    tracks: list[Track] = []
+    problems: list[str] = []
+    for child in root.children:
+        if child.is_xspf("title") and child.text:
+            title = child.text
+        elif child.is_xspf("trackList"):
+            for node in child.children:
+                if node.is_xspf("track"):
+                    tracks.append(_build_track(_xspf_entry(node, problems), path, problems, uri=True))
+    return _flat(path, title, tracks, problems)
+
+
+def _xspf_entry(node: _Node, problems: list[str]) -> _Entry:
+    entry = _Entry(locations=[], line=node.line)
+    for child in node.children:
+        if child.is_xspf("location") and child.text:
+            if not entry.locations:
+                entry.line = child.line
+            entry.locations.append(child.text)
+        elif child.is_xspf("title"):
+            entry.title = child.text
+        elif child.is_xspf("creator"):
+            entry.artist = child.text
+        elif child.is_xspf("duration") and child.text:
+            try:
+                entry.duration_s = _seconds(int(child.text) / 1000)
+            except ValueError:
+                problems.append(f"line {child.line}: duration {child.text!r} is not a whole number of milliseconds")
+    return entry
+
+
+# --------------------------------------------------------------------------- PLS
+
+_PLS_KEY = re.compile(r"^(file|title|length)(\d+)$", re.IGNORECASE)
+
+
+def read_pls(path: Path, data: bytes | None = None) -> Playlist:
+    """Read a PLS playlist: ``[playlist]``, then ``FileN=``, ``TitleN=``, ``LengthN=``.
+
+    Entries are taken in the order of N; ``NumberOfEntries`` is checked, not trusted.  A title
+    of the form "Artist - Title" is split like an M3U ``#EXTINF``.
+    """
+    raw = read_playlist_bytes(path) if data is None else data
+    text = decode_playlist_text(path, raw, legacy_encodings=True)
+    lines = text.split("\n")
+    header_line = next((n for n, line in enumerate(lines, 1) if line.strip() and not line.lstrip().startswith((";", "#"))), None)
+    if header_line is None or lines[header_line - 1].strip().lower() != "[playlist]":
+        raise PlaylistError(path, header_line or 1, "not a PLS playlist: the first line should be [playlist]")
+
+    files: dict[int, tuple[str, int]] = {}
+    titles: dict[int, str] = {}
+    lengths: dict[int, float | None] = {}
+    declared: tuple[int, int] | None = None
+    problems: list[str] = []
+    for lineno in range(header_line + 1, len(lines) + 1):
+        line = lines[lineno - 1].strip()
+        if not line or line.startswith((";", "#")):
+            continue
+        if line.startswith("["):  # another section: the [playlist] section has ended
+            break
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep:
+            problems.append(f"line {lineno}: not a key=value line, ignored")
+            continue
+        match = _PLS_KEY.match(key)
+        if match:
+            kind, number = match.group(1).lower(), int(match.group(2))
+            if kind == "file":
+                if number in files:
+                    problems.append(f"line {lineno}: File{number} appears twice; the first one is used")
+                else:
+                    files[number] = (value, lineno)
+            elif kind == "title":
+                titles[number] = value
+            else:
+                try:
+                    lengths[number] = _seconds(float(value))
+                except ValueError:
+                    problems.append(f"line {lineno}: Length{number} {value!r} is not a number of seconds")
+        elif key.lower() == "numberofentries":
+            try:
+                declared = (int(value), lineno)
+            except ValueError:
+                problems.append(f"line {lineno}: NumberOfEntries {value!r} is not a number")
+
+    for number in sorted(set(titles) | set(lengths)):
+        if number not in files:
+            problems.append(f"entry {number} has a title or length but no File{number}")
+    if declared is not None and declared[0] != len(files):
+        problems.append(f"line {declared[1]}: NumberOfEntries says {declared[0]}, the file has {len(files)}")
+
+    tracks: list[Track] = []
+    for number in sorted(files):
+        location, lineno = files[number]
+        artist, title = split_artist_title(titles.get(number, ""))
+        entry = _Entry(locations=[location], line=lineno, title=title, artist=artist, duration_s=lengths.get(number))
+        tracks.append(_build_track(entry, path, problems))
+    return _flat(path, _stem(path), tracks, problems)
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".m3u8", ".m3u", ".xspf", ".pls"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
