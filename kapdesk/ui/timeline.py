@@ -1,0 +1,576 @@
+"""The session timeline: every entry of the sitting in one time-ordered, filterable list.
+
+Columns: local time (HH:MM), offset from the dose (``T+45``, as on the chart), what (the kind's
+label), the one-line detail (:func:`kapdesk.domain.entries.describe_entry`) and who recorded it.
+
+The record keeps corrections beside what they correct, and so does the list: an entry that a
+correction superseded stays visible, dimmed, its detail struck through and its kind marked
+"corrected ↓"; the correction sits on the very next row, its detail opening with "↳" and
+carrying the note that says why. Filtering never splits the pair: a text match on either row
+shows both. Client quotes (observations with ``quote=true``) read "Quote" and are set in italics;
+alerts take the theme's attention colour (amber, never red).
+
+Keyboard: Ctrl+F goes to the text filter (Return back to the list, Escape clears it); Tab
+reaches each kind button (Space toggles it); in the list, Ctrl+R asks for a correction of the
+selected entry — the :attr:`Timeline.correction_requested` signal carries the newest version of
+it, since the store only accepts a correction of the newest one. The timeline only asks; the
+entry pane opens the form.
+
+Cheap to keep open for hours: a new entry is one ``beginInsertRows`` (usually at the end), a
+correction one insert plus one ``dataChanged``; nothing is rebuilt. The list follows new entries
+only while it is scrolled to the bottom, so a therapist reading back is not yanked away.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import itertools
+import uuid
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import shiboken6
+from PySide6.QtCore import (
+    QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal,
+)
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QPainter, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QStyle, QStyledItemDelegate,
+    QStyleOptionViewItem, QTreeView, QVBoxLayout, QWidget,
+)
+
+from kapdesk.domain.entries import describe_entry, kind_label
+from kapdesk.domain.series import minutes_between, offset_label
+from kapdesk.ui.theme import Theme, current_theme
+
+if TYPE_CHECKING:
+    from kapdesk.live_session import LiveSession
+    from kapdesk.store import EntryInfo
+
+__all__ = ["CORRECTED_MARK", "CORRECT_KEY", "ENTRY_ROLE", "FILTER_GROUPS", "FILTER_KEY", "Timeline", "TimelineModel", "filter_group"]
+
+COLUMNS = ("Time", "T+", "What", "Detail", "By")
+TIME, OFFSET, WHAT, DETAIL, AUTHOR = range(len(COLUMNS))
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's EntryInfo
+CORRECT_KEY = QKeySequence("Ctrl+R")
+# Drawn (not struck through) before the struck-through detail of a superseded entry.
+CORRECTED_MARK = "corrected ↓"
+FILTER_KEY = QKeySequence("Ctrl+F")
+
+# The kind buttons: (key, button text, entry kinds). Kinds not listed fall under "other", so a
+# kind registered later (entries.register_kind) is still shown and can still be filtered.
+FILTER_GROUPS: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("vitals", "Vitals", frozenset({"vitals", "reminder_done"})),
+    ("doses", "Doses", frozenset({"dose", "dose_time", "safety_override"})),
+    ("scales", "Scales", frozenset({"scale"})),
+    ("notes", "Notes", frozenset({"observation", "presence"})),
+    ("phases", "Phases", frozenset({"phase", "phase_extended", "session_started", "session_ended"})),
+    ("music", "Music", frozenset({"music"})),
+    ("alerts", "Alerts", frozenset({"alert", "alert_ack"})),
+    ("other", "Other", frozenset()),
+)
+_GROUP_OF = {kind: key for key, _, kinds in FILTER_GROUPS for kind in kinds}
+
+
+def filter_group(kind: str) -> str:
+    """The kind button an entry kind belongs to (``"other"`` for kinds the table does not name)."""
+    return _GROUP_OF.get(kind, "other")
+
+
+def _is_quote(entry: EntryInfo) -> bool:
+    return entry.kind == "observation" and entry.payload.get("quote") is True
+
+
+@dataclass
+class _Row:
+    """One line of the list. ``root`` is the first entry of its correction chain; every row of a
+    chain shares the root's sort key, so corrections stay right under what they correct."""
+
+    entry: EntryInfo
+    root: uuid.UUID
+    key: tuple[datetime, datetime, int]
+    detail: str
+    search: str  # lower-case text the filter box matches
+
+
+class TimelineModel(QAbstractTableModel):
+    """The rows of the timeline, in display order, with the roles the view and filter read."""
+
+    def __init__(self, theme: Theme, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[_Row] = []
+        self._row_of: dict[uuid.UUID, int] = {}
+        self._chains: dict[uuid.UUID, list[uuid.UUID]] = {}  # root -> ids of the chain, in order
+        self._dose_at: datetime | None = None
+        self._sequence = itertools.count()  # ties (same time and stamp) keep arrival order
+        self._dim = theme.color("dim_text")
+        self._attention = theme.color("attention")
+
+    # -- Qt model interface ----------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt name)
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        entry, column = row.entry, index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == ENTRY_ROLE:
+            return entry
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if not entry.current:
+                return self._dim
+            if entry.kind == "alert":
+                return self._attention
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            if column == DETAIL and (not entry.current or _is_quote(entry)):
+                font = QFont()
+                font.setStrikeOut(not entry.current)
+                font.setItalic(_is_quote(entry))
+                return font
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == OFFSET:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            text = " ".join(self._text(row, c) for c in range(len(COLUMNS)))
+            return text if entry.current else f"{CORRECTED_MARK}: {text}"
+        return None
+
+    # -- content ---------------------------------------------------------------------------------
+    def entry_at(self, row: int) -> EntryInfo:
+        return self._rows[row].entry
+
+    def entries(self) -> list[EntryInfo]:
+        """The entries in display order."""
+        return [row.entry for row in self._rows]
+
+    def row_of(self, entry_id: uuid.UUID) -> int | None:
+        return self._row_of.get(entry_id)
+
+    def latest_version(self, entry: EntryInfo) -> EntryInfo:
+        """The newest entry of ``entry``'s correction chain (``entry`` itself if never corrected)."""
+        row = self._row_of.get(entry.id)
+        if row is None:
+            return entry
+        chain = self._chains[self._rows[row].root]
+        return self._rows[self._row_of[chain[-1]]].entry
+
+    def search_text(self, row: int) -> str:
+        """What the text filter matches for a row: its own text and its whole chain's, so a
+        corrected entry and its correction are found (and shown) together."""
+        chain = self._chains[self._rows[row].root]
+        return " ".join(self._rows[self._row_of[i]].search for i in chain)
+
+    def set_entries(self, entries: Iterable[EntryInfo], dose_at: datetime | None) -> None:
+        """Replace everything (opening a session): one reset, then the same ordering as ``add``."""
+        self.beginResetModel()
+        self._rows, self._row_of, self._chains = [], {}, {}
+        self._dose_at = dose_at
+        for entry in sorted(entries, key=lambda e: (e.occurred_at, e.recorded_at)):
+            self._place(entry, notify=False)
+        self.endResetModel()
+
+    def add_entry(self, entry: EntryInfo) -> None:
+        """Insert one committed entry where it belongs; a correction goes right under the entry
+        it supersedes, which is marked as corrected. An id already listed is ignored."""
+        if entry.id in self._row_of:
+            return
+        self._place(entry, notify=True)
+
+    def sync(self, entries: Iterable[EntryInfo], dose_at: datetime | None) -> None:
+        """Bring the list up to the record without a rebuild: add what is missing, and re-label
+        the T+ column if the dose time changed (the only field a later action alters)."""
+        if dose_at != self._dose_at:
+            self._dose_at = dose_at
+            if self._rows:
+                self.dataChanged.emit(self.index(0, OFFSET), self.index(len(self._rows) - 1, OFFSET))
+        for entry in sorted(entries, key=lambda e: (e.occurred_at, e.recorded_at)):
+            self.add_entry(entry)
+
+    # -- inside ----------------------------------------------------------------------------------
+    def _place(self, entry: EntryInfo, *, notify: bool) -> None:
+        old_row = self._row_of.get(entry.supersedes_id) if entry.supersedes_id is not None else None
+        if old_row is not None:
+            old = self._rows[old_row]
+            root = old.root
+            # Under the last row of the chain (the store only lets the newest version be corrected,
+            # but a record written otherwise must still show every row).
+            position = self._row_of[self._chains[root][-1]] + 1
+            key = old.key
+            if old.entry.superseded_by != entry.id:
+                old.entry = dataclasses.replace(old.entry, superseded_by=entry.id)
+                old.detail, old.search = self._describe(old.entry)
+                if notify:
+                    self.dataChanged.emit(self.index(old_row, 0), self.index(old_row, len(COLUMNS) - 1))
+            self._chains[root].append(entry.id)
+        else:
+            root = entry.id
+            key = (entry.occurred_at, entry.recorded_at, next(self._sequence))
+            position = bisect.bisect_right(self._rows, key, key=lambda r: r.key)
+            self._chains[root] = [entry.id]
+        detail, search = self._describe(entry)
+        if notify:
+            self.beginInsertRows(QModelIndex(), position, position)
+        self._rows.insert(position, _Row(entry, root, key, detail, search))
+        if position == len(self._rows) - 1:
+            self._row_of[entry.id] = position
+        else:  # a back-dated entry: the rows below it moved down one
+            self._row_of = {row.entry.id: n for n, row in enumerate(self._rows)}
+        if notify:
+            self.endInsertRows()
+
+    def _describe(self, entry: EntryInfo) -> tuple[str, str]:
+        detail = describe_entry(entry.kind, entry.payload)
+        if entry.supersedes_id is not None:
+            detail = f"↳ {detail}" + (f"  — {entry.note}" if entry.note else "")
+        elif entry.note:
+            detail = f"{detail}  — {entry.note}"
+        what = self._what(entry)
+        marker = "" if entry.current else CORRECTED_MARK
+        search = " ".join((kind_label(entry.kind), entry.kind, what, marker, detail, entry.author_name)).lower()
+        return detail, search
+
+    def _what(self, entry: EntryInfo) -> str:
+        return "Quote" if _is_quote(entry) else kind_label(entry.kind)
+
+    def _text(self, row: _Row, column: int) -> str:
+        entry = row.entry
+        if column == TIME:
+            return entry.occurred_at.astimezone().strftime("%H:%M")
+        if column == OFFSET:
+            return offset_label(minutes_between(self._dose_at, entry.occurred_at)) if self._dose_at else ""
+        if column == WHAT:
+            return self._what(entry)
+        if column == DETAIL:
+            return row.detail
+        return entry.author_name
+
+    def _tooltip(self, row: _Row) -> str:
+        entry = row.entry
+        lines = [row.detail, f"{kind_label(entry.kind)} at {entry.occurred_at.astimezone():%H:%M:%S}, "
+                             f"recorded {entry.recorded_at.astimezone():%H:%M:%S} by {entry.author_name}"]
+        if not entry.current:
+            lines.append("Corrected: the correction is on the next row.")
+        else:
+            lines.append("Ctrl+R: record a correction")
+        return "\n".join(lines)
+
+
+class _TimelineFilter(QSortFilterProxyModel):
+    """Kind buttons and the text box. Reads the source rows directly (no role lookups per cell)."""
+
+    def __init__(self, source: TimelineModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._groups: frozenset[str] = frozenset(key for key, _, _ in FILTER_GROUPS)
+        self._terms: tuple[str, ...] = ()
+        self.setSourceModel(source)
+
+    def set_groups(self, groups: Iterable[str]) -> None:
+        groups = frozenset(groups)
+        if groups != self._groups:
+            self._refilter(lambda: setattr(self, "_groups", groups))
+
+    def set_text(self, text: str) -> None:
+        terms = tuple(text.lower().split())
+        if terms != self._terms:
+            self._refilter(lambda: setattr(self, "_terms", terms))
+
+    def _refilter(self, change: Callable[[], None]) -> None:
+        """Re-run the row filter around ``change``: Qt 6.10 replaced ``invalidateRowsFilter``
+        with begin/endFilterChange (the old call warns); pyproject allows older Qt too."""
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
+        if filter_group(self._source.entry_at(source_row).kind) not in self._groups:
+            return False
+        if not self._terms:
+            return True
+        text = self._source.search_text(source_row)
+        return all(term in text for term in self._terms)
+
+
+class _DetailDelegate(QStyledItemDelegate):
+    """Paints a superseded entry's detail as ``corrected ↓`` followed by the old text struck
+    through: the marker must stay legible while the old values read as void. Every other cell
+    is the standard painting."""
+
+    def __init__(self, theme: Theme, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._dim = theme.color("dim_text")
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        entry = index.data(ENTRY_ROLE)
+        if entry is None or entry.current:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text, opt.text = opt.text, ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        plain = QFont(opt.font)
+        plain.setStrikeOut(False)
+        mark = f"{CORRECTED_MARK}  "
+        mark_width = QFontMetrics(plain).horizontalAdvance(mark)
+        struck = QFont(opt.font)
+        struck.setStrikeOut(True)
+        painter.save()
+        painter.setPen(self._dim)
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.setFont(plain)
+        painter.drawText(rect, align, mark)
+        rest = rect.adjusted(mark_width, 0, 0, 0)
+        painter.setFont(struck)
+        painter.drawText(rest, align, QFontMetrics(struck).elidedText(text, Qt.TextElideMode.ElideRight, rest.width()))
+        painter.restore()
+
+
+class _EntryView(QTreeView):
+    """The list itself. It claims Ctrl+R while focused (``ShortcutOverride``), so a window-wide
+    shortcut on the same keys cannot steal the correction request from the selected row."""
+
+    correct = Signal()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and _is_correct_key(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        if _is_correct_key(event):
+            event.accept()
+            self.correct.emit()
+            return
+        super().keyPressEvent(event)
+
+
+def _is_correct_key(event: QKeyEvent) -> bool:
+    return QKeySequence(event.keyCombination()) == CORRECT_KEY
+
+
+class _FilterBox(QLineEdit):
+    """The text filter: Escape clears it, Return or Down goes back to the list."""
+
+    leave = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Down):
+            self.leave.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class Timeline(QWidget):
+    """Every entry of the session, filterable, with corrections shown beside what they correct.
+
+    Feed it with :meth:`set_session` (follows a live session) or :meth:`set_entries` (a closed
+    record). It records nothing itself: :attr:`correction_requested` hands the entry to whoever
+    owns the entry forms (the record pane's ``correct``).
+    """
+
+    correction_requested = Signal(object)  # EntryInfo: the newest version of the selected entry
+
+    def __init__(self, parent: QWidget | None = None, *, theme: Theme | None = None) -> None:
+        super().__init__(parent)
+        self._theme = theme or current_theme()
+        self._live: LiveSession | None = None
+        self.model = TimelineModel(self._theme, self)
+        self.proxy = _TimelineFilter(self.model, self)
+
+        self.text_filter = _FilterBox()
+        self.text_filter.setPlaceholderText("Filter entries  Ctrl+F")
+        self.text_filter.setClearButtonEnabled(True)
+        self.text_filter.setAccessibleName("Filter entries by text")
+        self.text_filter.textChanged.connect(self.proxy.set_text)
+
+        self.kind_buttons: dict[str, QPushButton] = {}
+        buttons = QHBoxLayout()
+        buttons.setSpacing(4)
+        for key, text, _ in FILTER_GROUPS:
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.setChecked(True)
+            button.setProperty("compact", "true")
+            button.setProperty("kindFilter", "true")
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.setToolTip(f"Show or hide {text.lower()} entries (Space)")
+            button.toggled.connect(self._kinds_changed)
+            buttons.addWidget(button)
+            self.kind_buttons[key] = button
+        buttons.addStretch(1)
+        t = self._theme
+        # The theme styles no checked state, and a hidden kind must be obvious at a glance:
+        # a shown kind looks like a normal button, a hidden one is flat and dim.
+        self.setStyleSheet(
+            f'QPushButton[kindFilter="true"]:!checked {{ background: {t.panel}; color: {t.dim_text};'
+            f' border: 1px dashed {t.border}; }}'
+        )
+
+        self.view = _EntryView()
+        self.view.setModel(self.proxy)
+        self.view.setRootIsDecorated(False)
+        self.view.setUniformRowHeights(True)  # lets the view skip measuring every row
+        self.view.setAlternatingRowColors(True)
+        self.view.setAllColumnsShowFocus(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setAccessibleName("Session timeline")
+        header = self.view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(DETAIL, QHeaderView.ResizeMode.Stretch)
+        self.view.setItemDelegateForColumn(DETAIL, _DetailDelegate(self._theme, self.view))
+        for column, width in ((TIME, 58), (OFFSET, 62), (WHAT, 104), (AUTHOR, 120)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.view.setColumnWidth(column, width)
+        self.view.correct.connect(self.request_correction)
+        self.text_filter.leave.connect(self._focus_list)
+        self.proxy.rowsAboutToBeInserted.connect(self._note_follow)
+        self.proxy.rowsInserted.connect(self._follow)
+        self._following = True
+
+        focus_filter = QShortcut(FILTER_KEY, self)
+        focus_filter.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        focus_filter.activated.connect(self.focus_filter)
+
+        top = QHBoxLayout()
+        top.addWidget(self.text_filter, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addLayout(buttons)
+        layout.addWidget(self.view, 1)
+        self.setFocusProxy(self.view)
+
+    # -- feeding ---------------------------------------------------------------------------------
+    def set_session(self, live: LiveSession) -> None:
+        """Show ``live``'s record and follow it: each committed entry is added as it comes.
+
+        ``on_change`` passes the new entry, or None after an action that wrote entries of its own
+        (dose time, phase, end): then the list is synced against the record, adding only what
+        is missing. The listener holds a weak reference and checks the C++ object is alive,
+        because ``LiveSession`` cannot unsubscribe and may outlive this widget.
+        """
+        self._live = live
+        me = weakref.ref(self)
+
+        def listener(entry: EntryInfo | None, live: LiveSession = live) -> None:
+            timeline = me()
+            if timeline is not None and shiboken6.isValid(timeline) and timeline._live is live:
+                timeline._on_change(entry)
+
+        live.on_change(listener)
+        self.set_entries(live.entries(), live.info.dose_at)
+
+    def set_entries(self, entries: Iterable[EntryInfo], dose_at: datetime | None = None) -> None:
+        """Show exactly ``entries`` (a closed record, or the first load of a live one)."""
+        self.model.set_entries(entries, dose_at)
+        self.view.scrollToBottom()
+
+    def add_entry(self, entry: EntryInfo) -> None:
+        """Add one committed entry (incrementally; see :meth:`TimelineModel.add_entry`)."""
+        self.model.add_entry(entry)
+
+    # -- filtering -------------------------------------------------------------------------------
+    def set_kind_filter(self, groups: Iterable[str]) -> None:
+        """Show only these groups of :data:`FILTER_GROUPS` (by key); the buttons follow."""
+        wanted = set(groups)
+        for key, button in self.kind_buttons.items():
+            button.blockSignals(True)
+            button.setChecked(key in wanted)
+            button.blockSignals(False)
+        self._kinds_changed()
+
+    def set_text_filter(self, text: str) -> None:
+        self.text_filter.setText(text)
+
+    def visible_entries(self) -> list[EntryInfo]:
+        """The entries the list shows now, top to bottom (after filtering)."""
+        return [self.proxy.index(r, 0).data(ENTRY_ROLE) for r in range(self.proxy.rowCount())]
+
+    def focus_filter(self) -> None:
+        self.text_filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.text_filter.selectAll()
+
+    # -- selection and correction ----------------------------------------------------------------
+    def selected_entry(self) -> EntryInfo | None:
+        index = self.view.currentIndex()
+        if not index.isValid() or not self.view.selectionModel().isSelected(index):
+            return None
+        return index.siblingAtColumn(0).data(ENTRY_ROLE)
+
+    def select_entry(self, entry_id: uuid.UUID) -> bool:
+        """Select and show one entry; False if it is not listed or filtered out."""
+        row = self.model.row_of(entry_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index)
+        return True
+
+    def request_correction(self) -> None:
+        """Emit :attr:`correction_requested` for the selected entry's newest version, if any."""
+        entry = self.selected_entry()
+        if entry is not None:
+            self.correction_requested.emit(self.model.latest_version(entry))
+
+    # -- inside ----------------------------------------------------------------------------------
+    def _on_change(self, entry: EntryInfo | None) -> None:
+        live = self._live
+        if entry is not None:
+            self.model.add_entry(entry)
+        elif live is not None:
+            self.model.sync(live.entries(), live.info.dose_at)
+
+    def _kinds_changed(self) -> None:
+        self.proxy.set_groups(key for key, button in self.kind_buttons.items() if button.isChecked())
+
+    def _focus_list(self) -> None:
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.view.currentIndex().isValid() and self.proxy.rowCount():
+            self.view.setCurrentIndex(self.proxy.index(self.proxy.rowCount() - 1, 0))
+
+    def _note_follow(self) -> None:
+        bar = self.view.verticalScrollBar()
+        self._following = bar.value() >= bar.maximum()
+
+    def _follow(self) -> None:
+        if self._following:
+            self.view.scrollToBottom()

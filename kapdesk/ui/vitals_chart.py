@@ -1,0 +1,657 @@
+"""The live vitals chart: blood pressure, heart rate and SpO₂ against minutes from the dose.
+
+What it draws (data from :func:`kapdesk.domain.series.chart_data`):
+
+* systolic ∨ and diastolic ∧ (the anaesthesia-chart convention) in the text colour, heart rate
+  with dots in the accent colour, all on the left axis (mmHg / bpm, 20–220); SpO₂ as a thinner
+  dim line with hollow squares on the right axis (80–100 %). Series differ by marker shape and
+  width as well as colour, so they stay apart for a colour-blind reader and on a dimmed screen
+  (not by dash: see ``_SERIES_STYLE`` for what dashes cost);
+* x = minutes from T0, ``T-30`` … ``T+180``, widened in 15-minute steps when the sitting runs
+  longer (or counted from arrival, labelled so, before T0 is marked);
+* the phases as faint bands behind the curves (lived phases a shade lighter than planned ones),
+  the dose(s) as vertical lines with a short label, a dim line at now;
+* the alert thresholds as dim dashed lines in the colour of their vital (systolic low/high and
+  the baseline-relative rises, SpO₂ low), from :func:`kapdesk.domain.alerts.threshold_lines`;
+* above the plot, the newest reading in large type and the baseline in dim type: the one line
+  a therapist reads from two metres.
+
+Why QtCharts and not pyqtgraph: PySide6-Addons already ships QtCharts, so it costs no extra
+dependency; it is an ordinary widget that sits in the session view's splitter, takes the theme's
+colours and fonts, and renders to a ``QImage`` for the PDF report with the same code. pyqtgraph
+is the faster library for hundreds of thousands of points, but a six-hour sitting at one reading
+a minute is 360 points per series, which QtCharts redraws in a few milliseconds
+(``bench/bench_chart.py`` keeps that honest).
+
+Cheap updates, because the chart stays open for hours beside a laptop on battery:
+
+* animations are off (they cost CPU and make the screen flicker in a dark room);
+* a new reading replaces each changed series in **one** ``QXYSeries.replace`` call (each
+  ``append`` would re-lay-out and schedule a repaint); unchanged series, axes and threshold
+  lines are not touched at all;
+* with :meth:`VitalsChart.set_session`, entries of kinds the chart does not draw (notes, music,
+  scales) are ignored without any work, and only phase/dose changes re-read the record;
+* phase bands and markers are painted straight onto the view's background and foreground, not
+  added as series: no legend entries to hide, no extra chart items to lay out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+import weakref
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCharts import QChart, QChartView, QLegend, QLineSeries, QValueAxis
+from PySide6.QtCore import QMargins, QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, threshold_lines
+from kapdesk.domain.clock import Segment
+from kapdesk.domain.series import (
+    CHARTED_VITALS, ChartData, RecordedEntry, chart_data, minutes_between, offset_label,
+)
+from kapdesk.domain.vitals import VitalsReading
+from kapdesk.ui.theme import Theme, current_theme
+
+if TYPE_CHECKING:
+    from kapdesk.live_session import LiveSession
+    from kapdesk.store import EntryInfo
+
+__all__ = ["CHART_KINDS", "THRESHOLD_VITALS", "VitalsChart"]
+
+# Entry kinds that change what the chart draws; any other new entry is ignored.
+CHART_KINDS = frozenset({"vitals", "dose"})
+# Threshold lines drawn, by vital. Heart-rate bounds (50/150) share the left axis with blood
+# pressure and would add two more dashed lines to read past; the alert itself still fires.
+THRESHOLD_VITALS: tuple[str, ...] = ("systolic", "diastolic", "spo2")
+
+LEFT_RANGE = (20.0, 220.0)  # mmHg and bpm
+LEFT_STEP = 20.0
+RIGHT_RANGE = (80.0, 100.0)  # SpO₂ %
+RIGHT_STEP = 5.0
+# Readings closer together than this on screen are drawn as lines without markers.
+MARKER_SPACING_PX = 9.0
+# How often the bands and the "now" line follow the clock: the chart's x resolution is a
+# minute, so a faster timer would only spend battery.
+CLOCK_REFRESH_MS = 30_000
+
+# (theme colour, line width, marker) per vital. The lines are solid on purpose: an antialiased
+# dashed polyline of a few hundred points costs the raster engine several times a solid one
+# (measured on a six-hour chart: ~10 ms a repaint with heart rate and SpO₂ dashed, ~1.5 ms
+# solid), so the series are told apart by marker shape, colour and width instead. Dashes are kept for the two-point threshold
+# lines, where they cost nothing.
+_SERIES_STYLE: dict[str, tuple[str, float, str]] = {
+    "systolic": ("text", 2.0, "down"),
+    "diastolic": ("text", 2.0, "up"),
+    "heart_rate": ("accent", 2.0, "dot"),
+    "spo2": ("dim_text", 1.5, "square"),
+}
+# The legend shows each series' own marker and line beside these names.
+_LEGEND = {
+    "systolic": "Systolic",
+    "diastolic": "Diastolic",
+    "heart_rate": "Heart rate",
+    "spo2": "SpO₂ (right axis)",
+}
+_THRESHOLD_LABEL = {"systolic": "Systolic", "diastolic": "Diastolic", "heart_rate": "Heart rate", "spo2": "SpO₂"}
+_THRESHOLD_SHORT = {"systolic": "SBP", "diastolic": "DBP", "heart_rate": "HR", "spo2": "SpO₂"}
+# Threshold lines take their vital's colour at this opacity: visible, but quieter than data.
+# SpO₂ is already drawn in the dim text colour, so its limit keeps nearly all of it.
+_THRESHOLD_ALPHA = {"spo2": 230}
+_DEFAULT_THRESHOLD_ALPHA = 120
+
+
+def _marker(shape: str, color: QColor, size: int = 12) -> QImage:
+    """A small marker image for ``QXYSeries.setLightMarker``: drawn once, blitted per point."""
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen = QPen(color, 2.0)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    m, s = 2.0, float(size)
+    if shape == "down":  # ∨ systolic: the point of the V sits on the value
+        painter.drawPolyline([QPointF(m, m), QPointF(s / 2, s - m), QPointF(s - m, m)])
+    elif shape == "up":  # ∧ diastolic
+        painter.drawPolyline([QPointF(m, s - m), QPointF(s / 2, m), QPointF(s - m, s - m)])
+    elif shape == "dot":
+        painter.setBrush(color)
+        painter.drawEllipse(QRectF(s / 2 - 3, s / 2 - 3, 6, 6))
+    else:  # hollow square
+        painter.drawRect(QRectF(m + 1, m + 1, s - 2 * m - 2, s - 2 * m - 2))
+    painter.end()
+    return image
+
+
+class _PlotView(QChartView):
+    """The chart view that paints phase bands behind the series and dose/now lines above them.
+
+    Painting here (rather than adding area series) keeps the chart's item count and legend fixed
+    however many phases and doses a sitting has. Positions come from the x axis range and the
+    plot area, so they follow any resize or range change for free.
+    """
+
+    def __init__(self, chart: QChart, theme: Theme) -> None:
+        super().__init__(chart)
+        self._theme = theme
+        self.data: ChartData | None = None
+        self.now_minute: float | None = None
+        # (on the right axis?, value, label, colour) for each threshold line
+        self.threshold_labels: list[tuple[bool, float, str, QColor]] = []
+        self.axis_left: QValueAxis | None = None  # set by VitalsChart once its axes exist
+        self.axis_right: QValueAxis | None = None
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # display only: Tab skips it
+        self.setFrameShape(QChartView.Shape.NoFrame)
+        self.setBackgroundBrush(theme.color("panel"))
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def _x_axis(self) -> QValueAxis | None:
+        axes = self.chart().axes(Qt.Orientation.Horizontal)
+        return axes[0] if axes and isinstance(axes[0], QValueAxis) else None
+
+    def _plot_rect(self) -> QRectF:
+        chart = self.chart()
+        return chart.mapRectToScene(chart.plotArea())
+
+    def _x_of(self, minute: float, plot: QRectF, axis: QValueAxis) -> float:
+        span = axis.max() - axis.min() or 1.0
+        return plot.left() + (minute - axis.min()) / span * plot.width()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 (Qt name)
+        super().drawBackground(painter, rect)
+        axis, data = self._x_axis(), self.data
+        if axis is None or data is None or not data.phases:
+            return
+        t = self._theme
+        plot = self._plot_rect()
+        font = QFont(self.font())
+        font.setPixelSize(12)
+        painter.setFont(font)
+        metrics = QFontMetrics(font)
+        lived, planned = QColor(t.past), QColor(t.planned)
+        lived.setAlpha(150)
+        for n, band in enumerate(data.phases):
+            left = max(plot.left(), self._x_of(band.start, plot, axis))
+            right = min(plot.right(), self._x_of(band.end, plot, axis))
+            if right <= left:
+                continue
+            fill = QColor(lived if band.actual else planned)
+            if n % 2:  # neighbouring phases differ a little, so a boundary reads without a line
+                fill = fill.darker(118)
+            painter.fillRect(QRectF(left, plot.top(), right - left, plot.height()), fill)
+            name = metrics.elidedText(band.name, Qt.TextElideMode.ElideRight, int(right - left) - 8)
+            if name:
+                painter.setPen(t.color("dim_text"))
+                painter.drawText(QRectF(left + 4, plot.bottom() - 20, right - left - 8, 18),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 (Qt name)
+        super().drawForeground(painter, rect)
+        axis, data = self._x_axis(), self.data
+        if axis is None or data is None:
+            return
+        t = self._theme
+        plot = self._plot_rect()
+        if self.now_minute is not None and axis.min() <= self.now_minute <= axis.max():
+            now_color = t.color("accent")
+            now_color.setAlpha(110)
+            painter.setPen(QPen(now_color, 1.0, Qt.PenStyle.DotLine))
+            x = self._x_of(self.now_minute, plot, axis)
+            painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+        self._draw_threshold_labels(painter, plot)
+        font = QFont(self.font())
+        font.setPixelSize(13)
+        painter.setFont(font)
+        for n, dose in enumerate(data.doses):
+            if not axis.min() <= dose.minute <= axis.max():
+                continue
+            x = self._x_of(dose.minute, plot, axis)
+            painter.setPen(QPen(t.color("accent"), 2.0))
+            painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+            painter.setPen(t.color("text"))
+            painter.drawText(QRectF(x + 5, plot.top() + 2 + 17 * (n % 3), 260, 17),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, dose.label)
+
+    def _draw_threshold_labels(self, painter: QPainter, plot: QRectF) -> None:
+        """Name each threshold line at the plot's right edge, just above the line."""
+        if self.axis_left is None or self.axis_right is None:
+            return
+        font = QFont(self.font())
+        font.setPixelSize(12)
+        painter.setFont(font)
+        for on_right, value, text, color in self.threshold_labels:
+            axis = self.axis_right if on_right else self.axis_left
+            span = axis.max() - axis.min() or 1.0
+            if not axis.min() <= value <= axis.max():
+                continue
+            y = plot.bottom() - (value - axis.min()) / span * plot.height()
+            label = QColor(color)
+            label.setAlpha(min(255, color.alpha() + 60))
+            painter.setPen(label)
+            painter.drawText(QRectF(plot.right() - 206, y - 17, 200, 16),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, text)
+
+
+class VitalsChart(QWidget):
+    """Vitals against minutes from T0, with phases, doses and alert thresholds.
+
+    Two ways to feed it:
+
+    * :meth:`set_session` — the chart follows a :class:`~kapdesk.live_session.LiveSession`: it
+      reads the record once, then updates from each committed entry (``live.on_change``) and
+      moves its bands and now-line with the clock every 30 s.
+    * :meth:`update_from` — a caller (a report, a review screen) hands it entries directly.
+
+    Either way the final step is :meth:`show_data`, which touches only what changed.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, theme: Theme | None = None,
+                 rules: AlertRules = DEFAULT_RULES) -> None:
+        super().__init__(parent)
+        self._theme = theme or current_theme()
+        self._rules = rules
+        self._data: ChartData | None = None
+        self._now_minute: float | None = None
+        self._thresholds: dict[str, list[float]] = {}
+        self._threshold_series: list[tuple[str, float, QLineSeries]] = []
+        self._live: LiveSession | None = None
+        self._entries: dict[uuid.UUID, EntryInfo] = {}  # vitals and dose entries of the live session
+        self._parsed: dict[uuid.UUID, VitalsReading | None] = {}  # chart_data's memo (see there)
+        t = self._theme
+
+        self.chart = QChart()
+        self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+        self.chart.setBackgroundVisible(False)
+        self.chart.setPlotAreaBackgroundVisible(False)
+        self.chart.setDropShadowEnabled(False)
+        self.chart.setMargins(QMargins(2, 2, 2, 2))
+        self.chart.layout().setContentsMargins(0, 0, 0, 0)
+
+        axis_font = QFont(self.font())
+        axis_font.setPixelSize(13)
+        title_font = QFont(axis_font)
+        title_font.setPixelSize(12)
+        self.axis_x = QValueAxis()
+        self.axis_x.setTickType(QValueAxis.TickType.TicksDynamic)
+        self.axis_x.setTickAnchor(0)
+        self.axis_x.setTickInterval(30)
+        self.axis_x.setMinorTickCount(1)
+        self.axis_left = QValueAxis()
+        self.axis_left.setTickType(QValueAxis.TickType.TicksDynamic)
+        self.axis_left.setTickAnchor(0)
+        self.axis_left.setTickInterval(LEFT_STEP)
+        self.axis_left.setTitleText("mmHg · bpm")
+        self.axis_right = QValueAxis()
+        self.axis_right.setTickType(QValueAxis.TickType.TicksDynamic)
+        self.axis_right.setTickAnchor(0)
+        self.axis_right.setTickInterval(RIGHT_STEP)
+        self.axis_right.setTitleText("SpO₂ %")
+        self.axis_right.setGridLineVisible(False)  # one grid (the left axis's) is enough
+        for axis in (self.axis_x, self.axis_left, self.axis_right):
+            axis.setLabelFormat("%d")
+            axis.setLabelsFont(axis_font)
+            axis.setLabelsColor(t.color("text"))
+            axis.setTitleFont(title_font)
+            axis.setTitleBrush(t.color("dim_text"))
+            axis.setLinePenColor(t.color("border"))
+            axis.setGridLineColor(t.color("border"))
+            axis.setMinorGridLineColor(t.color("planned"))
+            axis.setShadesVisible(False)
+        self.chart.addAxis(self.axis_x, Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(self.axis_left, Qt.AlignmentFlag.AlignLeft)
+        self.chart.addAxis(self.axis_right, Qt.AlignmentFlag.AlignRight)
+
+        self.series: dict[str, QLineSeries] = {}
+        self._markers: dict[str, QImage] = {}
+        for name in CHARTED_VITALS:
+            role, width, shape = _SERIES_STYLE[name]
+            s = QLineSeries()
+            s.setName(_LEGEND[name])
+            pen = QPen(t.color(role), width)
+            # Flat caps and bevel joins: round ones made a six-hour repaint about three times
+            # slower (measured), for corners too small to see at this width.
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.BevelJoin)
+            s.setPen(pen)
+            self._markers[name] = _marker(shape, t.color(role))
+            s.setLightMarker(self._markers[name])
+            s.setMarkerSize(12)
+            s.setPointsVisible(True)
+            self.chart.addSeries(s)
+            s.attachAxis(self.axis_x)
+            s.attachAxis(self.axis_right if name == "spo2" else self.axis_left)
+            self.series[name] = s
+
+        legend = self.chart.legend()
+        legend.setAlignment(Qt.AlignmentFlag.AlignBottom)
+        legend.setMarkerShape(QLegend.MarkerShape.MarkerShapeFromSeries)
+        legend_font = QFont(self.font())
+        legend_font.setPixelSize(13)
+        legend.setFont(legend_font)
+        legend.setLabelColor(t.color("text"))
+        legend.setBackgroundVisible(False)
+
+        self.view = _PlotView(self.chart, t)
+        self.view.axis_left, self.view.axis_right = self.axis_left, self.axis_right
+        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.view.setMinimumHeight(220)
+
+        self.latest = QLabel("No readings yet")
+        self.latest.setObjectName("vitalsLatest")
+        self.baseline = QLabel("")
+        self.baseline.setObjectName("vitalsBaseline")
+        # The chart carries its own theme rather than inheriting the application's, so a report
+        # rendered in the light theme from a dark-themed app (render_to_image) is light throughout.
+        self.setObjectName("vitalsChart")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(
+            f"#vitalsChart {{ background: {t.panel}; }}"
+            f" QLabel#vitalsLatest {{ color: {t.text}; background: transparent; font-size: 22px; font-weight: 600; }}"
+            f" QLabel#vitalsBaseline {{ color: {t.dim_text}; background: transparent; font-size: 15px; }}"
+        )
+        header = QHBoxLayout()
+        header.setContentsMargins(6, 0, 6, 0)
+        header.addWidget(self.latest)
+        header.addSpacing(24)
+        header.addStretch(1)
+        header.addWidget(self.baseline)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(header)
+        layout.addWidget(self.view, 1)
+        self.setAccessibleName("Vitals chart")
+
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(CLOCK_REFRESH_MS)
+        self._clock_timer.timeout.connect(self.refresh_clock)
+        # Empty axes already show the usual window, so the pane does not jump at the first reading.
+        empty = ChartData(origin=datetime(2000, 1, 1, tzinfo=timezone.utc), from_dose=True, points={})
+        self._set_x_range(empty.x_range())
+        self._set_y_ranges(empty)
+
+    # -- feeding -------------------------------------------------------------------------------
+    def set_session(self, live: LiveSession) -> None:
+        """Follow ``live``: read its record now, then update on every committed change.
+
+        The listener holds only a weak reference to this widget and checks the C++ object is
+        still alive, because ``LiveSession`` has no way to unsubscribe and outlives a closed pane.
+        A second call switches sessions; the old session's calls are then ignored.
+        """
+        self._live = live
+        self._parsed = {}
+        me = weakref.ref(self)
+
+        def listener(entry: EntryInfo | None, live: LiveSession = live) -> None:
+            chart = me()
+            if chart is not None and shiboken6.isValid(chart) and chart._live is live:
+                chart._on_change(entry)
+
+        live.on_change(listener)
+        self._reload()
+        if live.ended:
+            self._clock_timer.stop()
+        else:
+            self._clock_timer.start()
+
+    def update_from(self, entries: Iterable[RecordedEntry], *, arrival: datetime, dose_at: datetime | None,
+                    segments: Iterable[Segment] = (), rules: AlertRules | None = None,
+                    now: datetime | None = None) -> None:
+        """Draw ``entries`` (any kinds; corrections handled) as they stand; see :func:`chart_data`."""
+        if rules is not None:
+            self._rules = rules
+        data = chart_data(entries, arrival=arrival, dose_at=dose_at, segments=segments)
+        self.show_data(data, now_minute=minutes_between(data.origin, now) if now else None)
+
+    def add_entry(self, entry: EntryInfo) -> None:
+        """Take one newly committed entry of the followed session (what ``on_change`` delivers).
+
+        A correction marks the entry it supersedes as no longer current, so the old point
+        leaves the chart and the new one takes its place.
+        """
+        if entry.kind not in CHART_KINDS:
+            return
+        old = self._entries.get(entry.supersedes_id) if entry.supersedes_id else None
+        if old is not None:
+            self._entries[old.id] = dataclasses.replace(old, superseded_by=entry.id)
+        self._entries[entry.id] = entry
+        self._redraw_live()
+
+    def set_rules(self, rules: AlertRules) -> None:
+        """Use a clinic's thresholds (the lines move; nothing else is recomputed)."""
+        self._rules = rules
+        if self._data is not None:
+            self._apply_thresholds(self._data)
+
+    def refresh_clock(self) -> None:
+        """Move the bands and the now-line to the clock (the timer calls this every 30 s)."""
+        if self._live is not None:
+            if self._live.ended:
+                self._clock_timer.stop()
+            self._redraw_live()
+
+    def show_data(self, data: ChartData, *, now_minute: float | None = None) -> None:
+        """Draw ``data``, changing only what differs from what is on screen."""
+        previous = self._data
+        self._data = data
+        self._now_minute = now_minute
+        for name, s in self.series.items():
+            points = data.points.get(name, ())
+            if previous is None or previous.points.get(name, ()) != points:
+                s.replace([QPointF(x, y) for x, y in points])  # one call, one relayout
+        self._set_x_range(data.x_range(now_minute))
+        self._set_y_ranges(data)
+        self._apply_thresholds(data)
+        self._show_header(data)
+        self._fit_markers()
+        self.view.data = data
+        self.view.now_minute = now_minute
+        self.view.viewport().update()
+
+    # -- reading back (tests, reports) ----------------------------------------------------------
+    @property
+    def data(self) -> ChartData | None:
+        """What the chart shows now."""
+        return self._data
+
+    def points(self, vital: str) -> list[tuple[float, float]]:
+        """The points of one series as the chart holds them (minutes, value)."""
+        return [(p.x(), p.y()) for p in self.series[vital].points()]
+
+    def threshold_values(self) -> dict[str, list[float]]:
+        """The threshold lines drawn, by vital (ascending)."""
+        return {vital: list(values) for vital, values in self._thresholds.items()}
+
+    def threshold_series(self) -> list[QLineSeries]:
+        return [s for _, _, s in self._threshold_series]
+
+    def render_to_image(self, width: int, height: int, theme: Theme | None = None) -> QImage:
+        """The chart as it stands, rendered at ``width`` × ``height`` (for the PDF report).
+
+        Renders a fresh, never-shown copy so the live pane neither resizes nor flickers; pass
+        the light theme for paper.
+        """
+        copy = VitalsChart(theme=theme or self._theme, rules=self._rules)
+        try:
+            if self._data is not None:
+                copy.show_data(self._data, now_minute=self._now_minute)
+            copy.resize(width, height)
+            return copy.grab().toImage()
+        finally:
+            copy.deleteLater()
+
+    # -- inside ---------------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_markers()
+
+    def _fit_markers(self) -> None:
+        """Show point markers only while readings are at least ``MARKER_SPACING_PX`` apart.
+
+        At one reading every 15 minutes the markers are what tells the series apart; at one a
+        minute over six hours they would merge into a band that hides the curve, and drawing
+        them is half the cost of a repaint. Lines, colours and the legend remain either way.
+        """
+        data = self._data
+        count = max((len(points) for points in data.points.values()), default=0) if data else 0
+        span = (self.axis_x.max() - self.axis_x.min()) or 1.0
+        width = max(self.view.width() - 120, 1)  # the plot, less axes and their labels
+        spaced = True
+        if data is not None and count > 1:
+            readings = data.points.get("systolic") or max(data.points.values(), key=len)
+            per_minute = (count - 1) / max(readings[-1][0] - readings[0][0], 1.0)
+            spaced = width / span / per_minute >= MARKER_SPACING_PX
+        for name, series in self.series.items():
+            if series.pointsVisible() != spaced:
+                # A light marker is drawn whatever pointsVisible says, so it goes too.
+                series.setLightMarker(self._markers[name] if spaced else QImage())
+                series.setPointsVisible(spaced)
+
+    def _on_change(self, entry: EntryInfo | None) -> None:
+        if entry is None:  # a dose time, phase or end: rare, so re-read the record
+            self._reload()
+        else:
+            self.add_entry(entry)
+
+    def _reload(self) -> None:
+        live = self._live
+        if live is None:
+            return
+        self._entries = {e.id: e for e in live.entries() if e.kind in CHART_KINDS}
+        self._redraw_live()
+
+    def _redraw_live(self) -> None:
+        live = self._live
+        if live is None:
+            return
+        reading = live.reading()
+        info = live.info
+        data = chart_data(self._entries.values(), arrival=info.arrival_at, dose_at=info.dose_at,
+                          segments=reading.segments, parsed=self._parsed)
+        now = info.ended_at or reading.now
+        self.show_data(data, now_minute=None if info.ended_at else minutes_between(data.origin, now))
+
+    def _set_x_range(self, x_range: tuple[float, float]) -> None:
+        lo, hi = x_range
+        if (self.axis_x.min(), self.axis_x.max()) != (lo, hi):
+            self.axis_x.setRange(lo, hi)
+        from_dose = self._data.from_dose if self._data is not None else True
+        fmt, title = ("T%+d", "minutes from dose (T0)") if from_dose else ("%d", "minutes from arrival (T0 not marked)")
+        if self.axis_x.labelFormat() != fmt:
+            self.axis_x.setLabelFormat(fmt)
+            self.axis_x.setTitleText(title)
+
+    def _set_y_ranges(self, data: ChartData) -> None:
+        for axis, names, default, step in (
+            (self.axis_left, ("systolic", "diastolic", "heart_rate"), LEFT_RANGE, LEFT_STEP),
+            (self.axis_right, ("spo2",), RIGHT_RANGE, RIGHT_STEP),
+        ):
+            lo, hi = data.value_range(names, default, step)
+            if (axis.min(), axis.max()) != (lo, hi):
+                axis.setRange(lo, hi)
+
+    def _apply_thresholds(self, data: ChartData) -> None:
+        """Rebuild the threshold lines only when their values change; otherwise just keep them
+        spanning the x range."""
+        baseline = data.baseline.reading if data.baseline is not None else None
+        lines = {v: values for v, values in threshold_lines(self._rules, baseline=baseline).items()
+                 if v in THRESHOLD_VITALS}
+        lo, hi = self.axis_x.min(), self.axis_x.max()
+        if lines != self._thresholds:
+            for _, _, s in self._threshold_series:
+                self.chart.removeSeries(s)
+                s.deleteLater()
+            self._threshold_series = []
+            for vital, values in lines.items():
+                color = self.series[vital].pen().color()
+                color.setAlpha(_THRESHOLD_ALPHA.get(vital, _DEFAULT_THRESHOLD_ALPHA))
+                pen = QPen(color, 1.0, Qt.PenStyle.DashLine)
+                for value in values:
+                    s = QLineSeries()
+                    s.setName(_threshold_name(vital, value, baseline, self._rules))
+                    s.setPen(pen)
+                    self.chart.addSeries(s)
+                    s.attachAxis(self.axis_x)
+                    s.attachAxis(self.axis_right if vital == "spo2" else self.axis_left)
+                    for marker in self.chart.legend().markers(s):
+                        marker.setVisible(False)
+                    self._threshold_series.append((vital, value, s))
+            self._thresholds = lines
+            self.view.threshold_labels = [
+                (vital == "spo2", value, _threshold_tag(vital, value, baseline, self._rules), s.pen().color())
+                for vital, value, s in self._threshold_series
+            ]
+            self.view.viewport().update()
+        for _, value, s in self._threshold_series:
+            if s.count() != 2 or s.at(0).x() != lo or s.at(1).x() != hi:
+                s.replace([QPointF(lo, value), QPointF(hi, value)])
+
+    def _show_header(self, data: ChartData) -> None:
+        if data.latest is None:
+            latest = "No readings yet"
+        else:
+            minute, reading = data.latest
+            latest = f"{_offset(minute, data.from_dose)}   {_short(reading)}"
+        if self.latest.text() != latest:
+            self.latest.setText(latest)
+        base = ""
+        if data.baseline is not None:
+            # Blood pressure only: the rises the alerts measure are from the baseline BP.
+            b = data.baseline.reading
+            bp = f"{b.systolic}/{b.diastolic if b.diastolic is not None else '–'}" if b.systolic is not None else _short(b)
+            base = f"baseline {bp}" if data.baseline.flagged else f"baseline {bp} (last pre-dose)"
+        if self.baseline.text() != base:
+            self.baseline.setText(base)
+
+
+def _rise_of(vital: str, value: float, baseline: VitalsReading | None, rules: AlertRules) -> float | None:
+    """The rise from baseline that ``value`` stands for, if it is a baseline-relative line."""
+    if baseline is None:
+        return None
+    base = getattr(baseline, vital, None) if vital in ("systolic", "diastolic") else None
+    rise = rules.systolic_rise if vital == "systolic" else rules.diastolic_rise
+    if base is not None and rise is not None and base + rise == value:
+        return rise
+    return None
+
+
+def _threshold_name(vital: str, value: float, baseline: VitalsReading | None, rules: AlertRules) -> str:
+    """``Systolic limit 180``; ``Systolic limit 166 (baseline +40)`` for a baseline-relative line."""
+    rise = _rise_of(vital, value, baseline, rules)
+    suffix = f" (baseline +{rise:g})" if rise is not None else ""
+    return f"{_THRESHOLD_LABEL[vital]} limit {value:g}{suffix}"
+
+
+def _threshold_tag(vital: str, value: float, baseline: VitalsReading | None, rules: AlertRules) -> str:
+    """The short label at the line's right end: ``SBP 180``, ``SBP base+40``, ``SpO₂ 92%``."""
+    rise = _rise_of(vital, value, baseline, rules)
+    if rise is not None:
+        return f"{_THRESHOLD_SHORT[vital]} base+{rise:g}"
+    return f"{_THRESHOLD_SHORT[vital]} {value:g}{'%' if vital == 'spo2' else ''}"
+
+
+def _offset(minute: float, from_dose: bool) -> str:
+    """``T+45`` / ``T-12`` from the dose; ``arrival +12`` before T0 is marked."""
+    return offset_label(minute) if from_dose else f"arrival +{int(minute)}"
+
+
+def _short(reading: VitalsReading) -> str:
+    """``148/94  HR 84  SpO₂ 97%`` — the charted vitals only, in the order of the legend."""
+    return "  ".join(
+        part
+        for part in (
+            f"{reading.systolic}/{reading.diastolic if reading.diastolic is not None else '–'}"
+            if reading.systolic is not None else "",
+            f"HR {reading.heart_rate}" if reading.heart_rate is not None else "",
+            f"SpO₂ {reading.spo2}%" if reading.spo2 is not None else "",
+        )
+        if part
+    )
