@@ -1,0 +1,230 @@
+"""The course of treatment: one summary line per sitting, and the weekly scores over time.
+
+A course is typically 6–8 dosing sessions with PHQ-9 and GAD-7 taken weekly (product.md). The
+course view reads, per session: the dose given (mg, boosters included), the peak systolic and
+the peak diastolic pressure, the lowest MOAA/S, the highest dissociation score, and the PHQ-9 /
+GAD-7 taken for that session; and, across the course, every PHQ-9 and GAD-7 by date.
+
+Only current entries count (a corrected reading is read as corrected). Payloads this build
+cannot read are skipped rather than guessed: a summary shows "—", never a wrong number.
+
+Pure Python: no Qt, no store. The inputs are duck-typed (the store's ``SessionInfo``,
+``EntryInfo`` and ``OutcomeInfo`` fit) so tests can pass plain objects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from kapdesk.domain.doses import Dose, DoseError
+from kapdesk.domain.scales import SCALES, ScaleError, ScaleResult
+from kapdesk.domain.vitals import VitalsError, VitalsReading
+
+__all__ = ["Course", "OutcomePoint", "SessionSummary", "build_course", "measure_key", "summarize_session"]
+
+# Dissociation scales in the order preferred when a session has more than one.
+DISSOCIATION_SCALES = ("cadss6", "dissociation_0_10")
+OUTCOME_MEASURES = ("phq9", "gad7")
+
+
+class _ProtocolLike(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class SessionLike(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def arrival_at(self) -> datetime: ...
+    @property
+    def protocol(self) -> _ProtocolLike: ...
+
+
+class EntryLike(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def current(self) -> bool: ...
+
+
+class OutcomeLike(Protocol):
+    @property
+    def session_id(self) -> uuid.UUID | None: ...
+    @property
+    def measure(self) -> str: ...
+    @property
+    def taken_on(self) -> date: ...
+    @property
+    def total(self) -> int: ...
+
+
+def measure_key(measure: str) -> str | None:
+    """``"phq9"``, ``"PHQ-9"``, ``"phq 9"`` → ``"phq9"``; a measure the course does not chart → None."""
+    key = "".join(ch for ch in measure.casefold() if ch.isalnum())
+    return key if key in OUTCOME_MEASURES else None
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One row of the course table. Every value is None when the session has none to show."""
+
+    session_id: uuid.UUID
+    arrival_at: datetime
+    protocol: str
+    dose_mg: float | None  # the sum of the session's current doses, boosters included
+    doses: int  # how many doses that sum holds
+    peak_systolic: int | None  # the highest systolic of the session's readings
+    peak_diastolic: int | None  # the highest diastolic (not necessarily the same reading)
+    lowest_moaas: int | None
+    dissociation_scale: str | None  # "cadss6" or "dissociation_0_10"
+    dissociation: int | None  # the highest total on that scale
+    phq9: int | None
+    gad7: int | None
+
+    @property
+    def peak_bp_text(self) -> str:
+        if self.peak_systolic is None and self.peak_diastolic is None:
+            return "—"
+        return f"{_or_dash(self.peak_systolic)}/{_or_dash(self.peak_diastolic)}"
+
+    @property
+    def dissociation_text(self) -> str:
+        """``"CADSS-6 11"``, ``"Dissociation (0–10) 6"`` or ``"—"``: totals of different scales
+        are not comparable, so the scale is always named."""
+        if self.dissociation is None or self.dissociation_scale is None:
+            return "—"
+        return f"{SCALES[self.dissociation_scale].name} {self.dissociation}"
+
+    @property
+    def dose_text(self) -> str:
+        if self.dose_mg is None:
+            return "—"
+        text = f"{self.dose_mg:g} mg"
+        return f"{text} ({self.doses} doses)" if self.doses > 1 else text
+
+
+@dataclass(frozen=True)
+class OutcomePoint:
+    taken_on: date
+    measure: str  # "phq9" or "gad7"
+    total: int
+    band: str | None
+    session_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class Course:
+    """A client's sessions oldest first, and their outcome scores by date."""
+
+    sessions: tuple[SessionSummary, ...]
+    outcomes: tuple[OutcomePoint, ...]
+
+    def series(self, measure: str) -> list[tuple[date, int]]:
+        """One measure's totals in date order, for a chart line."""
+        return [(p.taken_on, p.total) for p in self.outcomes if p.measure == measure]
+
+
+def summarize_session(session: SessionLike, entries: Iterable[EntryLike], outcomes: Iterable[OutcomeLike] = ()) -> SessionSummary:
+    """Summarize one session from its entries (all of them; superseded ones are ignored).
+
+    PHQ-9 / GAD-7: the newest score recorded for this session; failing that, one taken on the
+    session's day without a session (a weekly score entered from the start screen).
+    """
+    dose_total, doses = 0.0, 0
+    systolics: list[int] = []
+    diastolics: list[int] = []
+    moaas: list[int] = []
+    dissociation: dict[str, list[int]] = {}
+    for entry in entries:
+        if not entry.current:
+            continue
+        payload = entry.payload
+        if entry.kind == "dose":
+            try:
+                dose_total += Dose.from_payload(payload).amount_mg
+                doses += 1
+            except DoseError:
+                continue
+        elif entry.kind == "vitals":
+            try:
+                reading = VitalsReading.from_payload(payload)
+            except VitalsError:
+                continue
+            if reading.systolic is not None:
+                systolics.append(reading.systolic)
+            if reading.diastolic is not None:
+                diastolics.append(reading.diastolic)
+        elif entry.kind == "scale":
+            total = _scale_total(payload)
+            if total is None:
+                continue
+            key = str(payload.get("scale"))
+            if key == "moaas":
+                moaas.append(total)
+            elif key in DISSOCIATION_SCALES:
+                dissociation.setdefault(key, []).append(total)
+    scale = next((k for k in DISSOCIATION_SCALES if k in dissociation), None)
+    scores = _session_scores(session, outcomes)
+    return SessionSummary(
+        session_id=session.id,
+        arrival_at=session.arrival_at,
+        protocol=session.protocol.name,
+        dose_mg=round(dose_total, 3) if doses else None,
+        doses=doses,
+        peak_systolic=max(systolics, default=None),
+        peak_diastolic=max(diastolics, default=None),
+        lowest_moaas=min(moaas, default=None),
+        dissociation_scale=scale,
+        dissociation=max(dissociation[scale]) if scale else None,
+        phq9=scores.get("phq9"),
+        gad7=scores.get("gad7"),
+    )
+
+
+def build_course(sessions: Sequence[tuple[SessionLike, Sequence[EntryLike]]], outcomes: Sequence[OutcomeLike]) -> Course:
+    """The course of one client: ``sessions`` pairs each session with its entries (any order)."""
+    summaries = sorted((summarize_session(s, e, outcomes) for s, e in sessions), key=lambda s: s.arrival_at)
+    points: list[OutcomePoint] = []
+    for outcome in outcomes:
+        key = measure_key(outcome.measure)
+        if key is None:
+            continue
+        points.append(OutcomePoint(outcome.taken_on, key, int(outcome.total), SCALES[key].band_for(int(outcome.total)),
+                                   outcome.session_id))
+    points.sort(key=lambda p: (p.taken_on, p.measure))
+    return Course(tuple(summaries), tuple(points))
+
+
+def _scale_total(payload: Mapping[str, Any]) -> int | None:
+    """The re-scored total of a complete scale result (stored totals are not trusted), or None."""
+    try:
+        result = ScaleResult.from_payload(payload)
+    except ScaleError:
+        return None
+    return result.total if result.complete else None
+
+
+def _session_scores(session: SessionLike, outcomes: Iterable[OutcomeLike]) -> dict[str, int]:
+    linked: dict[str, int] = {}
+    same_day: dict[str, int] = {}
+    day = session.arrival_at.astimezone().date()  # the local day, as the form dates a score
+    for outcome in outcomes:  # in the store's order (by date, then recording), so later wins
+        key = measure_key(outcome.measure)
+        if key is None:
+            continue
+        if outcome.session_id == session.id:
+            linked[key] = int(outcome.total)
+        elif outcome.session_id is None and outcome.taken_on == day:
+            same_day[key] = int(outcome.total)
+    return {**same_day, **linked}
+
+
+def _or_dash(value: int | None) -> str:
+    return "—" if value is None else str(value)

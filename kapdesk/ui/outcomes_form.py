@@ -1,0 +1,191 @@
+"""PHQ-9 and GAD-7 entry: nine or seven items scored 0–3, the total and band shown as they are answered.
+
+Item labels are the short neutral paraphrases of :mod:`kapdesk.domain.scales`, not the
+instruments' wording: the client answers the clinic's own form and the clinician keys in the
+numbers. Scoring goes through ``scales.score`` so the total here is the total everywhere.
+
+Keys: Tab moves from item to item; 0, 1, 2 or 3 answers the focused item (and moves on to the
+next, so a whole form is typed as nine digits); Backspace clears it. Ctrl+S saves. A form with an
+unanswered item is refused with a message naming the items, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox, QDateEdit, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+)
+
+from kapdesk.domain.scales import GAD7, PHQ9, ScaleDefinition, ScaleError, score
+from kapdesk.store.errors import StoreError
+from kapdesk.ui.preparation_pane import ChoiceRow, set_role
+
+if TYPE_CHECKING:
+    from kapdesk.store import Store
+
+MEASURES: tuple[ScaleDefinition, ...] = (PHQ9, GAD7)
+_DIGITS = (Qt.Key.Key_0, Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3)
+
+
+class ScoreRow(ChoiceRow):
+    """A 0–3 item; answering it with a digit moves the focus on to the next item."""
+
+    def __init__(self, definition: ScaleDefinition, index: int, parent: QWidget | None = None) -> None:
+        item = definition.items[index]
+        choices = [(v, str(v), _DIGITS[v]) for v in range(item.low, item.high + 1)]
+        tips = [f"{v}: {item.anchor(v) or ''}" for v in range(item.low, item.high + 1)]
+        super().__init__(item.key, f"{index + 1}. {item.label}", choices, tooltips=tips, parent=parent)
+        self.changed.connect(self._advance)
+
+    def _advance(self, value: object) -> None:
+        if value is not None and self.hasFocus():
+            self.focusNextChild()
+
+
+class OutcomesForm(QFrame):
+    """Enter one PHQ-9 or GAD-7 for a client, optionally tied to a session.
+
+    ``today`` is injected (a callable) so tests and a session resumed after midnight agree on
+    the default date.
+    """
+
+    saved = Signal(object)  # OutcomeInfo of the committed measure
+
+    def __init__(self, store: Store, client_id: uuid.UUID, author_id: uuid.UUID, *, session_id: uuid.UUID | None = None,
+                 today: Callable[[], date] = date.today, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pane")
+        self.store = store
+        self.client_id = client_id
+        self.author_id = author_id
+        self.session_id = session_id
+        self._today = today
+
+        title = QLabel("Outcome measures")
+        title.setProperty("role", "title")
+        self.measure = QComboBox()
+        for definition in MEASURES:
+            self.measure.addItem(definition.name, definition.key)
+        self.measure.setAccessibleName("Measure")
+        self.measure.currentIndexChanged.connect(lambda _index: self._build_rows())
+        self.taken_on = QDateEdit()
+        self.taken_on.setDisplayFormat("yyyy-MM-dd")
+        self.taken_on.setAccessibleName("Date taken")
+        self.reset_date()
+        self.legend = QLabel("")
+        self.legend.setProperty("role", "dim")
+        self.legend.setWordWrap(True)
+        self.rows_box = QVBoxLayout()
+        self.rows_box.setSpacing(2)
+        self.rows: list[ScoreRow] = []
+        self.total = QLabel("")
+        self.total.setStyleSheet("font-size: 20px;")
+        self.save_button = QPushButton("Save  Ctrl+S")
+        self.save_button.clicked.connect(self.save)
+        shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.save)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        set_role(self.message, "status")
+
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(QLabel("Measure"))
+        top.addWidget(self.measure)
+        top.addWidget(QLabel("Taken on"))
+        top.addWidget(self.taken_on)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.total, 1)
+        bottom.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.legend)
+        layout.addLayout(self.rows_box)
+        layout.addLayout(bottom)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self._build_rows()
+
+    @property
+    def definition(self) -> ScaleDefinition:
+        return MEASURES[max(self.measure.currentIndex(), 0)]
+
+    def reset_date(self) -> None:
+        today = self._today()
+        self.taken_on.setMaximumDate(QDate(today.year, today.month, today.day))
+        self.taken_on.setDate(QDate(today.year, today.month, today.day))
+
+    def answers(self) -> dict[str, int | None]:
+        return {row.key: row.value for row in self.rows}
+
+    def _build_rows(self) -> None:
+        for row in self.rows:
+            self.rows_box.removeWidget(row)
+            row.deleteLater()
+        definition = self.definition
+        self.rows = [ScoreRow(definition, i) for i in range(len(definition.items))]
+        previous: QWidget = self.taken_on
+        for row in self.rows:
+            row.changed.connect(self._update_total)
+            self.rows_box.addWidget(row)
+            row.show()  # at once: a layout shows a new child of a visible form only on the next event loop pass
+            QWidget.setTabOrder(previous, row)
+            previous = row
+        QWidget.setTabOrder(previous, self.save_button)
+        anchors = definition.items[0].anchors
+        self.legend.setText(f"{definition.description}  " + " · ".join(f"{a.value} {a.text}" for a in anchors))
+        self._update_total()
+
+    def _update_total(self, _value: object = None) -> None:
+        definition = self.definition
+        answers = self.answers()
+        missing = sum(1 for v in answers.values() if v is None)
+        result = score(definition, answers, allow_partial=True)
+        if missing:
+            so_far = sum(v for v in answers.values() if v is not None)
+            self.total.setText(f"{definition.name}: {so_far} so far · {missing} of {len(answers)} items to answer")
+        else:
+            result = score(definition, answers)
+            self.total.setText(f"{definition.name} total {result.total} · {result.band}")
+        set_role(self.total, "message" if result.flags else "")
+
+    def save(self) -> None:
+        """Score the form and commit it; an unanswered item or a future date saves nothing."""
+        definition = self.definition
+        try:
+            result = score(definition, self.answers())
+        except ScaleError as exc:
+            self._say(f"Not saved: {exc.message}.", error=True)
+            row = next((r for r in self.rows if r.key == exc.item), None)
+            if row is not None:
+                row.setFocus()
+            return
+        taken = self.taken_on.date()
+        taken_on = date(taken.year(), taken.month(), taken.day())
+        try:
+            outcome = self.store.add_outcome(self.client_id, definition.key, dict(result.answers), int(result.total or 0),
+                                             self.author_id, taken_on, self.session_id)
+        except StoreError as exc:
+            self._say(f"Not saved: {exc}.", error=True)
+            return
+        text = f"{definition.name} {result.total} ({result.band}) saved for {taken_on.isoformat()}."
+        if result.flags:
+            self._say(text + " " + " ".join(result.flags), error=True)
+        else:
+            self._say(text)
+        for row in self.rows:
+            row.set_value(None)
+        self._update_total()
+        self.saved.emit(outcome)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        set_role(self.message, "message" if error else "status")

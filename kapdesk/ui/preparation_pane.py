@@ -1,0 +1,414 @@
+"""Preparation before dosing, and the inline panel that asks for an override at the dose.
+
+The preparation pane records the client's intention in their own words, the checklist, the
+contraindication screen, concomitant medicines and (optionally) the weight for mg/kg doses, as
+one ``preparation`` entry. Saving again records a correction that supersedes the previous entry:
+the record keeps every version (product.md, "The record").
+
+Every control is reached with Tab. A yes/no item takes the keyboard itself: Y answers yes, N no,
+Backspace or Delete clears it back to "not answered". Nothing here opens a dialog or takes focus
+by itself; problems are said in one quiet line.
+
+:class:`ChoiceRow` (a focusable row answered by keys) is shared with the outcome form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPen, QShortcut
+from PySide6.QtWidgets import (
+    QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy,
+    QVBoxLayout, QWidget,
+)
+
+from kapdesk.domain.preparation import (
+    CONTRAINDICATIONS, MEDICATIONS, PrepItem, PreparationError, checklist_for, current_preparation, make_payload,
+    unanswered_safety_items,
+)
+from kapdesk.store.errors import StoreError
+from kapdesk.ui.theme import current_theme
+
+if TYPE_CHECKING:
+    from kapdesk.live_session import LiveSession
+
+YES_NO: tuple[tuple[bool, str, Qt.Key], ...] = ((True, "Yes", Qt.Key.Key_Y), (False, "No", Qt.Key.Key_N))
+_CLEAR_KEYS = (Qt.Key.Key_Backspace, Qt.Key.Key_Delete)
+
+
+def set_role(label: QLabel, role: str) -> None:
+    """Switch a label between "status" (dim) and "message" (amber) and re-polish only on change."""
+    if label.property("role") != role:
+        label.setProperty("role", role)
+        label.style().unpolish(label)
+        label.style().polish(label)
+
+
+def see_through(*widgets: QWidget) -> None:
+    """Let the pane's ground show through containers (splitters, scroll areas and their viewports).
+
+    The theme gives every widget the window colour; a splitter or scroll area inside a pane would
+    otherwise paint a darker block in the middle of it. The rule names only the widget itself.
+    """
+    for widget in widgets:
+        if not widget.objectName():
+            widget.setObjectName(f"seeThrough{id(widget)}")
+        widget.setStyleSheet(f"#{widget.objectName()} {{ background: transparent; }}")
+        widget.setAutoFillBackground(False)
+
+
+class ChoiceRow(QFrame):
+    """One question answered from the keyboard: a label, then one small button per choice.
+
+    The row itself takes focus (its buttons do not), so Tab moves from question to question
+    and a key answers the focused one. ``choices`` pairs each value with its button text and
+    its key; Backspace/Delete clears the answer (``None``). Left/Right step through the choices.
+    The chosen button is drawn highlighted; the focused row gets an accent frame, painted here
+    from the current theme so it follows a light/dark switch.
+    """
+
+    changed = Signal(object)  # the new value, or None when cleared
+
+    def __init__(self, key: str, label: str, choices: Sequence[tuple[Any, str, Qt.Key]], *, tooltips: Sequence[str] = (),
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.choices = tuple(choices)
+        self._value: Any = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName(label)
+        self.label = QLabel(label)
+        self.label.setWordWrap(True)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 3, 6, 3)
+        layout.addWidget(self.label, 1)
+        self.buttons: list[QPushButton] = []
+        for index, (value, text, _key) in enumerate(self.choices):
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setProperty("compact", "true")
+            # palette(highlight) follows the app palette, so a theme switch restyles the chosen answer.
+            button.setStyleSheet("QPushButton:checked { background: palette(highlight); font-weight: 600; }")
+            if index < len(tooltips):
+                button.setToolTip(tooltips[index])
+            button.ensurePolished()  # the theme's font decides the width; the tick must not make it jump
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(f"✓ {text}") + 26)
+            button.clicked.connect(lambda _=False, v=value: self._choose(v))
+            layout.addWidget(button)
+            self.buttons.append(button)
+
+    @property
+    def value(self) -> Any:
+        return self._value
+
+    def set_value(self, value: Any) -> None:
+        """Set the answer without emitting ``changed`` (used when loading a saved record)."""
+        if value is not None and value not in [c[0] for c in self.choices]:
+            raise ValueError(f"{self.key}: {value!r} is not one of the choices")
+        self._value = value
+        for button, (choice, text, _key) in zip(self.buttons, self.choices):
+            chosen = value is not None and choice == value and type(choice) is type(value)
+            button.setChecked(chosen)
+            # A tick as well as the shade: in a dim room two dark greys are too close to tell apart.
+            button.setText(f"✓ {text}" if chosen else text)
+
+    def _choose(self, value: Any) -> None:
+        self.set_value(value)
+        self.changed.emit(value)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        key = event.key()
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier & ~Qt.KeyboardModifier.ShiftModifier:
+            super().keyPressEvent(event)  # Ctrl/Alt combinations belong to shortcuts
+            return
+        for value, _text, choice_key in self.choices:
+            if key == choice_key:
+                self._choose(value)
+                return
+        if key in _CLEAR_KEYS:
+            self._choose(None)
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            values = [c[0] for c in self.choices]
+            index = next((i for i, v in enumerate(values) if self._value is not None and v == self._value), -1)
+            step = 1 if key == Qt.Key.Key_Right else -1
+            self._choose(values[(index + step) % len(values)] if index >= 0 else values[0 if step > 0 else -1])
+        else:
+            super().keyPressEvent(event)
+
+    def focusInEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        super().focusOutEvent(event)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        super().paintEvent(event)
+        if self.hasFocus():
+            painter = QPainter(self)
+            painter.setPen(QPen(current_theme().color("accent"), 2))
+            painter.drawRoundedRect(QRect(1, 1, self.width() - 2, self.height() - 2), 4, 4)
+
+
+def yes_no_row(item: PrepItem) -> ChoiceRow:
+    return ChoiceRow(item.key, item.label, YES_NO, tooltips=("Y", "N"))
+
+
+class PreparationPane(QFrame):
+    """The preparation form for one session; each save commits a ``preparation`` entry.
+
+    Shortcuts (while focus is inside the pane): Ctrl+S saves. Y / N / Backspace answer the
+    focused yes/no item.
+    """
+
+    saved = Signal(object)  # EntryInfo of the committed preparation entry
+
+    def __init__(self, live: LiveSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pane")
+        self.live = live
+        self.checklist_items = checklist_for(live.info.protocol.drug)
+        title = QLabel("Preparation")
+        title.setProperty("role", "title")
+
+        self.intention = QPlainTextEdit()
+        self.intention.setTabChangesFocus(True)
+        self.intention.setPlaceholderText("The client's intention, in their own words")
+        self.intention.setAccessibleName("Intention")
+        self.intention.setFixedHeight(90)
+
+        self.rows: dict[str, dict[str, ChoiceRow]] = {"checklist": {}, "contraindications": {}, "medications": {}}
+        groups = (
+            ("checklist", "Checklist", self.checklist_items),
+            ("contraindications", "Contraindications", CONTRAINDICATIONS),
+            ("medications", "Concomitant medicines", MEDICATIONS),
+        )
+        group_boxes: dict[str, QVBoxLayout] = {}
+        for group, heading, items in groups:
+            box = QVBoxLayout()
+            box.setSpacing(2)
+            label = QLabel(heading)
+            label.setStyleSheet("font-weight: 600;")
+            box.addWidget(label)
+            for item in items:
+                row = yes_no_row(item)
+                row.changed.connect(self._answers_changed)
+                self.rows[group][item.key] = row
+                box.addWidget(row)
+            group_boxes[group] = box
+
+        self.weight = QLineEdit()
+        self.weight.setPlaceholderText("kg, optional (for mg/kg doses)")
+        self.weight.setAccessibleName("Weight in kg")
+        self.weight.setMaximumWidth(260)
+        self.save_button = QPushButton("Save preparation  Ctrl+S")
+        self.save_button.clicked.connect(self.save)
+        shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.save)
+        self.open_items = QLabel("")  # the count, amber while any is open
+        self.open_list = QLabel("")  # which ones, dim: a wall of amber would shout
+        self.open_list.setWordWrap(True)
+        set_role(self.open_list, "status")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        set_role(self.message, "status")
+        hint = QLabel("Tab moves between items · Y yes · N no · Backspace clears")
+        hint.setProperty("role", "dim")
+
+        content = QWidget()
+        grid = QGridLayout(content)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(18)
+        intention_label = QLabel("Intention")
+        intention_label.setStyleSheet("font-weight: 600;")
+        left = QVBoxLayout()
+        left.addWidget(intention_label)
+        left.addWidget(self.intention)
+        left.addLayout(group_boxes["checklist"])
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addLayout(group_boxes["contraindications"])
+        right.addSpacing(8)
+        right.addLayout(group_boxes["medications"])
+        right.addSpacing(8)
+        weight_label = QLabel("Weight (kg)")
+        weight_label.setStyleSheet("font-weight: 600;")
+        right.addWidget(weight_label)
+        right.addWidget(self.weight)
+        right.addStretch(1)
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        see_through(scroll, scroll.viewport(), content)
+
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.save_button)
+        bottom.addWidget(self.message, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(hint)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.open_items)
+        layout.addWidget(self.open_list)
+        layout.addLayout(bottom)
+
+        # Tab order follows reading order: intention, checklist, screen, medicines, weight, save.
+        chain: list[QWidget] = [self.intention, *self.rows["checklist"].values(), *self.rows["contraindications"].values(),
+                                *self.rows["medications"].values(), self.weight, self.save_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+        self.load()
+
+    # -- reading and writing ------------------------------------------------------------------
+    def load(self) -> None:
+        """Fill the form from the session's current preparation entry (if there is one)."""
+        entry = current_preparation(self.live.entries())
+        payload = entry.payload if entry is not None else {}
+        self.intention.setPlainText(str(payload.get("intention") or ""))
+        for group, rows in self.rows.items():
+            answers = payload.get(group) or {}
+            for key, row in rows.items():
+                answer = answers.get(key)
+                row.set_value(answer if isinstance(answer, bool) else None)
+        weight = payload.get("weight_kg")
+        self.weight.setText(f"{weight:g}" if isinstance(weight, (int, float)) and not isinstance(weight, bool) else "")
+        self._answers_changed()
+
+    def payload(self) -> dict[str, Any]:
+        """The form as a ``preparation`` payload; raises PreparationError for a bad weight."""
+        text = self.weight.text().strip().replace(",", ".")
+        weight: float | None = None
+        if text:
+            try:
+                weight = float(text.removesuffix("kg").strip())
+            except ValueError:
+                raise PreparationError(f"Weight ‘{self.weight.text().strip()}’ is not a number of kg", "weight_kg") from None
+        return make_payload(
+            self.intention.toPlainText(),
+            {k: r.value for k, r in self.rows["checklist"].items()},
+            {k: r.value for k, r in self.rows["contraindications"].items()},
+            {k: r.value for k, r in self.rows["medications"].items()},
+            weight,
+        )
+
+    def save(self) -> None:
+        """Commit the form as a new entry; a second save supersedes the first (a correction)."""
+        try:
+            payload = self.payload()
+        except PreparationError as exc:
+            self._say(f"Not saved: {exc.message}.", error=True)
+            if exc.field == "weight_kg":
+                self.weight.setFocus()
+            return
+        try:
+            previous = current_preparation(self.live.entries())
+            if previous is not None and previous.payload == payload:
+                self._say("Nothing changed since the last save.")
+                return
+            entry = self.live.record("preparation", payload, supersedes=previous.id if previous is not None else None)
+        except StoreError as exc:
+            self._say(f"Not saved: {exc}.", error=True)
+            return
+        when = entry.recorded_at.astimezone().strftime("%H:%M")
+        self._say(f"Preparation saved {when}" + (" (a correction of the earlier one)." if previous is not None else "."))
+        self.saved.emit(entry)
+
+    # -- display ------------------------------------------------------------------------------
+    def _answers_changed(self, _value: object = None) -> None:
+        try:
+            problems = unanswered_safety_items(self.payload())
+        except PreparationError:
+            return
+        if problems:
+            count = len(problems)
+            self.open_items.setText(f"{count} safety item{'s' if count != 1 else ''} open before dosing:")
+            self.open_list.setText(" · ".join(problems))
+            set_role(self.open_items, "message")
+        else:
+            self.open_items.setText("Every safety item is answered.")
+            self.open_list.setText("")
+            set_role(self.open_items, "status")
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        set_role(self.message, "message" if error else "status")
+
+
+class SafetyOverridePanel(QFrame):
+    """Inline, non-modal question shown when Dose is pressed with open safety items.
+
+    The session view calls :meth:`ask` with ``dose_gate(...)``'s problems; the panel shows them
+    with a reason line. Ctrl+Return (or the button) confirms with the reason — an empty reason
+    is refused in place —, Esc cancels. On ``confirmed`` the session view records the
+    ``safety_override`` entry (``override_payload(panel.items, reason)``) and then marks T0.
+    Focus moves to the reason line in :meth:`ask` because the clinician has just pressed Dose:
+    it answers their action, it is not stolen.
+    """
+
+    confirmed = Signal(str)  # the reason typed
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pane")
+        self.items: list[str] = []
+        heading = QLabel("Dose despite open safety items?")
+        heading.setProperty("role", "message")
+        heading.setStyleSheet("font-weight: 600;")
+        self.list_label = QLabel("")
+        self.list_label.setWordWrap(True)
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("Reason for dosing anyway (required, kept in the record)")
+        self.reason.setAccessibleName("Override reason")
+        self.reason.returnPressed.connect(self.confirm)
+        self.confirm_button = QPushButton("Dose anyway  Ctrl+Return")
+        self.confirm_button.setProperty("armed", "true")
+        self.confirm_button.clicked.connect(self.confirm)
+        self.cancel_button = QPushButton("Cancel  Esc")
+        self.cancel_button.clicked.connect(self.cancel)
+        for keys, slot in (("Ctrl+Return", self.confirm), ("Ctrl+Enter", self.confirm), ("Esc", self.cancel)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self.message = QLabel("")
+        self.message.setProperty("role", "message")
+        row = QHBoxLayout()
+        row.addWidget(self.reason, 1)
+        row.addWidget(self.confirm_button)
+        row.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.list_label)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        self.hide()
+
+    def ask(self, items: Sequence[str]) -> None:
+        self.items = list(items)
+        self.list_label.setText("\n".join(f"• {item}" for item in self.items))
+        self.reason.clear()
+        self.message.clear()
+        self.show()
+        self.reason.setFocus()
+
+    def confirm(self) -> None:
+        reason = self.reason.text().strip()
+        if not reason:
+            self.message.setText("Type the reason first: it goes into the record with the dose.")
+            self.reason.setFocus()
+            return
+        self.hide()
+        self.confirmed.emit(reason)
+
+    def cancel(self) -> None:
+        self.hide()
+        self.cancelled.emit()
