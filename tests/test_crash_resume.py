@@ -57,7 +57,8 @@ def test_sigkill_mid_session_then_resume(qtbot, tmp_path):
         band = view.band
         entries = view.live.entries()
         assert [e.kind for e in entries] == [
-            "session_started", "phase", "reminder_done", "dose_time", "phase", "phase", "phase_extended",
+            "session_started", "phase", "reminder_done", "safety_override", "dose_time", "phase", "phase",
+            "phase_extended",
         ]
         assert str(view.live.id) == session_id
         assert band.phase.text() == "Onset"

@@ -45,8 +45,16 @@ def test_full_flow_by_keyboard(qtbot, window, store, clock):
     assert band.reminder.text().startswith("Pre-dose vitals in")
 
     clock.advance(18 * 60)
-    press(qtbot, view, Qt.Key.Key_D)  # mark dose
+    press(qtbot, view, Qt.Key.Key_D)  # mark dose: no preparation recorded, so an override is asked
+    assert view.override.isVisible() and view.live.info.dose_at is None
+    assert "Preparation not recorded" in view.override.list_label.text()
+    qtbot.keyClick(view.override.reason, Qt.Key.Key_Return)  # an empty reason is refused in place
+    assert view.override.isVisible() and view.live.info.dose_at is None
+    qtbot.keyClicks(view.override.reason, "Synthetic: preparation done on paper")
+    qtbot.keyClick(view.override.reason, Qt.Key.Key_Return)
     assert band.since_dose.text() == "T+00:00"
+    override = [e for e in store.entries(view.live.id) if e.kind == "safety_override"]
+    assert override and override[0].payload["reason"] == "Synthetic: preparation done on paper"
     assert band.phase.text() == "Dosing (troche held)"
     assert not view.buttons["dose"].isEnabled()
 
@@ -75,7 +83,7 @@ def test_full_flow_by_keyboard(qtbot, window, store, clock):
     assert info.status == "ended" and info.dose_at is not None
     kinds = [e.kind for e in store.entries(info.id)]
     assert kinds.count("phase") == 3 and kinds.count("phase_extended") == 2
-    assert view.log.topLevelItemCount() == len(kinds)
+    assert len(view.timeline.visible_entries()) == len(kinds)
 
     press(qtbot, view, Qt.Key.Key_Backspace)
     assert window.stack.currentWidget() is window.start_screen
@@ -152,6 +160,8 @@ def test_resume_is_offered_first_after_a_restart(qtbot, store, clock):
     view = start_by_keyboard(qtbot, first, client="RES-01 (synthetic)")
     clock.advance(600)
     view.mark_dose()
+    view.override.reason.setText("Synthetic reason")
+    view.override.confirm()
     clock.advance(300)
 
     second = MainWindow(protocols, errors, clock, store)  # as after a restart

@@ -51,6 +51,8 @@ def main(out: Path) -> None:
     view.reminder_done()
     clock.advance(6 * 60)
     view.mark_dose()
+    view.override.reason.setText("Synthetic: checklist done on paper")
+    view.override.confirm()
     clock.advance(15 * 60)
     view.advance_phase()
     clock.advance(1 * 60)

@@ -105,6 +105,9 @@ class ClockBand(QFrame):
         self.reminder.setAccessibleName("Next reminder")
         self.reminder_caption = _label("dim", "")
         self.timeline = TimelineBar()
+        # Long texts must clip, never widen the window past a 1280-pixel laptop screen.
+        for label in (self.reminder, self.phase, self.phase_left):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(36)
@@ -115,6 +118,7 @@ class ClockBand(QFrame):
         grid.addWidget(self.since_arrival, 0, 2, Qt.AlignmentFlag.AlignRight)
         grid.addWidget(self.arrival_caption, 1, 2, Qt.AlignmentFlag.AlignRight)
         grid.addWidget(self.reminder, 2, 1, 1, 2)
+        grid.addWidget(self.reminder_caption, 3, 1, 1, 2)
         grid.setColumnStretch(1, 1)
         column = QVBoxLayout(self)
         column.setContentsMargins(20, 12, 20, 12)
@@ -143,6 +147,8 @@ class ClockBand(QFrame):
 
     def _show_reminder(self, r: ClockReading) -> None:
         reminder = r.next_reminder
+        self.reminder_caption.setText("" if reminder is None else
+                                      f"due {reminder.due.astimezone().strftime('%H:%M')} · Ctrl+K when taken")
         if reminder is None:
             self.reminder.setText("No reminder due" if not r.ended else "")
             _restyle(self.reminder, "state", "idle")
@@ -155,5 +161,5 @@ class ClockBand(QFrame):
             self.reminder.setText(f"{reminder.label} due in {format_span(left)}")
             _restyle(self.reminder, "state", "due")
         else:
-            self.reminder.setText(f"{reminder.label} overdue by {format_span(-left)}  (Ctrl+K when taken)")
+            self.reminder.setText(f"{reminder.label} overdue by {format_span(-left)}")
             _restyle(self.reminder, "state", "overdue")

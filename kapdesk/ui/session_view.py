@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QPushButton, QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from kapdesk.domain.clock import format_span
-from kapdesk.domain.entries import describe_entry, kind_label
 from kapdesk.store.errors import StoreError
 from kapdesk.ui.clock_band import ClockBand
+from kapdesk.domain.preparation import dose_gate, override_payload
+from kapdesk.ui.notes_pane import NotesPane
+from kapdesk.ui.outcomes_form import OutcomesForm
+from kapdesk.ui.preparation_pane import PreparationPane, SafetyOverridePanel
+from kapdesk.ui.timeline import Timeline
+from kapdesk.ui.vitals_chart import VitalsChart
 
 if TYPE_CHECKING:
     from kapdesk.live_session import LiveSession
@@ -61,30 +63,54 @@ class SessionView(QWidget):
         self._armed = QTimer(self, singleShot=True, interval=ARM_MS)
         self._armed.timeout.connect(self._disarm)
 
-        self.log = QTreeWidget()
-        self.log.setHeaderLabels(["Time", "T+", "What", "Detail", "By"])
-        self.log.setRootIsDecorated(False)
-        self.log.setAlternatingRowColors(True)
-        self.log.setColumnWidth(0, 90)
-        self.log.setColumnWidth(1, 80)
-        self.log.setColumnWidth(2, 110)
-        self.log.setColumnWidth(3, 420)
-        log_pane = QFrame()
-        log_pane.setObjectName("pane")
-        log_layout = QVBoxLayout(log_pane)
-        title = QLabel("Session log")
-        title.setProperty("role", "title")
-        log_layout.addWidget(title)
-        log_layout.addWidget(self.log)
-        # Later parts (music, vitals, notes) add their panes to this splitter.
-        self.panes = QSplitter(Qt.Orientation.Horizontal)
-        self.panes.addWidget(log_pane)
+        # The body: pages on the left (record and chart, timeline, preparation, note), the music on
+        # the right. Panes arrive through add_page / set_side so this view stays a frame.
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.pages: dict[str, QWidget] = {}
+        self.side = QVBoxLayout()
+        side = QWidget()
+        side.setLayout(self.side)
+        self.side.setContentsMargins(0, 0, 0, 0)
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.addWidget(self.tabs)
+        self.body.addWidget(side)
+        self.body.setStretchFactor(0, 3)
+        self.body.setStretchFactor(1, 1)
+        self.alerts_slot = QVBoxLayout()
+
+        self.chart = VitalsChart()
+        self.chart.set_session(live)
+        self.timeline = Timeline()
+        self.timeline.set_session(live)
+        self.record_area = QSplitter(Qt.Orientation.Vertical)
+        self.record_area.addWidget(_titled("Vitals", self.chart))
+        self.preparation = PreparationPane(live)
+        self.preparation.saved.connect(lambda _entry: self.refresh())
+        self.notes = NotesPane(live.store, live.id, live.clinician_id)
+        live.on_change(lambda entry: self.notes.refresh_quotes() if entry is None or entry.kind == "observation" else None)
+        self.outcomes = OutcomesForm(live.store, live.info.client_id, live.clinician_id, session_id=live.id,
+                                     today=lambda: live.clock.utcnow().astimezone().date())
+        self.add_page("record", "Record", self.record_area, "F5")
+        self.add_page("timeline", "Timeline", _titled("Timeline", self.timeline), "F6")
+        self.add_page("preparation", "Preparation", self.preparation, "F7")
+        self.add_page("notes", "Integration note", self.notes, "F8")
+        self.add_page("outcomes", "PHQ-9 / GAD-7", self.outcomes, "F9")
+        # Before the dose the therapist is preparing; afterwards the record matters most.
+        self.tabs.setCurrentIndex(list(self.pages).index(
+            "preparation" if live.info.dose_at is None and not live.ended else "notes" if live.ended else "record"))
+
+        self.override = SafetyOverridePanel()
+        self.override.confirmed.connect(self._dose_despite)
+        self.override.cancelled.connect(lambda: self.say("Dose not marked."))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(self.band)
         layout.addWidget(self.message)
-        layout.addWidget(self.panes, 1)
+        layout.addWidget(self.override)
+        layout.addLayout(self.alerts_slot)
+        layout.addWidget(self.body, 1)
 
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -103,7 +129,9 @@ class SessionView(QWidget):
             self._timer.start(1000 - millis + 5)
 
     def stop(self) -> None:
+        """The view is leaving: stop ticking and save any unsaved words of the note."""
         self._timer.stop()
+        self.notes.flush()
 
     # -- actions ------------------------------------------------------------------------------
     def _act(self, action, done: str) -> None:
@@ -117,7 +145,29 @@ class SessionView(QWidget):
         self.tick()
 
     def mark_dose(self) -> None:
+        """Dosing with unanswered safety items asks for an explicit, recorded override (inline, not a dialog)."""
+        problems = dose_gate(self.live.entries())
+        if problems:
+            self.override.ask(problems)
+            self.say("Safety items are open: give a reason to dose anyway (Enter), or Esc.", error=True)
+            return
         self._act(self.live.mark_dose, "Dose time T0 saved.")
+        self._after_dose()
+
+    def _after_dose(self) -> None:
+        """Once T0 is saved the record matters most: show it (the therapist's own action, not a jump)."""
+        if self.live.info.dose_at is not None:
+            self.tabs.setCurrentIndex(list(self.pages).index("record"))
+
+    def _dose_despite(self, reason: str) -> None:
+        items = list(self.override.items)
+
+        def record_and_dose() -> None:
+            self.live.record("safety_override", override_payload(items, reason))
+            self.live.mark_dose()
+
+        self._act(record_and_dose, "Override and dose time T0 saved.")
+        self._after_dose()
 
     def advance_phase(self) -> None:
         self._act(self.live.advance_phase, "Phase change saved.")
@@ -165,19 +215,45 @@ class SessionView(QWidget):
         for name in ("next", "extend5", "extend15", "reminder", "end"):
             self.buttons[name].setEnabled(not ended)
         if ended:
-            self.stop()
-        self.log.clear()
-        for entry in live.entries():
-            self.log.addTopLevelItem(QTreeWidgetItem(self._log_row(entry)))
-        self.log.scrollToBottom()
+            self._timer.stop()
 
-    def _log_row(self, entry) -> list[str]:
-        dose_at = self.live.info.dose_at
-        offset = "T+" + format_span(entry.occurred_at - dose_at) if dose_at and entry.occurred_at >= dose_at else ""
-        detail = describe_entry(entry.kind, entry.payload)
-        if not entry.current:
-            detail = f"{detail}  (corrected)"
-        return [_local(entry.occurred_at), offset, kind_label(entry.kind), detail, entry.author_name]
+    # -- panes --------------------------------------------------------------------------------
+    def add_page(self, key: str, title: str, widget: QWidget, keys: str) -> None:
+        """A page in the body's tabs, with a key that shows it and focuses its first field."""
+        self.pages[key] = widget
+        # Pages scroll rather than push the window past a 1280x800 laptop screen.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(widget)
+        self.tabs.addTab(scroll, f"{title}  {keys}")
+        shortcut = QShortcut(QKeySequence(keys), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(lambda: self.show_page(key))
+
+    def show_page(self, key: str) -> None:
+        page = self.pages[key]
+        self.tabs.setCurrentIndex(list(self.pages).index(key))
+        page.setFocus()
+        page.focusNextChild() if page.focusWidget() is None else None
+
+    def set_side(self, widget: QWidget) -> None:
+        self.side.addWidget(widget)
+
+    def set_alerts(self, widget: QWidget) -> None:
+        self.alerts_slot.addWidget(widget)
+
+
+def _titled(title: str, widget: QWidget) -> QFrame:
+    frame = QFrame()
+    frame.setObjectName("pane")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(8, 6, 8, 8)
+    label = QLabel(title)
+    label.setProperty("role", "title")
+    layout.addWidget(label)
+    layout.addWidget(widget, 1)
+    return frame
 
 
 def _local(moment: datetime) -> str:

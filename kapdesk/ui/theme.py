@@ -89,7 +89,7 @@ def stylesheet(t: Theme) -> str:
     QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; }}
     QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
     QComboBox QAbstractItemView {{ background: {t.raised}; color: {t.text}; selection-background-color: {t.past}; }}
-    QPushButton[compact="true"] {{ padding: 6px 9px; font-size: 14px; }}
+    QPushButton[compact="true"] {{ padding: 5px 7px; font-size: 13px; }}
     QToolTip {{ background: {t.raised}; color: {t.text}; border: 1px solid {t.border}; }}
     """
 

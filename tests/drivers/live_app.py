@@ -25,7 +25,11 @@ def drive(window) -> None:
     screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
     QTest.keyClick(screen.client, Qt.Key.Key_Return, CTRL)
     view = window.session_view
-    for key, modifiers in ((Qt.Key.Key_K, CTRL), (Qt.Key.Key_D, CTRL), (Qt.Key.Key_N, CTRL), (Qt.Key.Key_E, CTRL)):
+    QTest.keyClick(view, Qt.Key.Key_K, CTRL)  # pre-dose reading taken
+    QTest.keyClick(view, Qt.Key.Key_D, CTRL)  # dose: no preparation, so the override asks for a reason
+    QTest.keyClicks(view.override.reason, "Synthetic: checklist on paper")
+    QTest.keyClick(view.override.reason, Qt.Key.Key_Return)
+    for key, modifiers in ((Qt.Key.Key_N, CTRL), (Qt.Key.Key_E, CTRL)):
         QTest.keyClick(view, key, modifiers)
     print("READY", view.live.id, view.band.phase.text(), flush=True)
 

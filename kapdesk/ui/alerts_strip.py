@@ -1,0 +1,109 @@
+"""The alerts strip: what needs the clinician's attention, said quietly and in place.
+
+A dim room and a client under an eye mask rule out the usual alarm: there is no sound, no colour
+red, no flashing, no dialog, and nothing here ever takes keyboard focus or raises the window,
+because the therapist may be typing a client's words when an alert appears. The strip is one
+amber-bordered block of text (the theme's ``state="overdue"`` look) listing the active alerts,
+most pressing first, plus a dim line for the last acknowledgement.
+
+It only displays. The record pane decides what is active (:mod:`kapdesk.domain.alerting`),
+records alerts and acknowledgements, and owns the key that acknowledges the top alert; the
+strip's button is there for the mouse and never takes focus either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from kapdesk.domain.alerting import ActiveAlert
+
+ACK_KEYS = "Ctrl+Shift+A"
+# Beyond this many lines the strip says "+N more" rather than growing over the entry lines.
+MAX_LINES = 3
+
+
+def _no_focus(widget: QWidget) -> QWidget:
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return widget
+
+
+class AlertsStrip(QFrame):
+    acknowledge_clicked = Signal()  # the button was clicked (the keyboard path is the pane's shortcut)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alerts")
+        _no_focus(self)
+        # Belt and braces: a strip shown on its own (tests, a detached pane) must not activate.
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
+        self.alerts_label = QLabel("")
+        self.alerts_label.setWordWrap(True)
+        self.alerts_label.setTextFormat(Qt.TextFormat.RichText)
+        self.alerts_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.alerts_label.setProperty("role", "title")
+        _no_focus(self.alerts_label)
+        self.status = QLabel("No alerts")
+        self.status.setProperty("role", "status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        _no_focus(self.status)
+        self.ack_button = QPushButton(f"Acknowledge  {ACK_KEYS}")
+        self.ack_button.setProperty("compact", "true")
+        self.ack_button.setToolTip(f"Acknowledge the top alert ({ACK_KEYS}); who and when are recorded")
+        _no_focus(self.ack_button)
+        self.ack_button.clicked.connect(self.acknowledge_clicked)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.alerts_label, 1)
+        top.addWidget(self.ack_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        self._alerts: tuple[ActiveAlert, ...] = ()
+        self._note = ""
+        self._render()
+
+    @property
+    def alerts(self) -> tuple[ActiveAlert, ...]:
+        return self._alerts
+
+    def show_alerts(self, alerts: Sequence[ActiveAlert]) -> None:
+        """List ``alerts`` (most pressing first). Changes text only: no focus, no raise, no sound."""
+        self._alerts = tuple(alerts)
+        self._render()
+
+    def show_status(self, text: str) -> None:
+        """A dim line under the alerts: the last acknowledgement, or why one was not recorded."""
+        self._note = text
+        self._render()
+
+    def _render(self) -> None:
+        alerts = self._alerts
+        active = bool(alerts)
+        self.alerts_label.setVisible(active)
+        self.ack_button.setVisible(active)
+        self._restyle(self.alerts_label, "state", "overdue" if active else "")
+        lines = []
+        for index, alert in enumerate(alerts[:MAX_LINES]):
+            when = alert.raised_at.astimezone().strftime("%H:%M")
+            marker = "›" if index == 0 else "&nbsp;"
+            lines.append(f"{marker} {escape(when)}&nbsp;&nbsp;{escape(alert.message)}")
+        if len(alerts) > MAX_LINES:
+            lines.append(f"&nbsp; +{len(alerts) - MAX_LINES} more")
+        self.alerts_label.setText("<br>".join(lines))
+        idle = f"{ACK_KEYS} acknowledges the top alert" if active else "No alerts"
+        self.status.setText(self._note or idle)
+
+    @staticmethod
+    def _restyle(widget: QWidget, name: str, value: str) -> None:
+        if widget.property(name) != value:
+            widget.setProperty(name, value)
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)

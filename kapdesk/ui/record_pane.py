@@ -1,0 +1,338 @@
+"""The in-session record pane: vitals, observations, scales, doses, presence, and the alerts strip.
+
+What the clinician types during the sitting goes here, by keyboard, one-handed:
+
+=================  ==========================================================================
+key                what it does
+=================  ==========================================================================
+F2                 vitals line (``128/84 72 98 14``, ``bp 128/84 hr 72 …``, ``… @10:35``, ``… -5m``)
+Shift+F2           vitals as six fields instead of one line (and back)
+F3                 observation line; Alt+1 … Alt+9 toggle the clinic's quick tags, Alt+Q marks a
+                   client quote (both also put the cursor in the line)
+F5                 scales: digits score, ↑/↓ item, ←/→ or M D B N A scale, Enter saves,
+                   Shift+Enter saves incomplete
+F6                 dose form
+F7                 presence and hand-off
+Ctrl+Shift+A       acknowledge the top alert (who and when are recorded)
+Enter / Esc        save / cancel a correction
+=================  ==========================================================================
+
+The keys are window-wide (``Qt.WindowShortcut``) so that F2 reaches the vitals line from
+anywhere in the session view; none of them clashes with the session view's Ctrl keys or the main
+window's Ctrl+L and F11. Ctrl+V is left to paste.
+
+**Alerts.** After every committed change (``LiveSession.on_change``) and every few seconds (for a
+reading that becomes overdue), the pane asks :func:`kapdesk.domain.alerting.alert_board` what is
+active, from its cached copy of the entries and the clock: the timer reads no database. A new
+alert is written once as an ``alert`` entry (so the record shows what the clinician was told,
+and when) on the next turn of the event loop, not inside another pane's change notification.
+Nothing about an alert moves focus, raises the window, opens anything or makes a sound.
+
+**Corrections.** :meth:`RecordPane.correct` loads an entry into its section; saving records a new
+entry that supersedes it. The timeline's ``correction_requested(EntryInfo)`` connects here.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from shiboken6 import isValid
+
+from kapdesk.domain.alerting import ActiveAlert, AlertBoard, alert_board
+from kapdesk.domain.clinic import ClinicSettings
+from kapdesk.domain.entries import kind_label
+from kapdesk.store.errors import StoreError
+from kapdesk.ui.alerts_strip import ACK_KEYS, AlertsStrip
+from kapdesk.ui.record_forms import (
+    DoseSection, ObservationSection, PresenceSection, RecordContext, ScaleSection, Section, VitalsSection,
+)
+
+if TYPE_CHECKING:
+    from kapdesk.live_session import LiveSession
+    from kapdesk.store import EntryInfo
+
+__all__ = ["ALERT_CHECK_MS", "AUTO_ALERT_NOTE", "KEYS", "RecordPane"]
+
+# How often a reading that has become overdue is looked for. Coarse on purpose: the clock band
+# already turns amber at once; the strip adds the alert minutes later (clinic setting).
+ALERT_CHECK_MS = 5000
+AUTO_ALERT_NOTE = "raised by KAPDesk in the alert strip"
+
+KEYS: dict[str, str] = {
+    "vitals": "F2",
+    "vitals_fields": "Shift+F2",
+    "observation": "F3",
+    "quote": "Alt+Q",
+    "scale": "F5",
+    "dose": "F6",
+    "presence": "F7",
+    "acknowledge": ACK_KEYS,
+}
+
+
+class RecordPane(QFrame):
+    entry_saved = Signal(object)  # EntryInfo the user saved (incl. corrections and acknowledgements), committed
+    alerts_changed = Signal(int)  # number of active (unacknowledged) alerts, whenever it changes
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pane")
+        self.live: LiveSession | None = None
+        self.settings = ClinicSettings()
+        self._entries: list[EntryInfo] = []
+        self._board = AlertBoard()
+        self._record_scheduled = False
+        self._recording = False
+
+        title = QLabel("Record")
+        title.setProperty("role", "title")
+        keys = QLabel(f"F2 vitals · F3 note · F5 scale · F6 dose · F7 presence · {ACK_KEYS} acknowledge")
+        keys.setProperty("role", "dim")
+        keys.setWordWrap(True)
+        header = QHBoxLayout()
+        header.addWidget(title)
+        header.addWidget(keys, 1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.message = QLabel("")
+        self.message.setProperty("role", "message")
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        self.alerts_strip = AlertsStrip()
+        self.alerts_strip.acknowledge_clicked.connect(self.acknowledge_top_alert)
+        self.vitals = VitalsSection()
+        self.observation = ObservationSection()
+        self.scales = ScaleSection()
+        self.dose = DoseSection()
+        self.presence = PresenceSection()
+        self.sections: tuple[Section, ...] = (self.vitals, self.observation, self.scales, self.dose, self.presence)
+        for section in self.sections:
+            section.saved.connect(self.entry_saved)
+        self.lower = QStackedWidget()
+        self.lower.setProperty("plain", "true")
+        for section in (self.scales, self.dose, self.presence):
+            section.heading.hide()  # the row of F5/F6/F7 names above the stack says it
+            self.lower.addWidget(section)
+        self.lower_tabs = QLabel("")
+        self.lower_tabs.setProperty("role", "dim")
+        self.lower_tabs.setTextFormat(Qt.TextFormat.RichText)
+
+        # The theme paints every QWidget with the window colour; the pane's containers should show
+        # the pane's own ground instead of dark boxes within it.
+        self.setStyleSheet('*[plain="true"], QFrame#alerts { background: transparent; }')
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(8)
+        layout.addLayout(header)
+        layout.addWidget(self.message)
+        layout.addWidget(self.alerts_strip)
+        layout.addWidget(self.vitals)
+        layout.addWidget(self.observation)
+        layout.addWidget(self.lower_tabs)
+        layout.addWidget(self.lower)
+        layout.addStretch(1)
+        self._show_lower(self.scales)
+
+        self._shortcuts: list[QShortcut] = []
+        for keys_text, slot in (
+            (KEYS["vitals"], self.focus_vitals),
+            (KEYS["vitals_fields"], self.vitals.toggle_form),
+            (KEYS["observation"], self.focus_observation),
+            (KEYS["quote"], self.observation.toggle_quote),
+            (KEYS["scale"], self.show_scales),
+            (KEYS["dose"], self.show_dose),
+            (KEYS["presence"], self.show_presence),
+            (KEYS["acknowledge"], self.acknowledge_top_alert),
+            *((f"Alt+{n}", lambda n=n: self.observation.toggle_tag(n - 1)) for n in range(1, 10)),
+        ):
+            shortcut = QShortcut(QKeySequence(keys_text), self)
+            # Window-wide: F2 must reach the vitals line from the timeline or the log as well.
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
+            shortcut.setEnabled(False)
+            self._shortcuts.append(shortcut)
+
+        self._alert_timer = QTimer(self)
+        self._alert_timer.setTimerType(Qt.TimerType.CoarseTimer)
+        self._alert_timer.setInterval(ALERT_CHECK_MS)
+        self._alert_timer.timeout.connect(self.refresh_alerts)
+
+    # -- session --------------------------------------------------------------------------------
+    def set_session(self, live: LiveSession, settings: ClinicSettings | None = None) -> None:
+        """Attach the pane to a sitting. Reads the entries once; afterwards only changes are merged."""
+        self.live = live
+        self.settings = settings or ClinicSettings()
+        self._entries = list(live.entries())
+        self._board = AlertBoard()
+        name = next((c.name for c in live.store.clinicians() if c.id == live.clinician_id), live.info.clinician_name)
+        ctx = RecordContext(live=live, settings=self.settings, clinician_name=name, entries=lambda: self._entries)
+        for section in self.sections:
+            section.bind(ctx)
+
+        def changed(entry: EntryInfo | None, live: LiveSession = live) -> None:
+            # LiveSession has no way to unsubscribe: a replaced or deleted pane simply stops listening.
+            if isValid(self) and self.live is live:
+                self._on_change(entry)
+
+        live.on_change(changed)
+        for shortcut in self._shortcuts:
+            shortcut.setEnabled(True)
+        self.alerts_strip.show_status("")
+        self.refresh_alerts()
+        if not live.ended:
+            self._alert_timer.start()
+
+    def stop(self) -> None:
+        """Stop looking for overdue readings (the view is closing)."""
+        self._alert_timer.stop()
+
+    def entries(self) -> list[EntryInfo]:
+        """The pane's copy of the session's entries, in time order (no query)."""
+        return list(self._entries)
+
+    def _on_change(self, entry: EntryInfo | None) -> None:
+        if entry is None or self.live is None:
+            self._entries = list(self.live.entries()) if self.live is not None else []
+        else:
+            self._merge(entry)
+        if self.live is not None and self.live.ended:
+            self._alert_timer.stop()
+        self.refresh_alerts()
+
+    def _merge(self, entry: EntryInfo) -> None:
+        """Add one committed entry to the cache, marking the entry it corrects as superseded."""
+        entries = self._entries
+        if entry.supersedes_id is not None:
+            entries = [replace(e, superseded_by=entry.id) if e.id == entry.supersedes_id else e for e in entries]
+        keys = [(e.occurred_at, e.recorded_at) for e in entries]
+        entries.insert(bisect_right(keys, (entry.occurred_at, entry.recorded_at)), entry)
+        self._entries = entries
+
+    # -- keys -----------------------------------------------------------------------------------
+    def focus_vitals(self) -> None:
+        self.vitals.focus_entry()
+
+    def focus_observation(self) -> None:
+        self.observation.focus_entry()
+
+    def show_scales(self) -> None:
+        self._show_lower(self.scales)
+        self.scales.focus_entry()
+
+    def show_dose(self) -> None:
+        self._show_lower(self.dose)
+        self.dose.focus_entry()
+
+    def show_presence(self) -> None:
+        self._show_lower(self.presence)
+        self.presence.focus_entry()
+
+    def _show_lower(self, section: Section) -> None:
+        self.lower.setCurrentWidget(section)
+        names = []
+        for page, text in ((self.scales, "F5 Scale"), (self.dose, "F6 Dose"), (self.presence, "F7 Presence")):
+            names.append(f"<b>[{text}]</b>" if page is section else text)
+        self.lower_tabs.setText("  ·  ".join(names))
+
+    # -- corrections ----------------------------------------------------------------------------
+    def correct(self, entry: EntryInfo) -> bool:
+        """Load ``entry`` into its form for correction; saving supersedes it (nothing is overwritten).
+
+        Returns False, with a quiet message, for kinds this pane does not enter (phases, music…).
+        """
+        self.message.hide()
+        section = next((s for s in self.sections if entry.kind in s.kinds), None)
+        if section is None or self.live is None:
+            self.message.setText(f"{kind_label(entry.kind)} entries are not corrected in the record pane.")
+            self.message.show()
+            return False
+        if section in (self.scales, self.dose, self.presence):
+            self._show_lower(section)
+        if not section.begin_correction(entry):
+            return False
+        section.focus_entry()
+        return True
+
+    # -- alerts ---------------------------------------------------------------------------------
+    @property
+    def board(self) -> AlertBoard:
+        return self._board
+
+    def refresh_alerts(self) -> AlertBoard:
+        """Recompute the active alerts from the cached entries and the clock (no query), show them,
+        and schedule writing any new one into the record."""
+        live = self.live
+        if live is None:
+            return self._board
+        reading = live.reading()
+        board = alert_board(
+            self._entries,
+            rules=self.settings.alert_rules,
+            dose_at=live.info.dose_at,
+            reminder=reading.next_reminder,
+            now=reading.now,
+            overdue_after=self.settings.overdue_alert_after,
+        )
+        changed = board.active != self._board.active
+        self._board = board
+        if changed:
+            self.alerts_strip.show_alerts(board.active)
+            self.alerts_changed.emit(len(board))
+        if board.unrecorded and not live.ended and not self._recording and not self._record_scheduled:
+            # Not now: we may be inside another listener's change notification.
+            self._record_scheduled = True
+            QTimer.singleShot(0, self._record_new_alerts)
+        return board
+
+    def _record_new_alerts(self) -> None:
+        self._record_scheduled = False
+        live = self.live
+        if live is None or live.ended or not isValid(self):
+            return
+        self._recording = True
+        try:
+            for alert in self.refresh_alerts().unrecorded:
+                if self._record_alert(alert) is None:
+                    break
+        finally:
+            self._recording = False
+        self.refresh_alerts()
+
+    def _record_alert(self, alert: ActiveAlert) -> EntryInfo | None:
+        assert self.live is not None
+        try:
+            return self.live.record("alert", alert.entry_payload(), note=AUTO_ALERT_NOTE)
+        except StoreError as exc:
+            self.alerts_strip.show_status(f"Alert shown but not yet in the record: {exc}.")
+            return None
+
+    def acknowledge_top_alert(self) -> EntryInfo | None:
+        """Ctrl+Shift+A: record an ``alert_ack`` for the top alert, by the acting clinician, now."""
+        if self.live is None:
+            return None
+        top = self.refresh_alerts().top
+        if top is None:
+            self.alerts_strip.show_status("No alert to acknowledge.")
+            return None
+        if not top.recorded:
+            self._recording = True
+            try:
+                recorded = self._record_alert(top)
+            finally:
+                self._recording = False
+            if recorded is None:
+                return None
+            top = replace(top, entry_id=recorded.id)
+        try:
+            ack = self.live.record("alert_ack", top.ack_payload())
+        except StoreError as exc:
+            self.alerts_strip.show_status(f"Not acknowledged: {exc}.")
+            return None
+        when = ack.occurred_at.astimezone().strftime("%H:%M")
+        self.alerts_strip.show_status(f"Acknowledged {when} by {ack.author_name}: {top.message}")
+        self.entry_saved.emit(ack)
+        return ack
