@@ -42,6 +42,7 @@ def main(out: Path) -> None:
     window.start_screen.clinician.setCurrentText("Demo Clinician (synthetic)")
     window.start_screen.client.setCurrentText("DEMO-02 (synthetic client)")
     window.start_screen.protocol.setCurrentIndex(window.start_screen.protocol.findData("sublingual"))
+    window.history.show_selected_course()
     settle(app)
     window.grab().save(str(out / "start-screen.png"))
 

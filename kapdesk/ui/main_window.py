@@ -7,9 +7,10 @@ milliseconds to import, and a therapist should see the app answer the click stra
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from kapdesk.ui.session_view import SessionView
 
 
+EXTENSIONS = {"pdf": "pdf", "csv": "csv", "fhir": "fhir.json"}
+
+
 class MainWindow(QMainWindow):
     record_opened = Signal()  # the store is attached and the start screen filled
     first_painted = Signal()  # once, when the window has first been drawn
@@ -35,6 +39,7 @@ class MainWindow(QMainWindow):
                  store: Store | None = None) -> None:
         super().__init__()
         self.store: Store | None = None
+        self.history = None
         self._painted = False
         self.clock = clock
         self.protocols = {p.id: p for p in protocols}
@@ -45,7 +50,6 @@ class MainWindow(QMainWindow):
         self.start_screen = StartScreen(protocols, protocol_errors)
         self.start_screen.start_requested.connect(self.start_session)
         self.start_screen.resume_requested.connect(self.resume_session)
-        self.start_screen.open_requested.connect(self.open_session)
         self.start_screen.setEnabled(False)
         self.stack.addWidget(self.start_screen)
         self.session_view: SessionView | None = None
@@ -68,6 +72,12 @@ class MainWindow(QMainWindow):
         url = store.engine.url
         where = url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
         self.statusBar().showMessage(f"Record: {where}   ·   Ctrl+L light/dark   ·   F11 full screen")
+        from kapdesk.ui.history_view import HistoryView  # with the record, not before the first paint
+
+        self.history = HistoryView(store)
+        self.history.open_session_requested.connect(self.open_session)
+        self.history.export_requested.connect(self.export_session)
+        self.start_screen.set_history(self.history)
         self.start_screen.setEnabled(True)
         self.show_start()
         self.record_opened.emit()
@@ -89,8 +99,8 @@ class MainWindow(QMainWindow):
             [c.name for c in self.store.clinicians()],
             [c.label for c in self.store.clients()],
             self.store.sessions(status=SessionStatus.IN_PROGRESS),
-            self.store.sessions(),
         )
+        self.history.run_search()
         self.stack.setCurrentWidget(self.start_screen)
         self.start_screen.focus_first()
 
@@ -153,6 +163,22 @@ class MainWindow(QMainWindow):
             raise StoreError("type or pick the client's pseudonym")
         existing = next((c for c in self.store.clients() if c.label == label), None)
         return existing or self.store.add_client(label, author_id)
+
+    def export_session(self, session_id: uuid.UUID, fmt: str) -> None:
+        """Export from the history list into the user's documents folder; say where, quietly."""
+        from kapdesk.export.cli import export_session
+
+        info = self.store.session(session_id)
+        folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)) / "KAPDesk exports"
+        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in info.client_label)
+        name = f"{stem}-{info.arrival_at.astimezone():%Y-%m-%d-%H%M}.{EXTENSIONS[fmt]}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = export_session(self.store, session_id, fmt, folder / name, None)
+        except (StoreError, OSError) as exc:
+            self.statusBar().showMessage(f"Not exported: {exc}")
+            return
+        self.statusBar().showMessage(f"Exported {fmt.upper()} to {path}")
 
     # -- window -------------------------------------------------------------------------------
     def toggle_theme(self) -> None:

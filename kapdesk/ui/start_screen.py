@@ -10,10 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kapdesk.domain.protocols import Protocol, ProtocolError
 
@@ -25,7 +22,6 @@ class StartScreen(QWidget):
     # (clinician name, client label, protocol id) as typed or picked
     start_requested = Signal(str, str, str)
     resume_requested = Signal(object, str)  # session id, clinician name
-    open_requested = Signal(object)  # session id of a past session
 
     def __init__(self, protocols: list[Protocol], protocol_errors: list[ProtocolError], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,25 +66,16 @@ class StartScreen(QWidget):
             problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(problems)
 
-        self.history = QTreeWidget()
-        self.history.setHeaderLabels(["Date", "Client", "Protocol", "Status", "Clinician"])
-        self.history.setRootIsDecorated(False)
-        self.history.setAlternatingRowColors(True)
-        self.history.setColumnWidth(0, 150)
-        self.history.setColumnWidth(1, 200)
-        self.history.setColumnWidth(2, 260)
-        self.history.itemActivated.connect(lambda item, _col: self.open_requested.emit(item.data(0, Qt.ItemDataRole.UserRole)))
-        history_pane = QFrame()
-        history_pane.setObjectName("pane")
-        history_layout = QVBoxLayout(history_pane)
-        history_title = QLabel("Past sessions  (Enter opens one)")
-        history_title.setProperty("role", "title")
-        history_layout.addWidget(history_title)
-        history_layout.addWidget(self.history)
+        # The history and course view arrives with the record (set_history): it needs the store.
+        self.history_pane = QFrame()
+        self.history_pane.setObjectName("pane")
+        self.history_layout = QVBoxLayout(self.history_pane)
+        self.history_layout.setContentsMargins(0, 0, 0, 0)
+        self.history = None
 
         row = QHBoxLayout()
-        row.addWidget(form_pane, 2)
-        row.addWidget(history_pane, 3)
+        row.addWidget(form_pane, 1)
+        row.addWidget(self.history_pane, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
         layout.addWidget(title)
@@ -96,7 +83,11 @@ class StartScreen(QWidget):
         layout.addLayout(row, 1)
         self.resume_buttons: list[QPushButton] = []
 
-    def populate(self, clinicians: list[str], clients: list[str], in_progress: list[SessionInfo], past: list[SessionInfo]) -> None:
+    def set_history(self, history: QWidget) -> None:
+        self.history = history
+        self.history_layout.addWidget(history, 1)
+
+    def populate(self, clinicians: list[str], clients: list[str], in_progress: list[SessionInfo]) -> None:
         typed_clinician, typed_client = self.clinician.currentText(), self.client.currentText()
         self.clinician.clear()
         self.clinician.addItems(clinicians)
@@ -114,14 +105,6 @@ class StartScreen(QWidget):
             button.clicked.connect(lambda _=False, sid=info.id, who=info.clinician_name: self.resume_requested.emit(sid, who))
             self.resume_box.addWidget(button)
             self.resume_buttons.append(button)
-        self.history.clear()
-        for info in past:
-            item = QTreeWidgetItem([
-                info.arrival_at.astimezone().strftime("%Y-%m-%d %H:%M"), info.client_label, info.protocol.name,
-                info.status, info.clinician_name,
-            ])
-            item.setData(0, Qt.ItemDataRole.UserRole, info.id)
-            self.history.addTopLevelItem(item)
         self.focus_first()
 
     def focus_first(self) -> None:
