@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path
-
 APP_NAME = "KAPDesk"
 
 
 def data_dir() -> Path:
     override = os.environ.get("KAPDESK_DATA_DIR")
-    return Path(override) if override else user_data_path(APP_NAME, appauthor=False)
+    if override:
+        return Path(override)
+    from platformdirs import user_data_path  # only when needed: it costs start-up time
+
+    return user_data_path(APP_NAME, appauthor=False)
 
 
 def default_db() -> str:
