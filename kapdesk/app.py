@@ -3,6 +3,7 @@
 ``kapdesk``                      the app, on the default SQLite file (or --db / KAPDESK_DB)
 ``kapdesk demo --db PATH``       write a synthetic completed session, print its id
 ``kapdesk playlist check FILE``  check that every entry of a playlist can be played
+``kapdesk export ID --format pdf|csv|fhir --out PATH``  the session's record, for the clinic
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     playlist_commands = playlist.add_subparsers(dest="playlist_command", required=True)
     check = playlist_commands.add_parser("check", help="say for each entry whether it can be played", add_help=False)
     check.add_argument("rest", nargs=argparse.REMAINDER)
+    export = commands.add_parser("export", help="export a session: --format pdf|csv|fhir --out PATH", add_help=False)
+    export.add_argument("rest", nargs=argparse.REMAINDER)
     return parser.parse_args(argv)
 
 
@@ -41,6 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         from kapdesk.playlists.check import main as check_main
 
         return check_main(args.rest)
+    if args.command == "export":
+        from kapdesk.export.cli import main as export_main
+
+        rest = list(args.rest)
+        if args.db and "--db" not in rest:  # `kapdesk --db X export ...` means the same as `export ... --db X`
+            rest += ["--db", args.db]
+        return export_main(rest)
     return run_gui(target, args.theme)
 
 

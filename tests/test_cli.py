@@ -92,3 +92,15 @@ def test_playlist_check_is_wired_to_the_command_line(tmp_path):
     garbage.write_bytes(b"\x00\x01\x02binary\xff")
     bad = kapdesk("playlist", "check", str(garbage))
     assert bad.returncode == 2 and "broken.m3u" in bad.stderr
+
+
+def test_export_is_wired_to_the_command_line(tmp_path):
+    db = tmp_path / "demo.sqlite3"
+    session_id = kapdesk("demo", "--db", str(db)).stdout.strip()
+    out = tmp_path / "report.csv"
+    result = kapdesk("--db", str(db), "export", session_id, "--format", "csv", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_text(encoding="utf-8").count("\n") > 30
+    unknown = kapdesk("export", str(uuid.uuid4()), "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--db", str(db))
+    assert unknown.returncode == 2 and "session" in unknown.stderr
+    assert not (tmp_path / "x.pdf").exists()

@@ -1,0 +1,198 @@
+"""PDF report: read back with Qt's own PDF engine (QtPdf), independent of the writer.
+
+The text of every page is extracted and searched for the fields a clinic relies on; the chart is
+checked through its labels (it is vector text in the PDF), and page rendering checks that nothing
+needs colour.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtPdf import QPdfDocument
+from test_export_csv import CLIENT, CORRECTED_HR, LOT, NURSE, QUOTE, THERAPIST, build_sitting
+
+from kapdesk.domain.clock import FakeClock
+from kapdesk.domain.protocols import Protocol
+from kapdesk.export.pdf_report import render_page, write_pdf
+from kapdesk.store import Store
+
+
+def pdf_pages(path: Path) -> list[str]:
+    document = QPdfDocument(None)
+    assert document.load(str(path)) == QPdfDocument.Error.None_
+    try:
+        return [document.getAllText(page).text() for page in range(document.pageCount())]
+    finally:
+        document.close()
+
+
+def _normalise(text: str) -> str:
+    """Extracted text breaks lines where the layout did; searches should not care."""
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def report(qapp, store: Store, clock: FakeClock, protocols: dict[str, Protocol], tmp_path: Path) -> tuple[Path, Store,
+                                                                                                       uuid.UUID]:
+    sid = build_sitting(store, clock, protocols["sublingual"], addendum=True)
+    return write_pdf(store.session_record(sid), tmp_path / "r.pdf", tz=timezone.utc), store, sid
+
+
+def test_signed_sublingual_report_has_the_key_fields(report) -> None:
+    path, store, sid = report
+    record = store.session_record(sid)
+    pages = pdf_pages(path)
+    text = _normalise(" ".join(pages))
+
+    assert len(pages) >= 2
+    for expected in (
+        "KAPDesk session report", CLIENT, "Sublingual ketamine (troche)", THERAPIST, NURSE,
+        "2026-01-05", "Arrival 09:00", "Dose time (T0) 09:20", "End 12:00",
+        "Synthetic intention: to meet the heaviness with curiosity.", "Slept well: yes",
+        f"lot {LOT['ketamine']}", "100 mg",
+        "148/94", "126/82",  # the T+45 peak and the baseline
+        QUOTE.split(",")[0], "[client quote]",
+        "Still Water", "Open Sky", "First Light", "re-entry",
+        "Systolic rose 22 mmHg from baseline (synthetic)", "10:01 by Nurse Synthetic",
+        "Synthetic Driver (synthetic)", "MOAA/S 4", "CADSS-6 9", "Modified Aldrete 10",
+        "Intention revisited", "What the client described",
+        f"Signed by {THERAPIST} on 2026-01-05 12:30", record.note.content_hash[:16],  # type: ignore[union-attr]
+        "Synthetic addendum: client called, sleeping well.", record.addenda[0].content_hash[:16],
+    ):
+        assert expected in text, expected
+    # The last paragraph of the document is painted (a lazily laid-out tail once went missing).
+    assert "Integration session in 3 days (synthetic)." in text
+    assert "DRAFT" not in text
+    assert "REMS" not in text
+
+
+def test_corrected_reading_shows_current_value_and_marks_the_old(report) -> None:
+    path, _, _ = report
+    text = _normalise(" ".join(pdf_pages(path)))
+
+    assert "corrected 10:06 by Nurse Synthetic (synthetic) (HR mistyped (synthetic)); was: 148/94 HR " \
+           f"{CORRECTED_HR[0]}" in text
+    row = text[text.index("10:05 T+45 148/94"):]
+    assert row.startswith(f"10:05 T+45 148/94 {CORRECTED_HR[1]} 96 14")
+
+
+def test_the_chart_is_drawn_with_its_labels(report) -> None:
+    path, _, _ = report
+    text = _normalise(" ".join(pdf_pages(path)))
+
+    for label in ("Systolic", "Diastolic", "Heart rate", "SpO₂", "alert threshold", "SBP 180", "SBP 166 (+40)",
+                  "HR 50", "SpO₂ 92", "dose 100 mg", "minutes from the dose time (T0)", "Peak"):
+        assert label in text, label
+
+
+def test_pages_are_a4_and_need_no_colour(report) -> None:
+    path, _, _ = report
+    document = QPdfDocument(None)
+    document.load(str(path))
+    size = document.pagePointSize(0)
+    assert (round(size.width()), round(size.height())) == (595, 842)
+    for page in range(document.pageCount()):
+        image = document.render(page, QSize(298, 421))
+        pixels = {image.pixel(x, y) for x in range(0, image.width(), 3) for y in range(0, image.height(), 3)}
+        colours = [QColor.fromRgb(pixel) for pixel in pixels]
+        assert all(c.red() == c.green() == c.blue() for c in colours)
+        assert len(colours) > 2  # something was drawn
+    document.close()
+
+
+def test_unsigned_esketamine_report_is_draft_with_rems_section(qapp, store: Store, clock: FakeClock,
+                                                                protocols: dict[str, Protocol], tmp_path: Path) -> None:
+    sid = build_sitting(store, clock, protocols["esketamine"], sign=False)
+    pages = pdf_pages(write_pdf(store.session_record(sid), tmp_path / "e.pdf", tz=timezone.utc))
+    text = _normalise(" ".join(pages))
+
+    assert all("DRAFT" in page for page in pages)  # the footer of every page says so
+    assert "DRAFT — the integration note is not signed" in text
+    assert "DRAFT — not signed. Last saved 2026-01-05 12:30" in text
+    assert "Integration session in 3 days (synthetic)." in text
+    assert "Esketamine nasal spray (REMS)" in text
+    assert "REMS monitoring (esketamine)" in text
+    for expected in (
+        "Benzodiazepines: yes; Other sedative hypnotics: no; Psychostimulants: no; MAOIs: not answered",
+        f"56 mg, lot {LOT['esketamine']}",
+        "160 min (09:20 to 12:00)",
+        "yes — no alert threshold crossed (09:12: 126/82",
+        "yes — no alert threshold crossed (11:50: 126/82",
+        "before dosing: 09:12 T−8 126/82", "about 40 min after: 10:05 T+45 148/94", "at the end: 11:50 T+150 126/82",
+        "10:10 T+50: MOAA/S 4", "10:10 T+50: CADSS-6 9",
+        "11 readings, lowest 96% at 09:50 T+30",
+        "none (synthetic)", "95 min after the first spray",
+        "Submit the REMS patient monitoring form within 7 days: by 2026-01-12",
+        "Safety override", "MAOI question answered verbally",
+    ):
+        assert expected in text, expected
+
+
+def test_a_session_in_progress_without_a_note(qapp, store: Store, clock: FakeClock, protocols: dict[str, Protocol],
+                                              tmp_path: Path) -> None:
+    sid = build_sitting(store, clock, protocols["intramuscular"], end=False)
+    text = _normalise(" ".join(pdf_pages(write_pdf(store.session_record(sid), tmp_path / "p.pdf", tz=timezone.utc))))
+
+    assert "DRAFT — the session is still in progress; no integration note has been written" in text
+    assert "End session still in progress" in text
+    assert "no integration note has been written yet" in text
+
+
+def test_a_bare_session_still_writes_a_report(qapp, store: Store, people, protocols: dict[str, Protocol],
+                                              tmp_path: Path) -> None:
+    clinician, client = people
+    session = store.start_session(client.id, clinician.id, protocols["iv-infusion"])
+    text = _normalise(" ".join(pdf_pages(write_pdf(store.session_record(session.id), tmp_path / "b.pdf"))))
+
+    assert "Dose time (T0) not marked" in text and "None recorded." in text
+    assert "Vital signs" in text and "alert threshold" not in text  # no readings: no chart
+
+
+def test_an_unwritable_path_raises_oserror(qapp, store: Store, people, protocols: dict[str, Protocol],
+                                           tmp_path: Path) -> None:
+    clinician, client = people
+    session = store.start_session(client.id, clinician.id, protocols["sublingual"])
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(OSError, match="cannot write the PDF"):
+        write_pdf(store.session_record(session.id), tmp_path / "file" / "r.pdf")
+
+
+def test_render_page_writes_a_greyscale_png_on_white(report, tmp_path: Path) -> None:
+    path, _, _ = report
+    png = render_page(path, tmp_path / "page1.png", dpi=50)
+
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (413, 585)  # A4 at 50 dpi
+    assert image.isGrayscale() and image.pixelColor(2, 2) == QColor("white")
+    with pytest.raises(IndexError, match="has no page 99"):
+        render_page(path, tmp_path / "x.png", page=98)
+
+
+def test_rems_section_flags_what_is_missing_or_short(qapp, store: Store, clock: FakeClock,
+                                                     protocols: dict[str, Protocol], tmp_path: Path) -> None:
+    from kapdesk.domain.doses import parse_dose
+
+    clinician = store.add_clinician("Solo Prescriber (synthetic)")
+    client = store.add_client("DEMO-03 (synthetic client)", clinician.id)
+    sid = store.start_session(client.id, clinician.id, protocols["esketamine"]).id
+    clock.advance(10 * 60)
+    store.mark_dose(sid, clinician.id)
+    store.add_entry(sid, "dose", parse_dose("esketamine 28 mg IN", given_by="Solo Prescriber (synthetic)").to_payload(),
+                    clinician.id)
+    clock.advance(90 * 60)
+    store.end_session(sid, clinician.id)
+    text = _normalise(" ".join(pdf_pages(write_pdf(store.session_record(sid), tmp_path / "r.pdf", tz=timezone.utc))))
+
+    assert "REMS monitoring (esketamine)" in text
+    assert "Concomitant medicines not recorded" in text
+    assert "other (28 mg), no lot recorded" in text
+    assert "90 min (09:10 to 10:40) — less than the 120 min minimum" in text
+    assert "Vital signs acceptable before dosing no reading recorded" in text
+    assert "Serious adverse events not recorded" in text
+    assert "by 2026-01-12" in text
