@@ -514,6 +514,11 @@ class Player(QObject):
         idle = not (self._transport.moving or self._talk.moving or self._master.moving)
         if idle and self._state in (PlaybackState.STOPPED, PlaybackState.PAUSED):
             self._timer.stop()  # nothing moves and nothing plays; the next fade restarts it
+        elif idle:
+            # Just playing: only the position needs polling, so tick at its pace, not a fade's.
+            slow = int(self.POSITION_INTERVAL_S * 1000)
+            if self._timer.interval() != slow:
+                self._timer.setInterval(slow)
 
     def close(self) -> None:
         """Release the backend at app exit. The only stop without a fade: the app is going away."""
@@ -730,7 +735,12 @@ class Player(QObject):
             self.volume_changed.emit(volume)
 
     def _ensure_ticking(self) -> None:
-        if not self._timer.isActive() and not self._closed:
+        """A fade needs smooth steps: tick at ``tick_ms`` again (the timer slows down when idle)."""
+        if self._closed:
+            return
+        if self._timer.interval() != self._settings.tick_ms:
+            self._timer.setInterval(self._settings.tick_ms)
+        if not self._timer.isActive():
             self._timer.start()
 
     # -- cursor and scanning ----------------------------------------------------------------------

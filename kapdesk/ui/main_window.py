@@ -40,6 +40,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store: Store | None = None
         self.history = None
+        # One music player for the app, created with the first session (libvlc loads slowly).
+        self._player = None
+        self._availability = None
+        self._music = None
         self._painted = False
         self.clock = clock
         self.protocols = {p.id: p for p in protocols}
@@ -90,6 +94,9 @@ class MainWindow(QMainWindow):
 
     # -- navigation -----------------------------------------------------------------------------
     def show_start(self) -> None:
+        if self._music is not None:
+            self._music.close()  # a recorded fade, never an abrupt stop
+            self._music = None
         if self.session_view is not None:
             self.session_view.stop()
             self.stack.removeWidget(self.session_view)
@@ -109,9 +116,16 @@ class MainWindow(QMainWindow):
         from kapdesk.live_session import LiveSession
         from kapdesk.ui.session_view import SessionView
 
+        from kapdesk.music_session import MusicSession, create_player
+        from kapdesk.ui.music_pane import MusicPane
+
         live = LiveSession(self.store, session_id, clinician_id, self.clock)
         view = SessionView(live)
         view.closed.connect(self.show_start)
+        if self._availability is None:
+            self._player, self._availability = create_player()
+        self._music = MusicSession(live, self._player, self._availability, parent=self)
+        view.set_side(MusicPane(self._music, shortcut_scope=view))
         self.session_view = view
         self.stack.addWidget(view)
         self.stack.setCurrentWidget(view)
@@ -181,6 +195,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exported {fmt.upper()} to {path}")
 
     # -- window -------------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Quitting: save the note's last words and stop the music (the stop is recorded)."""
+        if self.session_view is not None:
+            self.session_view.stop()
+        if self._music is not None:
+            self._music.close(fade_s=0)
+        if self._player is not None:
+            self._player.close()
+        super().closeEvent(event)
+
     def toggle_theme(self) -> None:
         app = QApplication.instance()
         apply_theme(app, LIGHT if current_theme(app) is DARK else DARK)

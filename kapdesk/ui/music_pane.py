@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QPalette, QShortcut, QWheelEvent
@@ -173,13 +174,15 @@ class MusicPane(QFrame):
         self.playlist_box.setToolTip("Playlist (from the shipped and the clinic's playlist folders)")
         self.playlist_box.setAccessibleName("Playlist")
         for choice in music.playlists:
-            self.playlist_box.addItem(choice.label, choice.path)
+            # Paths as text: QVariant compares strings by value, Python objects only by identity.
+            self.playlist_box.addItem(choice.label, str(choice.path))
             self.playlist_box.setItemData(self.playlist_box.count() - 1, str(choice.path), Qt.ItemDataRole.ToolTipRole)
         self.playlist_box.activated.connect(self._playlist_chosen)
 
         self.state_line = QLabel("")
+        self.state_line.setWordWrap(True)  # never widen the narrow column it shares
         _role(self.state_line, "dim")
-        self.track_title = QLabel("—")
+        self.track_title = QLabel("")
         self.track_title.setWordWrap(True)
         self.track_title.setStyleSheet("QLabel { font-size: 26px; font-weight: 600; }")
         self.track_title.setAccessibleName("Now playing")
@@ -219,14 +222,16 @@ class MusicPane(QFrame):
         _role(self.volume_value, "dim")
 
         self.sections = _ChoiceList()
+        self.sections.setWordWrap(False)
         self.sections.setAccessibleName("Sections of the arc")
+        self.sections.setToolTip("The arc. Selecting shows a section's tracks; Enter or a double-click moves the "
+                                 f"music there ({key_text('Alt+PgDown')}: the next section)")
         self.sections.currentRowChanged.connect(self._browse_row)
         self.sections.chosen.connect(self._section_chosen)
         self.tracks = _ChoiceList()
+        self.tracks.setSpacing(2)
         self.tracks.setAccessibleName("Tracks of the section")
         self.tracks.chosen.connect(self._track_chosen)
-        self.tracks_caption = QLabel("Tracks")
-        _role(self.tracks_caption, "dim")
 
         self.playlist_note = QLabel("")  # unplayable tracks and playlist problems
         self.playlist_note.setWordWrap(True)
@@ -239,14 +244,22 @@ class MusicPane(QFrame):
         self.availability.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         _role(self.availability, "message")
 
+        # Laid out for the narrow side column of a 1280x800 laptop screen, under the clock band:
+        # title beside time left, the sections beside their tracks, the playlist picker with them.
         header = QHBoxLayout()
         header.addWidget(title)
-        header.addStretch(1)
-        header.addWidget(self.playlist_box, 2)
-        clock = QHBoxLayout()
-        clock.addWidget(self.time_left)
-        clock.addWidget(self.time_caption, 1, Qt.AlignmentFlag.AlignBottom)
-        transport = QGridLayout()
+        header.addWidget(self.state_line, 1, Qt.AlignmentFlag.AlignBottom)
+        now_playing = QGridLayout()
+        now_playing.setHorizontalSpacing(12)
+        now_playing.setVerticalSpacing(0)
+        now_playing.addWidget(self.track_title, 0, 0, Qt.AlignmentFlag.AlignBottom)
+        now_playing.addWidget(self.time_left, 0, 1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
+        now_playing.addWidget(self.track_artist, 1, 0, Qt.AlignmentFlag.AlignTop)
+        now_playing.addWidget(self.time_caption, 1, 1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        now_playing.setColumnStretch(0, 1)
+        self.controls = QWidget()  # hidden without a player: nothing to press, room for the install hint
+        transport = QGridLayout(self.controls)
+        transport.setContentsMargins(0, 0, 0, 0)
         transport.setHorizontalSpacing(6)
         transport.setVerticalSpacing(6)
         for column, name in enumerate(("play", "previous", "next")):
@@ -254,29 +267,26 @@ class MusicPane(QFrame):
         transport.addWidget(self.buttons["section"], 1, 0, 1, 2)
         transport.addWidget(self.buttons["talk"], 1, 2)
         volume_row = QHBoxLayout()
-        volume_caption = QLabel("Volume")
+        volume_caption = QLabel(f"Volume  {key_text('Ctrl+Shift+Up').removesuffix('Up')}↑↓")
         _role(volume_caption, "dim")
         volume_row.addWidget(volume_caption)
         volume_row.addWidget(self.volume, 1)
         volume_row.addWidget(self.volume_value)
-        sections_caption = QLabel(f"Sections   Enter goes there · {key_text('Alt+PgDown')} next section")
-        _role(sections_caption, "dim")
+        transport.addLayout(volume_row, 2, 0, 1, 3)
+        lists = QHBoxLayout()
+        lists.setSpacing(6)
+        lists.addWidget(self.sections, 2)
+        lists.addWidget(self.tracks, 5)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(6)
+        layout.setSpacing(5)
         layout.addLayout(header)
         layout.addWidget(self.availability)
-        layout.addWidget(self.state_line)
-        layout.addWidget(self.track_title)
-        layout.addWidget(self.track_artist)
-        layout.addLayout(clock)
-        layout.addLayout(transport)
-        layout.addLayout(volume_row)
-        layout.addWidget(sections_caption)
-        layout.addWidget(self.sections, 2)
-        layout.addWidget(self.tracks_caption)
-        layout.addWidget(self.tracks, 3)
+        layout.addLayout(now_playing)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.playlist_box)
+        layout.addLayout(lists, 1)
         layout.addWidget(self.playlist_note)
         layout.addWidget(self.notice)
 
@@ -351,8 +361,8 @@ class MusicPane(QFrame):
         availability = self.music.availability
         if self.player is None:
             self.availability.setText(
-                f"Music is off: {availability.reason} {availability.install_hint}".strip()
-                + " Everything else in the sitting works without it."
+                f"Music is off: {availability.reason} {availability.install_hint} "
+                "Everything else in the sitting works without it."
             )
             self.availability.show()
         else:
@@ -361,6 +371,7 @@ class MusicPane(QFrame):
         for button in self.buttons.values():
             button.setEnabled(enabled)
         self.volume.setEnabled(enabled)
+        self.controls.setVisible(self.player is not None)
         self.playlist_box.setEnabled(self.music.active)
 
     def _show_state(self, _state: PlaybackState | None = None) -> None:
@@ -373,7 +384,7 @@ class MusicPane(QFrame):
         words = STATE_WORDS[state]
         section = self._section_title(player.current_section_key)
         if state is PlaybackState.STOPPED:
-            words = f"Stopped — {key_text('Ctrl+P')} starts the music (it fades in)"
+            words = f"Stopped · {key_text('Ctrl+P')} plays"
         elif section:
             words = f"{words} · {section}"
         if player.talk_active:
@@ -386,12 +397,10 @@ class MusicPane(QFrame):
             self._show_position(0.0, 0.0)
 
     def _show_track(self, track: Track | None) -> None:
-        if track is None:
-            self.track_title.setText("—")
-            self.track_artist.setText("")
-        else:
-            self.track_title.setText(track.title)
-            self.track_artist.setText(track.artist)
+        self.track_title.setText("" if track is None else track.title)
+        self.track_artist.setText("" if track is None else track.artist)
+        self.track_title.setVisible(track is not None)
+        self.track_artist.setVisible(track is not None and bool(track.artist))
         self._mark_tracks()
         self._show_position(0.0, 0.0 if track is None else track.duration_s or 0.0)
 
@@ -435,7 +444,7 @@ class MusicPane(QFrame):
         self.notice.setVisible(bool(text))
 
     def _show_playlist(self, playlist: Playlist | None) -> None:
-        index = self.playlist_box.findData(self.music.playlist_path)
+        index = self.playlist_box.findData(str(self.music.playlist_path))
         if index >= 0:
             self.playlist_box.setCurrentIndex(index)
         self.sections.blockSignals(True)
@@ -478,16 +487,17 @@ class MusicPane(QFrame):
             item = self.sections.item(row)
             if item is None:
                 continue
-            text = f"{section.title}   {_section_size(section)}"
-            look = ""
+            text, look = section.title, ""
             if section.key == current:
                 text, look = f"▶ {text}", "current"
             elif section.key == queued:
-                text, look = f"{text}   · next, after this track", "queued"
+                text, look = f"{text} · next", "queued"
             elif not section.playable_tracks:
                 look = "unplayable"
             item.setText(text)
             item.setData(LOOK_ROLE, look)
+            when = "  (next, when this track ends)" if look == "queued" else ""
+            item.setToolTip(f"{section.title}: {_section_size(section)}{when}")
 
     def _browse_row(self, row: int) -> None:
         item = self.sections.item(row)
@@ -507,9 +517,9 @@ class MusicPane(QFrame):
                 self.sections.blockSignals(False)
         self.tracks.clear()
         if section is None:
-            self.tracks_caption.setText("Tracks")
+            self.tracks.setToolTip("")
             return
-        self.tracks_caption.setText(f"Tracks in {section.title}   Enter plays the selected one")
+        self.tracks.setToolTip(f"Tracks in {section.title}: Enter or a double-click plays one now")
         for index, track in enumerate(section.tracks):
             item = QListWidgetItem()
             item.setData(KEY_ROLE, index)
@@ -575,8 +585,8 @@ class MusicPane(QFrame):
 
     def _playlist_chosen(self, index: int) -> None:
         path = self.playlist_box.itemData(index)
-        if path is not None and path != self.music.playlist_path:
-            self.music.choose_playlist(path)
+        if path is not None and Path(path) != self.music.playlist_path:
+            self.music.choose_playlist(Path(path))
 
     def _volume_moved(self, value: int) -> None:
         """Keys and clicks on the slider apply at once; a drag applies once, on release, so the

@@ -1,0 +1,378 @@
+"""The music of one sitting: a ``Player`` bound to a ``LiveSession``. Glue only, no widgets.
+
+What it does, and why:
+
+* **The record.** Every ``Player.event_recorded(kind, payload)`` becomes a session entry
+  ``("music", {"event": kind, **payload})`` (``domain/entries.py``), stamped with the wall time
+  at which the player emitted it, so the record shows what was playing at every moment beside
+  vitals and notes. Position ticks (``position_changed``) are never stored: they are a display,
+  not events, and would write four rows a second for three hours.
+* **Never block the audio.** The player emits inside its own transitions (a track has just
+  ended and the next is about to be started). Committing there would put an fsync
+  (``synchronous=FULL``) between two tracks, so the event is only *queued* with its time stamp
+  and written by a zero-delay timer once the player has returned to the event loop. The commit
+  is one short transaction on the GUI thread; libvlc's audio runs on its own threads meanwhile.
+  An entry that cannot be saved (disk full, database busy) stays queued, in order, and is
+  retried: the record must never lose one.
+* **The arc.** When the session's phase changes (seen through ``LiveSession.on_change``), the
+  music moves to that phase's section (``protocol.phases[i].music``), by the player's
+  ``section_change_mode``: fade now, or after the current track. When the session ends the music
+  fades out (``fade_out_and_stop``).
+* **Start and resume.** Opening a sitting loads a playlist with the cursor on the current phase's
+  section, and never starts the music: after a crash the therapist presses play, because music
+  must never start abruptly. The playlist is the one this session last loaded, else the demo.
+* **No libvlc.** ``player`` is ``None`` and ``availability`` says why and what to install; the
+  playlist is still read so the pane can show it, and nothing is recorded because nothing plays.
+
+The player is not owned here: it is shared by the app (one libvlc instance), so ``close`` lets
+go of it (fading out what plays) and the owner calls ``Player.close`` at exit.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from sqlalchemy.exc import SQLAlchemyError
+
+from kapdesk.live_session import LiveSession
+from kapdesk.paths import playlist_folders, shipped_playlists_dir
+from kapdesk.player import (
+    EventKind,
+    PlaybackState,
+    Player,
+    PlayerSettings,
+    VlcAvailability,
+    create_vlc_backend,
+)
+from kapdesk.playlists import Playlist, PlaylistError, load_playlist
+from kapdesk.store.errors import StoreError
+
+ENTRY_KIND = "music"
+DEMO_PLAYLIST = "demo-ambient.kap.toml"
+PLAYLIST_SUFFIXES: tuple[str, ...] = (".kap.toml", ".m3u8", ".m3u", ".xspf", ".pls")
+LEAVE_FADE_S = 5.0  # the music fades this long when the sitting's screen is left while it plays
+RETRY_MS = 5000  # an entry the store refused is tried again this often (and before every new one)
+
+
+@dataclass(frozen=True)
+class PlaylistChoice:
+    """A playlist file found in the playlist folders, with the name to show for it."""
+
+    path: Path
+    label: str
+
+
+def find_playlists(folders: Sequence[Path] | None = None) -> list[PlaylistChoice]:
+    """Playlist files directly inside ``folders`` (default ``paths.playlist_folders()``), in order.
+
+    Only curated files are opened, and only to read their title (TOML, no track resolution, so
+    a large music library is never walked here); other formats are shown by file name.
+    """
+    found: list[PlaylistChoice] = []
+    for folder in playlist_folders() if folders is None else folders:
+        if not folder.is_dir():
+            continue
+        files = sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(PLAYLIST_SUFFIXES))
+        found.extend(PlaylistChoice(path, _label(path)) for path in files)
+    return found
+
+
+def _label(path: Path) -> str:
+    if path.name.lower().endswith(".toml"):
+        try:
+            title = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("title")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            title = None
+        if isinstance(title, str) and title.strip():
+            return title.strip()
+    name = path.name
+    for suffix in PLAYLIST_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def create_player(
+    *, settings: PlayerSettings | None = None, extra_args: Sequence[str] = (), parent: QObject | None = None
+) -> tuple[Player | None, VlcAvailability]:
+    """The app's player over libvlc, or ``None`` and why (with the install hint). Never raises.
+
+    Create it once per app (a libvlc instance loads its plugins once) and ``close`` it at exit.
+    """
+    backend, availability = create_vlc_backend(extra_args)
+    if backend is None:
+        return None, availability
+    player = Player(backend, settings=settings, parent=parent)
+    backend.setParent(player)
+    return player, availability
+
+
+@dataclass(frozen=True)
+class _Pending:
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+class MusicSession(QObject):
+    """One ``Player`` bound to one ``LiveSession``; see the module docstring for the contract."""
+
+    playlist_changed = Signal(object)  # Playlist | None: the playlist shown (and queued, with a player)
+    notice_changed = Signal(str)  # the latest problem in one sentence for the quiet amber line; "" = none
+
+    def __init__(
+        self,
+        live: LiveSession,
+        player: Player | None,
+        availability: VlcAvailability,
+        *,
+        folders: Sequence[Path] | None = None,
+        playlist: Path | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        """Bind ``player`` (None without libvlc) to ``live`` and load a playlist, never playing it.
+
+        ``playlist`` overrides the choice (else: the one this session last loaded, else the demo).
+        A sitting that has already ended is shown but left alone: nothing is loaded or recorded.
+        """
+        super().__init__(parent)
+        self.live = live
+        self.player = player
+        self.availability = availability
+        self.playlists = find_playlists(folders)
+        self._playlist: Playlist | None = None
+        self._playlist_path: Path | None = None
+        self._notice = ""
+        self._pending: deque[_Pending] = deque()
+        self._flushing = False
+        self._closed = False
+        self._letting_go = False  # closed while the music fades: record until it has stopped
+        self._active = not live.ended
+        self._ended_seen = live.ended
+        self._phase_index = live.reading().phase_index
+
+        self._flush_timer = QTimer(self, singleShot=True, interval=0)
+        self._flush_timer.timeout.connect(self.flush)
+        self._retry_timer = QTimer(self, singleShot=True, interval=RETRY_MS)
+        self._retry_timer.timeout.connect(self.flush)
+
+        if player is not None and self._active:
+            player.event_recorded.connect(self._queue_event)
+            player.error.connect(self._say)
+            player.state_changed.connect(self._on_state_changed)
+        live.on_change(self._on_session_change)
+        if not self._active:
+            return
+        candidates = [p for p in (playlist, self._resumed_playlist(), self._default_playlist()) if p is not None]
+        if not candidates:
+            self._say("No playlist found: put .kap.toml or .m3u8 playlists in " + str(playlist_folders()[-1]))
+        for candidate in dict.fromkeys(candidates):  # the first that opens; a failure stays in the notice
+            if self.choose_playlist(candidate):
+                break
+
+    # -- what the pane reads ------------------------------------------------------------------------
+
+    @property
+    def playlist(self) -> Playlist | None:
+        return self._playlist
+
+    @property
+    def playlist_path(self) -> Path | None:
+        return self._playlist_path
+
+    @property
+    def notice(self) -> str:
+        return self._notice
+
+    @property
+    def active(self) -> bool:
+        """False once closed, and for a sitting that had ended before it was opened (look, don't touch)."""
+        return self._active and not self._closed
+
+    @property
+    def pending(self) -> int:
+        """Events emitted by the player and not yet committed to the record."""
+        return len(self._pending)
+
+    def phase_section(self) -> str | None:
+        """The section key of the sitting's current phase ("" in the protocol reads as None)."""
+        phases = self.live.info.protocol.phases
+        index = self.live.reading().phase_index
+        return (phases[index].music or None) if 0 <= index < len(phases) else None
+
+    # -- what the therapist does --------------------------------------------------------------------
+
+    def choose_playlist(self, path: Path) -> bool:
+        """Read ``path`` and queue it at the current phase's section. False, with a notice, if unreadable.
+
+        With a player, the player records ``playlist_loaded``. Music that was playing carries on
+        into the new playlist through the usual track-change fade; stopped music stays stopped.
+        """
+        if not self.active:
+            return False
+        try:
+            playlist = load_playlist(path)
+        except (PlaylistError, OSError) as exc:
+            self._say(f"Could not open the playlist: {exc}")
+            return False
+        self._playlist, self._playlist_path = playlist, path
+        if self.player is not None:
+            section = self.phase_section()
+            start = section if section is not None and playlist.section(section) is not None else None
+            was_audible = self.player.state in (PlaybackState.PLAYING, PlaybackState.PAUSING)
+            self.player.load_playlist(playlist, start)
+            if was_audible:
+                self.player.play()  # STOPPING -> PLAYING: the fade-out hands over to the new first track
+        self.playlist_changed.emit(playlist)
+        return True
+
+    def next_section(self) -> bool:
+        """Move to the section after the current (or already queued) one, by the player's mode."""
+        player = self.player
+        if player is None or self._playlist is None or not self.active:
+            return False
+        keys = [section.key for section in self._playlist.sections]
+        base = player.queued_section_key or player.current_section_key
+        if base not in keys:
+            return False
+        later = keys[keys.index(base) + 1 :]
+        if not later:
+            self._say("This is the last section of the playlist.")
+            return False
+        return player.go_to_section(later[0])
+
+    def flush(self) -> None:
+        """Commit every queued music entry, oldest first; what the store refuses waits for a retry.
+
+        Not re-entrant on purpose: ``live.record`` calls the session's listeners, and anything they
+        make the player say is appended to the queue and written by the loop already running.
+        """
+        if self._flushing:
+            return
+        self._flushing = True
+        try:
+            while self._pending:
+                item = self._pending.popleft()
+                try:
+                    self.live.record(ENTRY_KIND, item.payload, occurred_at=item.occurred_at)
+                except (StoreError, SQLAlchemyError, OSError) as exc:
+                    self._pending.appendleft(item)  # refused before the commit: keep it, first in line
+                    self._say(f"Music log not saved yet ({len(self._pending)} waiting), will retry: {exc}")
+                    self._retry_timer.start()
+                    return
+        finally:
+            self._flushing = False
+        self._retry_timer.stop()
+        if self._letting_go and (self.player is None or self.player.state is PlaybackState.STOPPED):
+            self._release_player()
+
+    def close(self, *, fade_s: float = LEAVE_FADE_S) -> None:
+        """The sitting's screen goes away: fade out what plays (recorded), save what is queued.
+
+        The player keeps reporting into this record until its fade has ended; then it is let go.
+        At app exit call ``close(fade_s=0)`` before ``Player.close()``: the music stops at once and
+        that stop is still recorded. Idempotent.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        player = self.player
+        if player is None or not self._active:
+            self.flush()
+            return
+        self._letting_go = True
+        if player.state is not PlaybackState.STOPPED:
+            player.fade_out_and_stop(fade_s)
+            if fade_s <= 0:
+                player.tick()  # a zero-length fade settles on the next tick: take it now
+            if fade_s <= 0 and player.state is not PlaybackState.STOPPED:
+                # A fade already under way (the end of the session) keeps its own pace, and the app
+                # is going away before it ends: the record still says when the music stopped.
+                track = player.current_track
+                self._queue_event(EventKind.STOP.value, {
+                    "state": player.state.value, "title": track.title if track else None,
+                    "artist": track.artist if track else None, "location": track.location if track else None,
+                    "section": player.current_section_key, "reason": "app closed during a fade",
+                })
+                self._release_player()
+        self.flush()
+
+    # -- the player's side ---------------------------------------------------------------------------
+
+    def _queue_event(self, kind: str, payload: dict[str, Any]) -> None:
+        """Runs inside the player's transition: stamp and queue only; ``flush`` writes it later."""
+        self._pending.append(_Pending({"event": kind, **payload}, self.live.clock.utcnow()))
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _on_state_changed(self, state: PlaybackState) -> None:
+        if self._letting_go and state is PlaybackState.STOPPED and not self._flush_timer.isActive():
+            self.flush()
+
+    def _release_player(self) -> None:
+        player, self._letting_go = self.player, False
+        if player is None:
+            return
+        for signal, slot in (
+            (player.event_recorded, self._queue_event),
+            (player.error, self._say),
+            (player.state_changed, self._on_state_changed),
+        ):
+            signal.disconnect(slot)
+
+    # -- the session's side --------------------------------------------------------------------------
+
+    def _on_session_change(self, _entry: object) -> None:
+        """After every commit to the sitting: follow a phase change, fade out at its end."""
+        if not self.active:
+            return
+        if self.live.ended:
+            if not self._ended_seen:
+                self._ended_seen = True
+                if self.player is not None:
+                    self.player.fade_out_and_stop()
+            return
+        index = self.live.reading().phase_index
+        if index == self._phase_index:
+            return
+        self._phase_index = index  # before moving the player: its own entries re-enter this method
+        key = self.phase_section()
+        player = self.player
+        if key is None or player is None or self._playlist is None:
+            return
+        if self._playlist.section(key) is None:
+            self._say(f"This playlist has no “{key}” section; the music carries on where it is.")
+            return
+        if key in (player.current_section_key, player.queued_section_key):
+            return
+        player.go_to_section(key)
+
+    # -- helpers ----------------------------------------------------------------------------------------
+
+    def _say(self, text: str) -> None:
+        if text != self._notice:
+            self._notice = text
+            self.notice_changed.emit(text)
+
+    def _resumed_playlist(self) -> Path | None:
+        """The playlist this sitting last loaded (a resume after a crash picks it up again)."""
+        for entry in reversed(self.live.entries()):
+            if entry.kind == ENTRY_KIND and entry.payload.get("event") == EventKind.PLAYLIST_LOADED.value:
+                source = entry.payload.get("playlist_source")
+                if source and Path(source).is_file():
+                    return Path(source)
+                break
+        return None
+
+    def _default_playlist(self) -> Path | None:
+        demo = shipped_playlists_dir() / DEMO_PLAYLIST
+        for choice in self.playlists:
+            if choice.path == demo:
+                return demo
+        return self.playlists[0].path if self.playlists else None
