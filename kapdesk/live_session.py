@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from kapdesk.domain.clock import Clock, ClockReading, SessionClock
 from kapdesk.store import EntryInfo, SessionInfo, Store
+from kapdesk.store.repository import READING_KINDS
 
 
 class LiveSession:
@@ -28,8 +30,9 @@ class LiveSession:
         """Call ``listener`` after every committed change (the new entry, or None for other changes)."""
         self._listeners.append(listener)
 
-    def _changed(self, entry: EntryInfo | None = None) -> None:
-        self.refresh()
+    def _changed(self, entry: EntryInfo | None = None, *, reread: bool = True) -> None:
+        if reread:
+            self.refresh()
         for listener in list(self._listeners):
             listener(entry)
 
@@ -66,7 +69,16 @@ class LiveSession:
         """Append one entry by the acting clinician; returns only once it is committed."""
         entry = self.store.add_entry(self.id, kind, payload, self.clinician_id, occurred_at=occurred_at,
                                      supersedes=supersedes, note=note)
-        self._changed(entry)
+        if supersedes is not None:
+            self._changed(entry)  # a correction may move what the clock knows: read it all again
+        elif kind in READING_KINDS:
+            # A new reading only adds a time the reminders count; no need to re-read the record.
+            facts = self._session_clock.facts
+            facts = replace(facts, readings=(*facts.readings, entry.occurred_at))
+            self._session_clock = SessionClock(self.info.protocol, facts, self.clock)
+            self._changed(entry, reread=False)
+        else:
+            self._changed(entry, reread=False)  # nothing the clock derives from
         return entry
 
     def reminder_done(self) -> EntryInfo:

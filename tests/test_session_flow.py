@@ -175,3 +175,21 @@ def test_resume_is_offered_first_after_a_restart(qtbot, store, clock):
     assert resume[0].hasFocus()
     qtbot.keyClick(resume[0], Qt.Key.Key_Space)
     assert second.session_view.band.since_dose.text() == "T+05:00"
+
+
+def test_a_recorded_reading_moves_the_reminder_without_rereading_everything(store, people, protocols, clock):
+    from kapdesk.live_session import LiveSession
+
+    clinician, client = people
+    session = store.start_session(client.id, clinician.id, protocols["sublingual"])
+    live = LiveSession(store, session.id, clinician.id, clock)
+    assert live.reading().next_reminder.label == "Pre-dose vitals"
+    seen = []
+    live.on_change(seen.append)
+    clock.advance(60)
+    entry = live.record("vitals", {"systolic": 120, "diastolic": 80, "hr": 70, "spo2": 98, "rr": 14, "temp_c": None,
+                                   "baseline": True})
+    assert seen == [entry]
+    assert live.reading().next_reminder is None  # no dose yet: nothing else is due
+    # The shortcut agrees with a full re-read of the record.
+    assert LiveSession(store, session.id, clinician.id, clock).reading() == live.reading()

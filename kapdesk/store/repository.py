@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy import Engine, event, func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload, sessionmaker
@@ -310,6 +310,8 @@ class Store(_RecordMixin):
         self.engine = engine
         self.now = now
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._names: dict[uuid.UUID, str] = {}
+        self._arrivals: dict[uuid.UUID, datetime] = {}
         event.listen(self._sessions, "before_flush", _refuse_entry_changes)
 
     @classmethod
@@ -474,23 +476,32 @@ class Store(_RecordMixin):
         now = self.now()
         occurred_at = occurred_at or now
         with self._transaction() as orm:
-            row = self._session_row(orm, session_id)
+            arrival = self._arrival(orm, session_id)
             if occurred_at > now + FUTURE_TOLERANCE:
                 raise EntryError(f"the time {_local(occurred_at)} is in the future")
-            if occurred_at < row.arrival_at - FUTURE_TOLERANCE:
-                raise EntryError(f"the time {_local(occurred_at)} is before the client arrived ({_local(row.arrival_at)})")
+            if occurred_at < arrival - FUTURE_TOLERANCE:
+                raise EntryError(f"the time {_local(occurred_at)} is before the client arrived ({_local(arrival)})")
             if supersedes is not None:
                 old = orm.get(Entry, supersedes)
                 if old is None or old.session_id != session_id:
                     raise EntryError("the entry to correct does not belong to this session")
                 if orm.scalar(select(Entry.id).where(Entry.supersedes_id == supersedes)) is not None:
                     raise EntryError("that entry was already corrected: correct the newest version")
-            entry = self._entry(session_id, kind, author_id, occurred_at, payload, supersedes=supersedes, note=note)
-            orm.add(entry)
-            orm.flush()
+            values = {
+                "id": uuid.uuid4(), "session_id": session_id, "kind": kind, "occurred_at": occurred_at,
+                "recorded_at": self.now(), "author_id": author_id, "supersedes_id": supersedes,
+                "payload": payload, "note": note,
+            }
+            # A plain INSERT, not the unit of work: this is the hot path of every keystroke-saved
+            # entry, and an append needs none of the ORM's change tracking.
+            orm.execute(insert(Entry), [values])
             if supersedes is not None:
-                self._audit(orm, author_id, "corrected", "entry", supersedes, {"by": str(entry.id), "kind": kind})
-            return _entry_info(entry, self._author_name(orm, author_id), None)
+                self._audit(orm, author_id, "corrected", "entry", supersedes, {"by": str(values["id"]), "kind": kind})
+            author = self._author_name(orm, author_id)
+        return EntryInfo(
+            id=values["id"], session_id=session_id, kind=kind, occurred_at=occurred_at, recorded_at=values["recorded_at"],
+            author_id=author_id, author_name=author, payload=dict(payload), supersedes_id=supersedes, note=note,
+        )
 
     def entries(self, session_id: uuid.UUID, kinds: Iterable[str] | None = None) -> list[EntryInfo]:
         """All entries of a session in time order, corrections and the entries they replace alike."""
@@ -563,10 +574,21 @@ class Store(_RecordMixin):
         return int(index or 0)
 
     def _author_name(self, orm: OrmSession, author_id: uuid.UUID) -> str:
-        author = orm.get(Clinician, author_id)
-        if author is None:
-            raise EntryError("unknown clinician")
-        return author.name
+        """Clinicians are never renamed or removed, so their names are cached."""
+        name = self._names.get(author_id)
+        if name is None:
+            author = orm.get(Clinician, author_id)
+            if author is None:
+                raise EntryError("unknown clinician")
+            name = self._names[author_id] = author.name
+        return name
+
+    def _arrival(self, orm: OrmSession, session_id: uuid.UUID) -> datetime:
+        """A session's arrival time never changes once written, so it is cached after the first read."""
+        arrival = self._arrivals.get(session_id)
+        if arrival is None:
+            arrival = self._arrivals[session_id] = self._session_row(orm, session_id).arrival_at
+        return arrival
 
 
 def _schema_revision(engine: Engine) -> str | None:
