@@ -55,7 +55,7 @@ def test_sigkill_mid_session_then_resume(qtbot, tmp_path):
         qtbot.mouseClick(resume[0], Qt.MouseButton.LeftButton)
         view = window.session_view
         band = view.band
-        entries = view.live.entries()
+        entries = [e for e in view.live.entries() if e.kind != "music"]  # the playlist loads on its own
         assert [e.kind for e in entries] == [
             "session_started", "phase", "reminder_done", "safety_override", "dose_time", "phase", "phase",
             "phase_extended",

@@ -1,8 +1,8 @@
 """Screenshots of every view for the README, taken from the real app on a real (Xvfb) screen.
 
-Run: ``xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py docs/``
-The session is driven through the same store actions as the app, on a clock moved by hand,
-so the pictures show a plausible mid-session moment without waiting an hour.
+Run: ``make screenshots`` (``xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py docs/``)
+The session is driven through the same actions as the app, on a clock moved by hand, so the
+pictures show a plausible mid-session moment without waiting an hour. All data is synthetic.
 """
 
 from __future__ import annotations
@@ -16,15 +16,30 @@ from PySide6.QtWidgets import QApplication
 from kapdesk.demo import write_demo_session
 from kapdesk.domain.clock import FakeClock
 from kapdesk.domain.protocols import load_protocols
+from kapdesk.domain.vitals import parse_vitals
 from kapdesk.paths import protocol_folders
 from kapdesk.store import Store
 from kapdesk.ui.main_window import MainWindow
 from kapdesk.ui.theme import DARK, LIGHT, apply_theme
 
+PREPARATION = {
+    "intention": "Synthetic intention: to meet the heaviness with curiosity.",
+    "checklist": {"slept_well": True, "no_stimulants": True, "light_meal": True, "ride_home": True, "consent": True},
+    "contraindications": {"pregnancy": False, "uncontrolled_hypertension": False, "cardiac": False,
+                          "substance_misuse": False},
+    "medications": {"benzodiazepines": False, "sedative_hypnotics": False, "psychostimulants": False, "maois": False},
+    "weight_kg": 70.0,
+}
+
 
 def settle(app: QApplication) -> None:
-    for _ in range(5):
+    for _ in range(10):
         app.processEvents()
+
+
+def shoot(app: QApplication, window, path: Path) -> None:
+    settle(app)
+    window.grab().save(str(path))
 
 
 def main(out: Path) -> None:
@@ -39,37 +54,50 @@ def main(out: Path) -> None:
     window = MainWindow(protocols, errors, clock, store)
     window.resize(1280, 800)
     window.show()
-    window.start_screen.clinician.setCurrentText("Demo Clinician (synthetic)")
-    window.start_screen.client.setCurrentText("DEMO-02 (synthetic client)")
-    window.start_screen.protocol.setCurrentIndex(window.start_screen.protocol.findData("sublingual"))
+    screen = window.start_screen
+    screen.clinician.setCurrentText("Demo Clinician (synthetic)")
+    screen.client.setCurrentText("DEMO-02 (synthetic client)")
+    screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
     window.history.show_selected_course()
-    settle(app)
-    window.grab().save(str(out / "start-screen.png"))
+    shoot(app, window, out / "start-screen.png")
 
-    window.start_screen.start_button.click()
+    screen.start_button.click()
     view = window.session_view
-    clock.advance(14 * 60)
-    view.reminder_done()
+    live = view.live
+    clock.advance(5 * 60)
+    live.record("preparation", PREPARATION)
+    clock.advance(9 * 60)
+    live.record("vitals", parse_vitals("124/80 72 98 14").to_payload() | {"baseline": True})
     clock.advance(6 * 60)
     view.mark_dose()
-    view.override.reason.setText("Synthetic: checklist done on paper")
-    view.override.confirm()
-    clock.advance(15 * 60)
+    live.record("dose", {"drug": "ketamine", "amount_mg": 100.0, "route": "sublingual", "given_by": "Demo Clinician (synthetic)",
+                         "lot": "SYN-0002", "booster": False, "mg_per_kg": None, "weight_kg": None, "warnings": []})
+    for minute, reading in ((15, "138/88 78 98 14"), (30, "152/96 84 97 14")):
+        clock.advance(15 * 60 if minute == 15 else 14 * 60)
+        if minute == 15:
+            view.advance_phase()
+        live.record("vitals", parse_vitals(reading).to_payload() | {"baseline": False})
+    clock.advance(6 * 60)
     view.advance_phase()
-    clock.advance(1 * 60)
-    view.reminder_done()
-    clock.advance(20 * 60)
-    view.advance_phase()
-    clock.advance(12 * 60 + 37)
+    live.record("observation", {"text": "It feels like floating above a warm sea.", "tags": ["speaking"], "quote": True})
+    clock.advance(9 * 60)
+    live.record("vitals", parse_vitals("168/101 88 96 15").to_payload() | {"baseline": False})
+    clock.advance(3 * 60 + 37)
+    view.record_pane.refresh_alerts()
     view.tick()
-    settle(app)
-    window.grab().save(str(out / "session-dark.png"))
-    clock.advance(4 * 60)
-    view.tick()
+    view.show_page("record")
+    view.record_pane.focus_vitals()
+    view.record_pane.vitals.line.setText("128/94 76 9")  # mid-typing
+    shoot(app, window, out / "session-dark.png")
+    view.show_page("timeline")
+    shoot(app, window, out / "timeline.png")
+    view.show_page("notes")
+    shoot(app, window, out / "session-notes.png")
+    view.show_page("record")
     apply_theme(app, LIGHT)
-    settle(app)
-    window.grab().save(str(out / "session-light.png"))
+    shoot(app, window, out / "session-light.png")
     apply_theme(app, DARK)
+    window.close()
     store.close()
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from kapdesk.domain.alerting import ActiveAlert
 
@@ -44,7 +44,7 @@ class AlertsStrip(QFrame):
         self.alerts_label.setWordWrap(True)
         self.alerts_label.setTextFormat(Qt.TextFormat.RichText)
         self.alerts_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.alerts_label.setProperty("role", "title")
+        self.alerts_label.setMargin(4)
         _no_focus(self.alerts_label)
         self.status = QLabel("No alerts")
         self.status.setProperty("role", "status")
@@ -57,15 +57,13 @@ class AlertsStrip(QFrame):
         _no_focus(self.ack_button)
         self.ack_button.clicked.connect(self.acknowledge_clicked)
 
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.alerts_label, 1)
-        top.addWidget(self.ack_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(self)
+        # One row: on a 1280x800 laptop every line under the clock is taken from the record below.
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addLayout(top)
-        layout.addWidget(self.status)
+        layout.setSpacing(8)
+        layout.addWidget(self.alerts_label, 3)
+        layout.addWidget(self.status, 1)
+        layout.addWidget(self.ack_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self._alerts: tuple[ActiveAlert, ...] = ()
         self._note = ""
         self._render()
@@ -93,13 +91,14 @@ class AlertsStrip(QFrame):
         lines = []
         for index, alert in enumerate(alerts[:MAX_LINES]):
             when = alert.raised_at.astimezone().strftime("%H:%M")
-            marker = "›" if index == 0 else "&nbsp;"
-            lines.append(f"{marker} {escape(when)}&nbsp;&nbsp;{escape(alert.message)}")
+            text = f"{escape(when)}&nbsp;&nbsp;{escape(alert.message)}"
+            # The top alert (the one the key acknowledges) is set larger, to be read from the chair.
+            lines.append(f'<span style="font-size: 19px; font-weight: 600">{text}</span>' if index == 0 else text)
         if len(alerts) > MAX_LINES:
-            lines.append(f"&nbsp; +{len(alerts) - MAX_LINES} more")
+            lines.append(f"+{len(alerts) - MAX_LINES} more")
         self.alerts_label.setText("<br>".join(lines))
-        idle = f"{ACK_KEYS} acknowledges the top alert" if active else "No alerts"
-        self.status.setText(self._note or idle)
+        self.status.setText(self._note or ("" if active else "No alerts"))
+        self.status.setVisible(bool(self.status.text()))
 
     @staticmethod
     def _restyle(widget: QWidget, name: str, value: str) -> None:

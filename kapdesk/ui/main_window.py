@@ -40,6 +40,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store: Store | None = None
         self.history = None
+        self.clinic_settings = None
         # One music player for the app, created with the first session (libvlc loads slowly).
         self._player = None
         self._availability = None
@@ -78,6 +79,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Record: {where}   ·   Ctrl+L light/dark   ·   F11 full screen")
         from kapdesk.ui.history_view import HistoryView  # with the record, not before the first paint
 
+        from kapdesk.domain.clinic import load_clinic_settings_or_defaults
+
+        self.clinic_settings, clinic_errors = load_clinic_settings_or_defaults()
+        if clinic_errors:
+            self.start_screen.show_message("Clinic settings not loaded (defaults in force):\n" +
+                                           "\n".join(str(e) for e in clinic_errors))
         self.history = HistoryView(store)
         self.history.open_session_requested.connect(self.open_session)
         self.history.export_requested.connect(self.export_session)
@@ -120,7 +127,7 @@ class MainWindow(QMainWindow):
         from kapdesk.ui.music_pane import MusicPane
 
         live = LiveSession(self.store, session_id, clinician_id, self.clock)
-        view = SessionView(live)
+        view = SessionView(live, self.clinic_settings)
         view.closed.connect(self.show_start)
         if self._availability is None:
             self._player, self._availability = create_player()

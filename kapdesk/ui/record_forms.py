@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFrame, QGridLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from kapdesk.domain.alerting import baseline_entry
@@ -61,6 +61,7 @@ __all__ = [
     "ScaleSection",
     "Section",
     "VitalsSection",
+    "focus",
     "vitals_line",
 ]
 
@@ -125,10 +126,32 @@ def mark_error(line: QLineEdit, span: tuple[int, int] | None) -> None:
     length = len(line.text())
     start, end = span or (0, 0)
     start, end = max(0, min(start, length)), max(0, min(end, length))
+    line.setProperty("error_span", [start, end])
+    _select_error(line)
+
+
+def _select_error(line: QLineEdit) -> None:
+    start, end = line.property("error_span") or (0, 0)
     if end > start:
         line.setSelection(start, end - start)
     else:
-        line.setCursorPosition(length)
+        line.setCursorPosition(len(line.text()))
+
+
+def focus(widget: QWidget, reason: Qt.FocusReason = Qt.FocusReason.OtherFocusReason) -> None:
+    """Give ``widget`` the cursor and scroll it into view.
+
+    The session view shows its pages in scroll areas; a field that gets the cursor below the fold
+    would be typed into blind, so every ancestor scroll area is asked to show it.
+    """
+    widget.setFocus(reason)
+    if isinstance(widget, QLineEdit) and widget.property("error") == "true":
+        _select_error(widget)  # not Qt's select-all on shortcut focus: that would paint it all amber
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            parent.ensureWidgetVisible(widget, 24, 64)  # room for the message line below
+        parent = parent.parentWidget()
 
 
 def clear_error(line: QLineEdit) -> None:
@@ -175,14 +198,14 @@ class Section(QWidget):
 
     saved = Signal(object)  # EntryInfo: committed, and the confirmation is on screen
     kinds: tuple[str, ...] = ()  # entry kinds this section can correct
+    time_field: QLineEdit | None = None  # a form's own time field, if it has one
 
     def __init__(self, title: str, keys: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx: RecordContext | None = None
         self.correcting: EntryInfo | None = None
         self.setProperty("plain", "true")  # containers show the pane's ground (see RecordPane)
-        self.heading = _label(f"{title}   <span>{escape(keys)}</span>", "dim")
-        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.heading = _label(f"{title}   {keys}", "dim")
         self.banner = _label("", "message", wrap=True)
         self.banner.hide()
         self.message = _label("", "status", wrap=True)
@@ -222,6 +245,8 @@ class Section(QWidget):
             self.say(f"This entry cannot be loaded for correction ({exc}).", error=True)
             return False
         self.correcting = entry
+        if self.time_field is not None:
+            self.time_field.setPlaceholderText(f"as before ({_local(entry.occurred_at)})")
         self.banner.setText(
             f"Correcting the {_local(entry.occurred_at)} entry by {entry.author_name}: Enter saves a correction "
             "(the original stays in the record) · Esc cancels"
@@ -232,9 +257,14 @@ class Section(QWidget):
 
     def cancel_correction(self) -> None:
         if self.correcting is not None:
-            self.correcting = None
-            self.banner.hide()
+            self._end_correction()
             self.clear_fields()
+
+    def _end_correction(self) -> None:
+        self.correcting = None
+        self.banner.hide()
+        if self.time_field is not None:
+            self.time_field.setPlaceholderText("now")
 
     def load(self, entry: EntryInfo) -> None:  # pragma: no cover - every section overrides
         raise NotImplementedError
@@ -274,8 +304,7 @@ class Section(QWidget):
             self.say(f"Not saved: the record could not be written ({exc.__class__.__name__}). "
                      "What you typed is kept; try again.", error=True)
             return None
-        self.correcting = None
-        self.banner.hide()
+        self._end_correction()
         verb = "Correction saved" if correcting is not None else "Saved"
         text = f"{verb} {_local(entry.occurred_at)} — {describe_entry(kind, payload)}"
         self.say(text + (f"; {extra}" if extra else ""), error=extra_error)
@@ -289,7 +318,7 @@ class Section(QWidget):
             return True, parse_entry_time(field.text(), self.ctx.now())
         except EntryTimeError as exc:
             self.say(exc.message, error=True)
-            field.setFocus()
+            focus(field)
             mark_error(field, exc.span)
             return False, None
 
@@ -385,9 +414,9 @@ class VitalsSection(Section):
     def focus_entry(self) -> None:
         if self.form_shown:
             target = next((f for f in self.fields.values() if not f.text()), self.fields["systolic"])
-            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            focus(target, Qt.FocusReason.ShortcutFocusReason)
         else:
-            self.line.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            focus(self.line, Qt.FocusReason.ShortcutFocusReason)
 
     def clear_fields(self) -> None:
         for field in (self.line, *self.fields.values(), self.time_field):
@@ -401,13 +430,8 @@ class VitalsSection(Section):
             for attr, field in self.fields.items():
                 value = getattr(reading, attr)
                 field.setText("" if value is None else f"{value:g}" if isinstance(value, float) else str(value))
-            self.time_field.setPlaceholderText(f"as before ({_local(entry.occurred_at)})")
         else:
             self.line.setText(vitals_line(reading))
-
-    def cancel_correction(self) -> None:
-        super().cancel_correction()
-        self.time_field.setPlaceholderText("now")
 
     def save_line(self) -> EntryInfo | None:
         assert self.ctx is not None
@@ -451,13 +475,13 @@ class VitalsSection(Section):
                 field.clear()
                 clear_error(field)
             if typing_here:  # ready for the next reading, as the line is
-                self.fields["systolic"].setFocus(Qt.FocusReason.OtherFocusReason)
+                focus(self.fields["systolic"], Qt.FocusReason.OtherFocusReason)
         return entry
 
     def _field_error(self, attr: str, message: str, span: tuple[int, int] | None) -> None:
         field = self.fields[attr]
         self.say(message, error=True)
-        field.setFocus(Qt.FocusReason.OtherFocusReason)
+        focus(field, Qt.FocusReason.OtherFocusReason)
         mark_error(field, span if span and span != (0, 0) else (0, len(field.text())))
 
     def _record(self, reading: VitalsReading, when: datetime | None) -> EntryInfo | None:
@@ -537,14 +561,14 @@ class ObservationSection(Section):
         """Alt+<n>: toggle the n-th tag and put the cursor in the line, ready for Enter."""
         if 0 <= index < len(self.tag_buttons):
             self.tag_buttons[index].toggle()
-            self.line.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            focus(self.line, Qt.FocusReason.ShortcutFocusReason)
 
     def focus_entry(self) -> None:
-        self.line.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        focus(self.line, Qt.FocusReason.ShortcutFocusReason)
 
     def toggle_quote(self) -> None:
         self.quote_button.toggle()
-        self.line.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        focus(self.line, Qt.FocusReason.ShortcutFocusReason)
 
     def clear_fields(self) -> None:
         self.line.clear()
@@ -756,7 +780,7 @@ class ScaleSection(Section):
     kinds = ("scale",)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Scale", "F5", parent)
+        super().__init__("Scale", "F4", parent)
         self.pad = ScalePad()
         inner = QVBoxLayout(self.pad)
         inner.setContentsMargins(8, 6, 8, 6)
@@ -785,7 +809,7 @@ class ScaleSection(Section):
         self.render()
 
     def focus_entry(self) -> None:
-        self.pad.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        focus(self.pad, Qt.FocusReason.ShortcutFocusReason)
 
     def clear_fields(self) -> None:
         if self.pad.definitions:
@@ -925,7 +949,7 @@ class DoseSection(Section):
     kinds = ("dose",)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Dose", "F6", parent)
+        super().__init__("Dose", "Alt+D", parent)
         self.drug = QComboBox()
         self.drug.setAccessibleName("drug")
         self.amount = _line("100 mg  or  0.5 mg/kg", "amount")
@@ -972,7 +996,7 @@ class DoseSection(Section):
     def focus_entry(self) -> None:
         if self.correcting is None:
             self.refresh_defaults()
-        self.amount.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        focus(self.amount, Qt.FocusReason.ShortcutFocusReason)
 
     def refresh_defaults(self) -> None:
         """Entries recorded since the form was last cleared (preparation, a first dose) may change its
@@ -1005,7 +1029,6 @@ class DoseSection(Section):
         self.weight.setText(f"{weight:g}" if isinstance(weight, (int, float)) and not isinstance(weight, bool) else "")
         self.given_by.setText(self.ctx.clinician_name)
         self.booster.setChecked(self.ctx.latest("dose") is not None)
-        self.time_field.setPlaceholderText("now")
 
     def clear_fields(self) -> None:
         for line in (self.amount, self.lot, self.time_field):
@@ -1027,11 +1050,6 @@ class DoseSection(Section):
         self.lot.setText(dose.lot or "")
         self.given_by.setText(dose.given_by)
         self.booster.setChecked(dose.booster)
-        self.time_field.setPlaceholderText(f"as before ({_local(entry.occurred_at)})")
-
-    def cancel_correction(self) -> None:
-        super().cancel_correction()
-        self.time_field.setPlaceholderText("now")
 
     def save(self) -> EntryInfo | None:
         assert self.ctx is not None
@@ -1084,7 +1102,7 @@ class DoseSection(Section):
 
     def _error(self, widget: QWidget, message: str, span: tuple[int, int] | None) -> None:
         self.say(message, error=True)
-        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        focus(widget, Qt.FocusReason.OtherFocusReason)
         if isinstance(widget, QLineEdit):
             mark_error(widget, span if span is not None else (0, len(widget.text())))
 
@@ -1100,7 +1118,7 @@ class PresenceSection(Section):
     kinds = ("presence",)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Presence", "F7", parent)
+        super().__init__("Presence", "Alt+P", parent)
         self.present = _line("names, separated by commas", "present")
         self.handoff = _line("hand-off to (empty if none)", "hand-off to")
         self.note = _line("note (optional)", "presence note")
@@ -1122,7 +1140,7 @@ class PresenceSection(Section):
         self.reset_defaults()
 
     def focus_entry(self) -> None:
-        self.present.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        focus(self.present, Qt.FocusReason.ShortcutFocusReason)
         self.present.selectAll()
 
     def reset_defaults(self) -> None:
@@ -1131,7 +1149,6 @@ class PresenceSection(Section):
         latest = self.ctx.latest("presence")
         names = latest.payload.get("present") if latest is not None else None
         self.present.setText(", ".join(names) if names else self.ctx.clinician_name)
-        self.time_field.setPlaceholderText("now")
 
     def clear_fields(self) -> None:
         for line in (self.handoff, self.note, self.time_field):
@@ -1146,18 +1163,13 @@ class PresenceSection(Section):
         self.present.setText(", ".join(str(n) for n in payload.get("present") or []))
         self.handoff.setText(str(payload.get("handoff_to") or ""))
         self.note.setText(str(payload.get("note") or ""))
-        self.time_field.setPlaceholderText(f"as before ({_local(entry.occurred_at)})")
-
-    def cancel_correction(self) -> None:
-        super().cancel_correction()
-        self.time_field.setPlaceholderText("now")
 
     def save(self) -> EntryInfo | None:
         names = [" ".join(n.split()) for n in re.split(r"[,;]", self.present.text()) if n.strip()]
         handoff = " ".join(self.handoff.text().split()) or None
         if not names:
             self.say("Who is present? Type the names, separated by commas.", error=True)
-            self.present.setFocus(Qt.FocusReason.OtherFocusReason)
+            focus(self.present, Qt.FocusReason.OtherFocusReason)
             mark_error(self.present, (0, len(self.present.text())))
             return None
         ok, when = self.entry_time(self.time_field)

@@ -7,19 +7,23 @@ key                what it does
 =================  ==========================================================================
 F2                 vitals line (``128/84 72 98 14``, ``bp 128/84 hr 72 …``, ``… @10:35``, ``… -5m``)
 Shift+F2           vitals as six fields instead of one line (and back)
-F3                 observation line; Alt+1 … Alt+9 toggle the clinic's quick tags, Alt+Q marks a
-                   client quote (both also put the cursor in the line)
-F5                 scales: digits score, ↑/↓ item, ←/→ or M D B N A scale, Enter saves,
-                   Shift+Enter saves incomplete
-F6                 dose form
-F7                 presence and hand-off
+F3                 observation line
+F4                 scales: digits score, ↑/↓ item, ←/→ or M D B N A scale, Enter saves,
+                   Shift+Enter saves incomplete, Esc clears
+Alt+D              dose form
+Alt+P              presence and hand-off
 Ctrl+Shift+A       acknowledge the top alert (who and when are recorded)
+Alt+1 … Alt+9      (inside the pane) toggle the clinic's quick tags; Alt+Q marks a client quote;
+                   both put the cursor in the observation line
 Enter / Esc        save / cancel a correction
 =================  ==========================================================================
 
-The keys are window-wide (``Qt.WindowShortcut``) so that F2 reaches the vitals line from
-anywhere in the session view; none of them clashes with the session view's Ctrl keys or the main
-window's Ctrl+L and F11. Ctrl+V is left to paste.
+The first seven are window-wide (``Qt.WindowShortcut``) on the pane, or on the widget given to
+:meth:`RecordPane.install_keys` (the session view, so that F2 works from any of its tabs; the
+pane then emits :attr:`RecordPane.page_requested` so the view can show the page holding it).
+They avoid the session view's Ctrl keys and F5–F9 page keys, the main window's Ctrl+L and F11,
+and the music pane's Alt+←/→/PgDown; Ctrl+V is left to paste. Alt+digits stay inside the pane
+because the notes pane uses them for its sections.
 
 **Alerts.** After every committed change (``LiveSession.on_change``) and every few seconds (for a
 reading that becomes overdue), the pane asks :func:`kapdesk.domain.alerting.alert_board` what is
@@ -56,28 +60,39 @@ if TYPE_CHECKING:
     from kapdesk.live_session import LiveSession
     from kapdesk.store import EntryInfo
 
-__all__ = ["ALERT_CHECK_MS", "AUTO_ALERT_NOTE", "KEYS", "RecordPane"]
+__all__ = ["ALERT_CHECK_MS", "AUTO_ALERT_NOTE", "KEYS", "QUOTE_KEY", "RecordPane"]
 
 # How often a reading that has become overdue is looked for. Coarse on purpose: the clock band
 # already turns amber at once; the strip adds the alert minutes later (clinic setting).
 ALERT_CHECK_MS = 5000
 AUTO_ALERT_NOTE = "raised by KAPDesk in the alert strip"
 
+# Window-wide keys (see the module docstring); Alt+Q and Alt+1 … Alt+9 work inside the pane.
 KEYS: dict[str, str] = {
     "vitals": "F2",
     "vitals_fields": "Shift+F2",
     "observation": "F3",
-    "quote": "Alt+Q",
-    "scale": "F5",
-    "dose": "F6",
-    "presence": "F7",
+    "scale": "F4",
+    "dose": "Alt+D",
+    "presence": "Alt+P",
     "acknowledge": ACK_KEYS,
 }
+QUOTE_KEY = "Alt+Q"
 
 
 class RecordPane(QFrame):
+    """The pane of the Record page: the alerts strip, then vitals, observation, and a stack of scale,
+    dose and presence forms.
+
+    Use: ``pane.set_session(live, settings)``; optionally ``pane.install_keys(view)`` with
+    ``pane.page_requested`` connected to whatever shows the pane, and ``view.set_alerts(
+    pane.alerts_strip)`` to show the strip outside the pane. ``focus_vitals()`` and ``correct(entry)``
+    are the entry points for other widgets. Call ``stop()`` when the view closes.
+    """
+
     entry_saved = Signal(object)  # EntryInfo the user saved (incl. corrections and acknowledgements), committed
     alerts_changed = Signal(int)  # number of active (unacknowledged) alerts, whenever it changes
+    page_requested = Signal()  # a key or a correction needs the pane on screen (it is hidden): show its page
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,12 +106,12 @@ class RecordPane(QFrame):
 
         title = QLabel("Record")
         title.setProperty("role", "title")
-        keys = QLabel(f"F2 vitals · F3 note · F5 scale · F6 dose · F7 presence · {ACK_KEYS} acknowledge")
+        keys = QLabel("F2 vitals · F3 note · F4 scale · Alt+D dose · Alt+P presence")
         keys.setProperty("role", "dim")
-        keys.setWordWrap(True)
         header = QHBoxLayout()
         header.addWidget(title)
-        header.addWidget(keys, 1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        header.addStretch(1)
+        header.addWidget(keys, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.message = QLabel("")
         self.message.setProperty("role", "message")
         self.message.setWordWrap(True)
@@ -115,7 +130,7 @@ class RecordPane(QFrame):
         self.lower = QStackedWidget()
         self.lower.setProperty("plain", "true")
         for section in (self.scales, self.dose, self.presence):
-            section.heading.hide()  # the row of F5/F6/F7 names above the stack says it
+            section.heading.hide()  # the row of F4 / Alt+D / Alt+P names above the stack says it
             self.lower.addWidget(section)
         self.lower_tabs = QLabel("")
         self.lower_tabs.setProperty("role", "dim")
@@ -137,24 +152,19 @@ class RecordPane(QFrame):
         layout.addStretch(1)
         self._show_lower(self.scales)
 
-        self._shortcuts: list[QShortcut] = []
+        self._window_keys: list[QShortcut] = []
+        self._pane_keys: list[QShortcut] = []
         for keys_text, slot in (
-            (KEYS["vitals"], self.focus_vitals),
-            (KEYS["vitals_fields"], self.vitals.toggle_form),
-            (KEYS["observation"], self.focus_observation),
-            (KEYS["quote"], self.observation.toggle_quote),
-            (KEYS["scale"], self.show_scales),
-            (KEYS["dose"], self.show_dose),
-            (KEYS["presence"], self.show_presence),
-            (KEYS["acknowledge"], self.acknowledge_top_alert),
+            (QUOTE_KEY, self.observation.toggle_quote),
             *((f"Alt+{n}", lambda n=n: self.observation.toggle_tag(n - 1)) for n in range(1, 10)),
         ):
+            # Inside the pane only: the notes pane has its own Alt+digits.
             shortcut = QShortcut(QKeySequence(keys_text), self)
-            # Window-wide: F2 must reach the vitals line from the timeline or the log as well.
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
             shortcut.setEnabled(False)
-            self._shortcuts.append(shortcut)
+            self._pane_keys.append(shortcut)
+        self.install_keys(self)
 
         self._alert_timer = QTimer(self)
         self._alert_timer.setTimerType(Qt.TimerType.CoarseTimer)
@@ -179,7 +189,7 @@ class RecordPane(QFrame):
                 self._on_change(entry)
 
         live.on_change(changed)
-        for shortcut in self._shortcuts:
+        for shortcut in (*self._window_keys, *self._pane_keys):
             shortcut.setEnabled(True)
         self.alerts_strip.show_status("")
         self.refresh_alerts()
@@ -213,28 +223,68 @@ class RecordPane(QFrame):
         self._entries = entries
 
     # -- keys -----------------------------------------------------------------------------------
+    def install_keys(self, scope: QWidget) -> None:
+        """Put the window-wide keys (F2, F3, F4, Alt+D, Alt+P, Ctrl+Shift+A) on ``scope``.
+
+        A window shortcut only fires while its parent widget is visible. On the pane itself (the
+        default) the keys work while the pane is on screen; on the session view they work from any
+        tab, and the pane emits :attr:`page_requested` before moving the cursor so the view can
+        show the pane's page first.
+        """
+        for old in self._window_keys:
+            old.setEnabled(False)
+            old.deleteLater()
+        self._window_keys = []
+        for name, slot in (
+            ("vitals", self.focus_vitals),
+            ("vitals_fields", self.toggle_vitals_form),
+            ("observation", self.focus_observation),
+            ("scale", self.show_scales),
+            ("dose", self.show_dose),
+            ("presence", self.show_presence),
+            ("acknowledge", self.acknowledge_top_alert),
+        ):
+            shortcut = QShortcut(QKeySequence(KEYS[name]), scope)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
+            shortcut.setEnabled(self.live is not None)
+            self._window_keys.append(shortcut)
+
+    def _on_screen(self) -> None:
+        if not self.isVisible():
+            self.page_requested.emit()
+
+    def toggle_vitals_form(self) -> None:
+        self._on_screen()
+        self.vitals.toggle_form()
+
     def focus_vitals(self) -> None:
+        self._on_screen()
         self.vitals.focus_entry()
 
     def focus_observation(self) -> None:
+        self._on_screen()
         self.observation.focus_entry()
 
     def show_scales(self) -> None:
+        self._on_screen()
         self._show_lower(self.scales)
         self.scales.focus_entry()
 
     def show_dose(self) -> None:
+        self._on_screen()
         self._show_lower(self.dose)
         self.dose.focus_entry()
 
     def show_presence(self) -> None:
+        self._on_screen()
         self._show_lower(self.presence)
         self.presence.focus_entry()
 
     def _show_lower(self, section: Section) -> None:
         self.lower.setCurrentWidget(section)
         names = []
-        for page, text in ((self.scales, "F5 Scale"), (self.dose, "F6 Dose"), (self.presence, "F7 Presence")):
+        for page, text in ((self.scales, "F4 Scale"), (self.dose, "Alt+D Dose"), (self.presence, "Alt+P Presence")):
             names.append(f"<b>[{text}]</b>" if page is section else text)
         self.lower_tabs.setText("  ·  ".join(names))
 
@@ -250,6 +300,7 @@ class RecordPane(QFrame):
             self.message.setText(f"{kind_label(entry.kind)} entries are not corrected in the record pane.")
             self.message.show()
             return False
+        self._on_screen()
         if section in (self.scales, self.dose, self.presence):
             self._show_lower(section)
         if not section.begin_correction(entry):
@@ -268,15 +319,19 @@ class RecordPane(QFrame):
         live = self.live
         if live is None:
             return self._board
-        reading = live.reading()
-        board = alert_board(
-            self._entries,
-            rules=self.settings.alert_rules,
-            dose_at=live.info.dose_at,
-            reminder=reading.next_reminder,
-            now=reading.now,
-            overdue_after=self.settings.overdue_alert_after,
-        )
+        if live.ended:
+            # A finished sitting has nothing left to alert about; its alerts are in the timeline.
+            board = AlertBoard()
+        else:
+            reading = live.reading()
+            board = alert_board(
+                self._entries,
+                rules=self.settings.alert_rules,
+                dose_at=live.info.dose_at,
+                reminder=reading.next_reminder,
+                now=reading.now,
+                overdue_after=self.settings.overdue_alert_after,
+            )
         changed = board.active != self._board.active
         self._board = board
         if changed:

@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSplitte
 from kapdesk.store.errors import StoreError
 from kapdesk.ui.clock_band import ClockBand
 from kapdesk.domain.preparation import dose_gate, override_payload
+from kapdesk.domain.clinic import ClinicSettings, load_clinic_settings_or_defaults
 from kapdesk.ui.notes_pane import NotesPane
+from kapdesk.ui.record_pane import RecordPane
 from kapdesk.ui.outcomes_form import OutcomesForm
 from kapdesk.ui.preparation_pane import PreparationPane, SafetyOverridePanel
 from kapdesk.ui.timeline import Timeline
@@ -33,9 +35,10 @@ ARM_MS = 5000
 class SessionView(QWidget):
     closed = Signal()  # the therapist went back to the start screen
 
-    def __init__(self, live: LiveSession, parent: QWidget | None = None) -> None:
+    def __init__(self, live: LiveSession, settings: ClinicSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.live = live
+        settings = settings or load_clinic_settings_or_defaults()[0]
         self.band = ClockBand()
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -83,8 +86,19 @@ class SessionView(QWidget):
         self.chart.set_session(live)
         self.timeline = Timeline()
         self.timeline.set_session(live)
-        self.record_area = QSplitter(Qt.Orientation.Vertical)
+        self.settings = settings
+        self.chart.set_rules(settings.alert_rules)
+        self.record_pane = RecordPane()
+        self.record_pane.set_session(live, settings)
+        self.record_pane.install_keys(self)  # F2, F3, F4... from any page
+        self.record_pane.page_requested.connect(lambda: self.show_page("record"))
+        self.timeline.correction_requested.connect(self.record_pane.correct)
+        self.set_alerts(self.record_pane.alerts_strip)  # under the clock, visible on every page
+        self.record_area = QSplitter(Qt.Orientation.Horizontal)
+        self.record_area.addWidget(self.record_pane)
         self.record_area.addWidget(_titled("Vitals", self.chart))
+        self.record_area.setStretchFactor(0, 2)
+        self.record_area.setStretchFactor(1, 3)
         self.preparation = PreparationPane(live)
         self.preparation.saved.connect(lambda _entry: self.refresh())
         self.notes = NotesPane(live.store, live.id, live.clinician_id)
@@ -131,6 +145,7 @@ class SessionView(QWidget):
     def stop(self) -> None:
         """The view is leaving: stop ticking and save any unsaved words of the note."""
         self._timer.stop()
+        self.record_pane.stop()
         self.notes.flush()
 
     # -- actions ------------------------------------------------------------------------------

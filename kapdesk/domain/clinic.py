@@ -1,0 +1,326 @@
+"""Clinic settings: alert thresholds, how dissociation is scored, quick tags, read from TOML.
+
+The shipped ``resources/clinic.toml`` holds the defaults; a clinic's own
+``<user data folder>/clinic.toml`` overrides it key by key (a table's keys merge; a list such as
+``quick_tags`` is replaced whole). :func:`load_clinic_settings` reads the files in order and raises
+a :class:`ClinicSettingsError` whose message names the file, the line and the setting, like
+:class:`kapdesk.domain.protocols.ProtocolError` does, because a clinician fixing a typo in a text
+file needs to be told where it is.
+
+:func:`load_clinic_settings_or_defaults` is the start-up variant: it never raises, falls back to the
+shipped file (or the built-in defaults) and returns the errors for the window to show. A session
+must be able to start even when somebody broke the clinic's file the night before; the error is
+said, not swallowed.
+
+Plain Python, no Qt.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, AlertRulesError
+from kapdesk.domain.observations import DEFAULT_QUICK_TAGS, ObservationError, check_quick_tags
+from kapdesk.domain.scales import (
+    ALDRETE,
+    ALDRETE_DISCHARGE_THRESHOLD,
+    CADSS6_ITEM_NUMBERS,
+    DissociationMode,
+    ScaleDefinition,
+    ScaleError,
+    dissociation_scale,
+)
+
+__all__ = [
+    "DEFAULT_OVERDUE_ALERT_AFTER",
+    "ClinicSettings",
+    "ClinicSettingsError",
+    "clinic_settings_paths",
+    "load_clinic_settings",
+    "load_clinic_settings_or_defaults",
+    "parse_clinic_settings",
+]
+
+DEFAULT_OVERDUE_ALERT_AFTER = timedelta(minutes=5)
+MAX_OVERDUE_ALERT_AFTER_MINUTES = 60
+
+# Words accepted for [scales] dissociation, besides the DissociationMode values themselves.
+_DISSOCIATION_WORDS: Mapping[str, DissociationMode] = MappingProxyType(
+    {
+        "cadss6": DissociationMode.CADSS6,
+        "cadss-6": DissociationMode.CADSS6,
+        "cadss": DissociationMode.CADSS6,
+        "rating": DissociationMode.RATING,
+        "0-10": DissociationMode.RATING,
+        "0–10": DissociationMode.RATING,
+        "dissociation_0_10": DissociationMode.RATING,
+    }
+)
+
+_KNOWN: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "": frozenset({"alerts", "reminders", "scales", "observations"}),
+        "reminders": frozenset({"overdue_alert_after_minutes"}),
+        "scales": frozenset({"dissociation", "aldrete_discharge_score", "cadss_labels"}),
+        "observations": frozenset({"quick_tags"}),
+    }
+)
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    """What the record pane needs to know about the clinic. Defaults are product.md's numbers."""
+
+    alert_rules: AlertRules = DEFAULT_RULES
+    overdue_alert_after: timedelta = DEFAULT_OVERDUE_ALERT_AFTER
+    dissociation: DissociationMode = DissociationMode.CADSS6
+    cadss_labels: Mapping[int, str] = field(default_factory=dict)
+    aldrete_discharge_score: int = ALDRETE_DISCHARGE_THRESHOLD
+    quick_tags: tuple[str, ...] = DEFAULT_QUICK_TAGS
+    sources: tuple[Path, ...] = ()  # the files these settings were read from, in order
+
+    def dissociation_scale(self) -> ScaleDefinition:
+        return dissociation_scale(self.dissociation, item_labels=self.cadss_labels or None)
+
+    def in_session_scales(self) -> tuple[ScaleDefinition, ...]:
+        """Display order of the pane's scales: sedation, dissociation, BPRS+, nausea, discharge."""
+        from kapdesk.domain.scales import BPRS_PLUS, MOAAS, NAUSEA
+
+        return (MOAAS, self.dissociation_scale(), BPRS_PLUS, NAUSEA, ALDRETE)
+
+    def scale_definitions(self) -> dict[str, ScaleDefinition]:
+        """By key, for re-reading stored results with the clinic's labels (``ScaleResult.from_payload``)."""
+        from kapdesk.domain.scales import SCALES
+
+        return {**SCALES, **{d.key: d for d in self.in_session_scales()}}
+
+
+class ClinicSettingsError(Exception):
+    """A settings file that cannot be used. ``str()`` reads ``file:line: field: what is wrong``."""
+
+    def __init__(self, source: Path, line: int | None, field: str | None, message: str) -> None:
+        where = f"{source}:{line}" if line else str(source)
+        super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+        self.source, self.line, self.field, self.detail = source, line, field, message
+
+
+def clinic_settings_paths() -> list[Path]:
+    """The shipped defaults first, then the clinic's own file (which may not exist)."""
+    from kapdesk.paths import data_dir, resources_dir
+
+    return [resources_dir() / "clinic.toml", data_dir() / "clinic.toml"]
+
+
+def load_clinic_settings(paths: Sequence[Path] | None = None) -> ClinicSettings:
+    """Read ``paths`` in order (default :func:`clinic_settings_paths`); missing files are skipped.
+
+    Each file is checked on its own before it is merged, so an error points at the file and line
+    that hold the mistake. Raises :class:`ClinicSettingsError`.
+    """
+    paths = clinic_settings_paths() if paths is None else list(paths)
+    merged: dict[str, Any] = {}
+    used: list[Path] = []
+    for path in paths:
+        if not path.is_file():
+            continue
+        data = _read(path)
+        parse_clinic_settings(data, path, _text_of(path))  # check this file alone, with its own lines
+        _merge(merged, data)
+        used.append(path)
+    return _build(merged, tuple(used), None)
+
+
+def load_clinic_settings_or_defaults(
+    paths: Sequence[Path] | None = None,
+) -> tuple[ClinicSettings, list[ClinicSettingsError]]:
+    """Never raises: the settings of every file that loads (in order) and the errors of those that do not.
+
+    A broken clinic file is left out entirely rather than half-applied, so the thresholds in force
+    are always those of a file somebody wrote on purpose (or the built-in defaults).
+    """
+    paths = clinic_settings_paths() if paths is None else list(paths)
+    merged: dict[str, Any] = {}
+    used: list[Path] = []
+    errors: list[ClinicSettingsError] = []
+    for path in paths:
+        if not path.is_file():
+            continue
+        try:
+            data = _read(path)
+            parse_clinic_settings(data, path, _text_of(path))
+            trial: dict[str, Any] = _deep_copy(merged)
+            _merge(trial, data)
+            _build(trial, (*used, path), None)
+        except ClinicSettingsError as exc:
+            errors.append(exc)
+            continue
+        merged = trial
+        used.append(path)
+    return _build(merged, tuple(used), None), errors
+
+
+def parse_clinic_settings(data: Mapping[str, Any], source: Path, text: str = "") -> ClinicSettings:
+    """Settings from one parsed TOML document; ``text`` (the file's text) lets errors name a line."""
+    return _build(data, (source,), _Lines(text, source))
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClinicSettingsError(path, None, None, f"cannot be read ({exc})") from exc
+
+
+def _read(path: Path) -> dict[str, Any]:
+    text = _text_of(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ClinicSettingsError(path, _decode_error_line(exc), None, f"not valid TOML ({exc})") from exc
+
+
+def _decode_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    lineno = getattr(exc, "lineno", None)  # Python 3.14 adds it; older ones only say it in the text
+    if lineno:
+        return int(lineno)
+    match = re.search(r"line (\d+)", str(exc))
+    return int(match.group(1)) if match else None
+
+
+def _merge(into: dict[str, Any], data: Mapping[str, Any]) -> None:
+    """Tables merge key by key (recursively); anything else, lists included, is replaced."""
+    for key, value in data.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = _deep_copy(value) if isinstance(value, Mapping) else value
+
+
+def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+
+
+class _Lines:
+    """Finds the line of ``key =`` inside ``[table]`` so a message can point at it."""
+
+    _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
+
+    def __init__(self, text: str, source: Path) -> None:
+        self.lines = text.splitlines()
+        self.source = source
+
+    def line_of(self, table: str, key: str | None) -> int | None:
+        key_re = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=") if key else None
+        current = ""
+        table_line: int | None = None
+        for number, line in enumerate(self.lines, start=1):
+            m = self._HEADER.match(line)
+            if m:
+                current = m.group(1)
+                if current == table and table_line is None:
+                    table_line = number
+                continue
+            if current == table and key_re is not None and key_re.match(line):
+                return number
+        if table == "" and key:  # an unknown table: point at its [header]
+            for number, line in enumerate(self.lines, start=1):
+                m = self._HEADER.match(line)
+                if m and m.group(1).split(".")[0] == key:
+                    return number
+        return table_line
+
+
+def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: _Lines | None) -> ClinicSettings:
+    source = sources[-1] if sources else Path("clinic.toml")
+
+    def fail(table: str, key: str | None, message: str) -> ClinicSettingsError:
+        name = f"{table}.{key}" if table and key else (table or key)
+        line = lines.line_of(table, key) if lines is not None else None
+        return ClinicSettingsError(source, line, name, message)
+
+    _only_known(data, "", fail)
+    for table in ("reminders", "scales", "observations", "alerts"):
+        value = data.get(table, {})
+        if not isinstance(value, Mapping):
+            raise fail("", table, f"must be a [{table}] table")
+        if table != "alerts":
+            _only_known(value, table, fail)
+
+    try:
+        rules = AlertRules.from_mapping(data.get("alerts", {}))
+    except AlertRulesError as exc:
+        raise fail("alerts", exc.field, exc.message) from None
+
+    reminders = data.get("reminders", {})
+    overdue = reminders.get("overdue_alert_after_minutes", int(DEFAULT_OVERDUE_ALERT_AFTER.total_seconds() // 60))
+    if isinstance(overdue, bool) or not isinstance(overdue, int) or not 0 <= overdue <= MAX_OVERDUE_ALERT_AFTER_MINUTES:
+        raise fail("reminders", "overdue_alert_after_minutes",
+                   f"must be a whole number of minutes 0–{MAX_OVERDUE_ALERT_AFTER_MINUTES}, not {overdue!r}")
+
+    scales = data.get("scales", {})
+    mode_word = scales.get("dissociation", DissociationMode.CADSS6.value)
+    mode = _DISSOCIATION_WORDS.get(mode_word.strip().casefold()) if isinstance(mode_word, str) else None
+    if mode is None:
+        raise fail("scales", "dissociation", f'must be "cadss6" or "rating" (a single 0–10), not {mode_word!r}')
+    aldrete = scales.get("aldrete_discharge_score", ALDRETE_DISCHARGE_THRESHOLD)
+    low, high = ALDRETE.total_range
+    if isinstance(aldrete, bool) or not isinstance(aldrete, int) or not low < aldrete <= high:
+        raise fail("scales", "aldrete_discharge_score", f"must be a whole number {low + 1}–{high}, not {aldrete!r}")
+    raw_labels = scales.get("cadss_labels", {})
+    if not isinstance(raw_labels, Mapping):
+        raise fail("scales", "cadss_labels", "must be a [scales.cadss_labels] table of item number = label")
+    labels: dict[int, str] = {}
+    for key, text in raw_labels.items():
+        number = int(key) if str(key).isdigit() else None
+        if number not in CADSS6_ITEM_NUMBERS:
+            items = ", ".join(str(n) for n in CADSS6_ITEM_NUMBERS)
+            raise ClinicSettingsError(source, lines.line_of("scales.cadss_labels", str(key)) if lines else None,
+                                      f"scales.cadss_labels.{key}", f"CADSS-6 has items {items} only")
+        if not isinstance(text, str) or not text.strip():
+            raise ClinicSettingsError(source, lines.line_of("scales.cadss_labels", str(key)) if lines else None,
+                                      f"scales.cadss_labels.{key}", "must be non-empty text")
+        labels[number] = text.strip()
+    try:
+        dissociation_scale(mode, item_labels=labels or None)
+    except ScaleError as exc:  # pragma: no cover - the checks above catch what cadss6_scale refuses
+        raise fail("scales", "cadss_labels", exc.message) from None
+
+    observations = data.get("observations", {})
+    tags = observations.get("quick_tags", list(DEFAULT_QUICK_TAGS))
+    try:
+        checked = check_quick_tags(tags)
+    except ObservationError as exc:
+        raise fail("observations", "quick_tags", exc.message) from None
+
+    return ClinicSettings(
+        alert_rules=rules,
+        overdue_alert_after=timedelta(minutes=overdue),
+        dissociation=mode,
+        cadss_labels=MappingProxyType(labels),
+        aldrete_discharge_score=aldrete,
+        quick_tags=checked,
+        sources=sources,
+    )
+
+
+def _only_known(raw: Mapping[str, Any], table: str, fail: Any) -> None:
+    allowed = _KNOWN[table]
+    for key in raw:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(allowed))})"
+            raise fail(table, str(key), f"unknown setting{hint}")
+
