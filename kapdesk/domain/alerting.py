@@ -35,17 +35,18 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, evaluate
 from kapdesk.domain.clock import Reminder
 from kapdesk.domain.vitals import VitalsError, VitalsReading
+from kapdesk.domain.entries import RecordedEntry
 
 __all__ = [
     "OVERDUE_KEY",
     "ActiveAlert",
     "AlertBoard",
-    "EntryLike",
+    "RecordedEntry",
     "alert_board",
     "baseline_entry",
     "is_pre_dose",
@@ -55,25 +56,6 @@ OVERDUE_KEY = "reading_overdue"
 
 Severity = Literal["caution", "warning"]
 _SEVERITY_ORDER = {"warning": 0, "caution": 1}
-
-
-class EntryLike(Protocol):
-    """What this module reads of a stored entry (``kapdesk.store.EntryInfo`` fits)."""
-
-    @property
-    def id(self) -> uuid.UUID: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def occurred_at(self) -> datetime: ...
-
-    @property
-    def payload(self) -> dict[str, Any]: ...
-
-    @property
-    def current(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -136,7 +118,7 @@ def is_pre_dose(occurred_at: datetime, dose_at: datetime | None) -> bool:
     return dose_at is None or occurred_at < dose_at
 
 
-def baseline_entry(entries: Iterable[EntryLike], dose_at: datetime | None) -> EntryLike | None:
+def baseline_entry(entries: Iterable[RecordedEntry], dose_at: datetime | None) -> RecordedEntry | None:
     """The reading rises are measured from: the latest current pre-dose vitals entry.
 
     Entries saved with ``"baseline": true`` are preferred; if none is (a record from another
@@ -152,7 +134,7 @@ def baseline_entry(entries: Iterable[EntryLike], dose_at: datetime | None) -> En
 
 
 def alert_board(
-    entries: Sequence[EntryLike],
+    entries: Sequence[RecordedEntry],
     *,
     rules: AlertRules = DEFAULT_RULES,
     dose_at: datetime | None,
@@ -170,7 +152,7 @@ def alert_board(
     alert_entries = [e for e in current if e.kind == "alert"]
     acknowledged = {str(e.payload.get("alert")) for e in current if e.kind == "alert_ack"}
 
-    recorded: dict[tuple[str, str], EntryLike] = {}
+    recorded: dict[tuple[str, str], RecordedEntry] = {}
     for e in sorted(alert_entries, key=lambda e: e.occurred_at):
         reading = e.payload.get("reading")
         if reading:
@@ -210,7 +192,7 @@ def alert_board(
     return AlertBoard(tuple(active))
 
 
-def _reading(entry: EntryLike) -> VitalsReading | None:
+def _reading(entry: RecordedEntry) -> VitalsReading | None:
     """The stored reading, or ``None`` for a payload this build cannot read (never an exception:
     one odd entry must not blind the strip to every other alert)."""
     try:

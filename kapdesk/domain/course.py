@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from kapdesk.domain.doses import Dose, DoseError
 from kapdesk.domain.scales import SCALES, ScaleError, ScaleResult
 from kapdesk.domain.vitals import VitalsError, VitalsReading
+from kapdesk.domain.entries import RecordedEntry
 
 __all__ = ["Course", "OutcomePoint", "SessionSummary", "build_course", "measure_key", "summarize_session"]
 
@@ -43,15 +44,6 @@ class SessionLike(Protocol):
     def arrival_at(self) -> datetime: ...
     @property
     def protocol(self) -> _ProtocolLike: ...
-
-
-class EntryLike(Protocol):
-    @property
-    def kind(self) -> str: ...
-    @property
-    def payload(self) -> dict[str, Any]: ...
-    @property
-    def current(self) -> bool: ...
 
 
 class OutcomeLike(Protocol):
@@ -131,7 +123,7 @@ class Course:
         return [(p.taken_on, p.total) for p in self.outcomes if p.measure == measure]
 
 
-def summarize_session(session: SessionLike, entries: Iterable[EntryLike], outcomes: Iterable[OutcomeLike] = ()) -> SessionSummary:
+def summarize_session(session: SessionLike, entries: Iterable[RecordedEntry], outcomes: Iterable[OutcomeLike] = ()) -> SessionSummary:
     """Summarize one session from its entries (all of them; superseded ones are ignored).
 
     PHQ-9 / GAD-7: the newest score recorded for this session; failing that, one taken on the
@@ -188,7 +180,7 @@ def summarize_session(session: SessionLike, entries: Iterable[EntryLike], outcom
     )
 
 
-def build_course(sessions: Sequence[tuple[SessionLike, Sequence[EntryLike]]], outcomes: Sequence[OutcomeLike]) -> Course:
+def build_course(sessions: Sequence[tuple[SessionLike, Sequence[RecordedEntry]]], outcomes: Sequence[OutcomeLike]) -> Course:
     """The course of one client: ``sessions`` pairs each session with its entries (any order)."""
     summaries = sorted((summarize_session(s, e, outcomes) for s, e in sessions), key=lambda s: s.arrival_at)
     points: list[OutcomePoint] = []

@@ -36,8 +36,34 @@ A correction is an entry of the same kind whose ``supersedes_id`` names the entr
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class RecordedEntry(Protocol):
+    """What the domain reads of a stored entry; ``kapdesk.store.EntryInfo`` fits, so do test fakes.
+
+    Domain modules take this rather than the store's class so they stay importable and testable
+    without SQLAlchemy.
+    """
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def occurred_at(self) -> datetime: ...
+
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+    @property
+    def current(self) -> bool: ...
+
 
 KIND_LABELS: dict[str, str] = {
     "session_started": "Session",

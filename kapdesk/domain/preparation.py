@@ -29,8 +29,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
+from kapdesk.domain.entries import RecordedEntry
 
 __all__ = [
     "CHECKLIST",
@@ -212,36 +212,23 @@ def _checklist_order(key: str) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-class EntryLike(Protocol):
-    """What the gate needs from an entry (the store's ``EntryInfo`` fits)."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def payload(self) -> dict[str, Any]: ...
-    @property
-    def occurred_at(self) -> datetime: ...
-    @property
-    def current(self) -> bool: ...
-
-
 NO_PREPARATION = "Preparation not recorded"
 
 
-def current_preparation(entries: Iterable[EntryLike]) -> EntryLike | None:
+def current_preparation(entries: Iterable[RecordedEntry]) -> RecordedEntry | None:
     """The newest preparation entry that no correction replaced, or None."""
     found = [e for e in entries if e.kind == "preparation" and e.current]
     return max(found, key=lambda e: e.occurred_at) if found else None
 
 
-def preparation_weight(entries: Iterable[EntryLike]) -> float | None:
+def preparation_weight(entries: Iterable[RecordedEntry]) -> float | None:
     """The client's weight from the current preparation (for mg/kg doses), or None."""
     entry = current_preparation(entries)
     weight = entry.payload.get("weight_kg") if entry is not None else None
     return float(weight) if isinstance(weight, (int, float)) and not isinstance(weight, bool) else None
 
 
-def dose_gate(entries: Sequence[EntryLike]) -> list[str]:
+def dose_gate(entries: Sequence[RecordedEntry]) -> list[str]:
     """The problems to confirm before T0 is marked; an empty list lets the dose go ahead.
 
     The problems are :func:`unanswered_safety_items` of the current preparation (or

@@ -29,11 +29,12 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from kapdesk.domain.clock import Segment
 from kapdesk.domain.doses import Dose
 from kapdesk.domain.vitals import VitalsError, VitalsReading
+from kapdesk.domain.entries import RecordedEntry
 
 __all__ = [
     "CHARTED_VITALS",
@@ -65,25 +66,6 @@ DEFAULT_WINDOW_DOSE: tuple[float, float] = (-30.0, 180.0)
 DEFAULT_WINDOW_ARRIVAL: tuple[float, float] = (0.0, 210.0)
 # The x range grows in steps this size, so the axis does not creep a minute at a time.
 RANGE_STEP = 15.0
-
-
-class RecordedEntry(Protocol):
-    """What the chart needs of a stored entry (``kapdesk.store.EntryInfo`` fits)."""
-
-    @property
-    def id(self) -> uuid.UUID: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def occurred_at(self) -> datetime: ...
-
-    @property
-    def payload(self) -> dict[str, Any]: ...
-
-    @property
-    def current(self) -> bool: ...
 
 
 @dataclass(frozen=True)
