@@ -643,3 +643,20 @@ def test_an_ended_sitting_shows_no_live_alerts(qtbot, pane, live, clock):
     assert len(pane.board) == 0 and not pane.alerts_strip.alerts_label.isVisibleTo(pane)
     qtbot.keyClick(pane.vitals.line, Qt.Key.Key_A, CTRL | SHIFT)
     assert kinds(live, "alert_ack") == []
+
+
+def test_rems_answers_for_an_esketamine_sitting(qtbot, store, clock, people, protocols):
+    clinician, client = people
+    info = store.start_session(client.id, clinician.id, protocols["esketamine"])
+    pane = open_pane(qtbot, LiveSession(store, info.id, clinician.id, clock))
+    live = pane.live
+    qtbot.keyClick(pane, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    assert pane.lower.currentWidget() is pane.rems and "Alt+R REMS" in pane.lower_tabs.text()
+    pane.rems.adverse.setText("none observed (synthetic)")
+    enter(qtbot, pane.rems.ready, "seventy")
+    assert "not a number of minutes" in pane.rems.message.text()
+    assert pane.rems.ready.text() == "seventy" and kinds(live, "rems") == []
+    pane.rems.ready.clear()
+    enter(qtbot, pane.rems.ready, "75")
+    [entry] = kinds(live, "rems")
+    assert entry.payload == {"serious_adverse_events": "none observed (synthetic)", "ready_without_2h_minutes": 75}

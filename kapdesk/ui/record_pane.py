@@ -53,7 +53,7 @@ from kapdesk.domain.entries import kind_label
 from kapdesk.store.errors import StoreError
 from kapdesk.ui.alerts_strip import ACK_KEYS, AlertsStrip
 from kapdesk.ui.record_forms import (
-    DoseSection, ObservationSection, PresenceSection, RecordContext, ScaleSection, Section, VitalsSection,
+    DoseSection, ObservationSection, PresenceSection, RecordContext, RemsSection, ScaleSection, Section, VitalsSection,
 )
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ KEYS: dict[str, str] = {
     "scale": "F4",
     "dose": "Alt+D",
     "presence": "Alt+P",
+    "rems": "Alt+R",
     "acknowledge": ACK_KEYS,
 }
 QUOTE_KEY = "Alt+Q"
@@ -124,12 +125,14 @@ class RecordPane(QFrame):
         self.scales = ScaleSection()
         self.dose = DoseSection()
         self.presence = PresenceSection()
-        self.sections: tuple[Section, ...] = (self.vitals, self.observation, self.scales, self.dose, self.presence)
+        self.rems = RemsSection()
+        self.sections: tuple[Section, ...] = (self.vitals, self.observation, self.scales, self.dose, self.presence,
+                                              self.rems)
         for section in self.sections:
             section.saved.connect(self.entry_saved)
         self.lower = QStackedWidget()
         self.lower.setProperty("plain", "true")
-        for section in (self.scales, self.dose, self.presence):
+        for section in (self.scales, self.dose, self.presence, self.rems):
             section.heading.hide()  # the row of F4 / Alt+D / Alt+P names above the stack says it
             self.lower.addWidget(section)
         self.lower_tabs = QLabel("")
@@ -242,6 +245,7 @@ class RecordPane(QFrame):
             ("scale", self.show_scales),
             ("dose", self.show_dose),
             ("presence", self.show_presence),
+            ("rems", self.show_rems),
             ("acknowledge", self.acknowledge_top_alert),
         ):
             shortcut = QShortcut(QKeySequence(KEYS[name]), scope)
@@ -281,10 +285,19 @@ class RecordPane(QFrame):
         self._show_lower(self.presence)
         self.presence.focus_entry()
 
+    def show_rems(self) -> None:
+        """Esketamine's REMS answers (Alt+R); other drugs have no REMS form."""
+        self._on_screen()
+        self._show_lower(self.rems)
+        self.rems.focus_entry()
+
     def _show_lower(self, section: Section) -> None:
         self.lower.setCurrentWidget(section)
         names = []
-        for page, text in ((self.scales, "F4 Scale"), (self.dose, "Alt+D Dose"), (self.presence, "Alt+P Presence")):
+        pages = [(self.scales, "F4 Scale"), (self.dose, "Alt+D Dose"), (self.presence, "Alt+P Presence")]
+        if self.live is not None and self.live.info.protocol.drug == "esketamine":
+            pages.append((self.rems, "Alt+R REMS"))
+        for page, text in pages:
             names.append(f"<b>[{text}]</b>" if page is section else text)
         self.lower_tabs.setText("  ·  ".join(names))
 
