@@ -122,3 +122,16 @@ def test_at_start_up_a_broken_clinic_file_is_reported_and_left_out() -> None:
 def test_at_start_up_good_files_give_no_errors() -> None:
     settings, errors = load_clinic_settings_or_defaults()
     assert errors == [] and settings.sources == (SHIPPED,)
+
+
+def test_music_section_change_is_a_clinic_setting(tmp_path):
+    from kapdesk.domain.clinic import load_clinic_settings
+
+    assert load_clinic_settings().music_section_change == "fade"
+    ours = tmp_path / "clinic.toml"
+    ours.write_text('[music]\nsection_change = "after_track"\n')
+    assert load_clinic_settings([ours]).music_section_change == "after_track"
+    ours.write_text('[music]\n\nsection_change = "whenever"\n')
+    with pytest.raises(Exception) as caught:
+        load_clinic_settings([ours])
+    assert "music.section_change" in str(caught.value) and ":3:" in str(caught.value)

@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 DEFAULT_OVERDUE_ALERT_AFTER = timedelta(minutes=5)
+MUSIC_SECTION_CHANGES = ("fade", "after_track")
 MAX_OVERDUE_ALERT_AFTER_MINUTES = 60
 
 # Words accepted for [scales] dissociation, besides the DissociationMode values themselves.
@@ -67,7 +68,8 @@ _DISSOCIATION_WORDS: Mapping[str, DissociationMode] = MappingProxyType(
 
 _KNOWN: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "": frozenset({"alerts", "reminders", "scales", "observations"}),
+        "": frozenset({"alerts", "reminders", "scales", "observations", "music"}),
+        "music": frozenset({"section_change"}),
         "reminders": frozenset({"overdue_alert_after_minutes"}),
         "scales": frozenset({"dissociation", "aldrete_discharge_score", "cadss_labels"}),
         "observations": frozenset({"quick_tags"}),
@@ -85,6 +87,8 @@ class ClinicSettings:
     cadss_labels: Mapping[int, str] = field(default_factory=dict)
     aldrete_discharge_score: int = ALDRETE_DISCHARGE_THRESHOLD
     quick_tags: tuple[str, ...] = DEFAULT_QUICK_TAGS
+    # When a phase change moves the music: "fade" (now, with a fade) or "after_track".
+    music_section_change: str = "fade"
     sources: tuple[Path, ...] = ()  # the files these settings were read from, in order
 
     def dissociation_scale(self) -> ScaleDefinition:
@@ -252,7 +256,7 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: _Lines | N
         return ClinicSettingsError(source, line, name, message)
 
     _only_known(data, "", fail)
-    for table in ("reminders", "scales", "observations", "alerts"):
+    for table in ("reminders", "scales", "observations", "alerts", "music"):
         value = data.get(table, {})
         if not isinstance(value, Mapping):
             raise fail("", table, f"must be a [{table}] table")
@@ -305,7 +309,12 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: _Lines | N
     except ObservationError as exc:
         raise fail("observations", "quick_tags", exc.message) from None
 
+    section_change = data.get("music", {}).get("section_change", "fade")
+    if section_change not in MUSIC_SECTION_CHANGES:
+        raise fail("music", "section_change", f'must be "fade" or "after_track", not {section_change!r}')
+
     return ClinicSettings(
+        music_section_change=section_change,
         alert_rules=rules,
         overdue_alert_after=timedelta(minutes=overdue),
         dissociation=mode,

@@ -130,7 +130,10 @@ class MainWindow(QMainWindow):
         view = SessionView(live, self.clinic_settings)
         view.closed.connect(self.show_start)
         if self._availability is None:
-            self._player, self._availability = create_player()
+            from kapdesk.player import PlayerSettings, SectionChangeMode
+
+            mode = SectionChangeMode(self.clinic_settings.music_section_change)
+            self._player, self._availability = create_player(settings=PlayerSettings(section_change_mode=mode))
         self._music = MusicSession(live, self._player, self._availability, parent=self)
         view.set_side(MusicPane(self._music, shortcut_scope=view))
         self.session_view = view
