@@ -18,7 +18,6 @@ Plain Python, no Qt.
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,11 @@ from types import MappingProxyType
 from typing import Any
 
 from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, AlertRulesError
-from kapdesk.domain.observations import DEFAULT_QUICK_TAGS, ObservationError, check_quick_tags
+from kapdesk.domain.observations import (
+    DEFAULT_QUICK_TAGS,
+    ObservationError,
+    check_quick_tags,
+)
 from kapdesk.domain.scales import (
     ALDRETE,
     ALDRETE_DISCHARGE_THRESHOLD,
@@ -38,6 +41,7 @@ from kapdesk.domain.scales import (
     ScaleError,
     dissociation_scale,
 )
+from kapdesk.domain.toml_lines import TomlLines, decode_error_line
 
 __all__ = [
     "DEFAULT_OVERDUE_ALERT_AFTER",
@@ -173,7 +177,7 @@ def load_clinic_settings_or_defaults(
 
 def parse_clinic_settings(data: Mapping[str, Any], source: Path, text: str = "") -> ClinicSettings:
     """Settings from one parsed TOML document; ``text`` (the file's text) lets errors name a line."""
-    return _build(data, (source,), _Lines(text, source))
+    return _build(data, (source,), TomlLines(text))
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,15 +197,7 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ClinicSettingsError(path, _decode_error_line(exc), None, f"not valid TOML ({exc})") from exc
-
-
-def _decode_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
-    lineno = getattr(exc, "lineno", None)  # Python 3.14 adds it; older ones only say it in the text
-    if lineno:
-        return int(lineno)
-    match = re.search(r"line (\d+)", str(exc))
-    return int(match.group(1)) if match else None
+        raise ClinicSettingsError(path, decode_error_line(exc), None, f"not valid TOML ({exc})") from exc
 
 
 def _merge(into: dict[str, Any], data: Mapping[str, Any]) -> None:
@@ -217,37 +213,7 @@ def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
 
 
-class _Lines:
-    """Finds the line of ``key =`` inside ``[table]`` so a message can point at it."""
-
-    _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
-
-    def __init__(self, text: str, source: Path) -> None:
-        self.lines = text.splitlines()
-        self.source = source
-
-    def line_of(self, table: str, key: str | None) -> int | None:
-        key_re = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=") if key else None
-        current = ""
-        table_line: int | None = None
-        for number, line in enumerate(self.lines, start=1):
-            m = self._HEADER.match(line)
-            if m:
-                current = m.group(1)
-                if current == table and table_line is None:
-                    table_line = number
-                continue
-            if current == table and key_re is not None and key_re.match(line):
-                return number
-        if table == "" and key:  # an unknown table: point at its [header]
-            for number, line in enumerate(self.lines, start=1):
-                m = self._HEADER.match(line)
-                if m and m.group(1).split(".")[0] == key:
-                    return number
-        return table_line
-
-
-def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: _Lines | None) -> ClinicSettings:
+def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines | None) -> ClinicSettings:
     source = sources[-1] if sources else Path("clinic.toml")
 
     def fail(table: str, key: str | None, message: str) -> ClinicSettingsError:

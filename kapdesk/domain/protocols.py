@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kapdesk.domain.toml_lines import TomlLines, decode_error_line
+
 # A sitting longer than this is not a KAP sitting but a typo (e.g. 1800 for 180).
 MAX_PROTOCOL_MINUTES = 12 * 60
 
@@ -112,50 +114,24 @@ def parse_protocol(text: str, source: Path) -> Protocol:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = _decode_error_line(exc)
+        line = decode_error_line(exc)
         raise ProtocolError(source, line, None, f"not valid TOML ({exc})") from exc
     return _Reader(text, source).protocol(data)
-
-
-def _decode_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
-    lineno = getattr(exc, "lineno", None)  # Python 3.14 adds it; older ones only say it in the text
-    if lineno:
-        return int(lineno)
-    match = re.search(r"line (\d+)", str(exc))
-    return int(match.group(1)) if match else None
 
 
 class _Reader:
     """Turns parsed TOML into a Protocol, pointing every complaint at a line of the file."""
 
     def __init__(self, text: str, source: Path) -> None:
-        self.lines = text.splitlines()
+        self.lines = TomlLines(text)
         self.source = source
 
     def fail(self, field: str, message: str, table: str | None = None, index: int = 0) -> ProtocolError:
         return ProtocolError(self.source, self.line_of(field, table, index), field, message)
 
     def line_of(self, field: str, table: str | None, index: int) -> int | None:
-        """The line of ``key =`` inside the ``index``-th ``[table]``/``[[table]]`` (top level if None)."""
-        key = field.rsplit(".", 1)[-1].split("[")[0]
-        header = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
-        key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        current: str | None = None
-        seen = -1
-        table_line: int | None = None
-        for number, line in enumerate(self.lines, start=1):
-            m = header.match(line)
-            if m:
-                current = m.group(1)
-                if current == table:
-                    seen += 1
-                    if seen == index:
-                        table_line = number
-                continue
-            in_target = (table is None and current is None) or (current == table and seen == index)
-            if in_target and key_re.match(line):
-                return number
-        return table_line
+        """The line of the field's key inside the ``index``-th ``[table]``/``[[table]]`` (top level if None)."""
+        return self.lines.line_of(table, field.rsplit(".", 1)[-1].split("[")[0], index)
 
     def protocol(self, data: dict[str, Any]) -> Protocol:
         self.only_keys(data, {"id", "name", "route", "drug", "phases", "vitals", "min_observation_minutes"}, None)
