@@ -43,7 +43,10 @@ from kapdesk.playlists.model import Playlist, Section, Track, TrackStatus
 WAIT_MS = 10_000  # a ceiling for a loaded CI machine, not a delay: waitSignal returns at the signal
 RATE = 22_050
 
-needs_libvlc = pytest.mark.skipif(not probe_vlc().available, reason="libvlc is not installed here")
+# A developer's laptop without libvlc may skip these; CI (CI=true, where `make test` installs
+# libvlc) must run them, so there a missing libvlc fails instead of skipping.
+needs_libvlc = pytest.mark.skipif(not probe_vlc().available and not os.environ.get("CI"),
+                                  reason="libvlc is not installed here")
 
 
 def write_sine(path: Path, *, seconds: float = 1.2, freq: float = 440.0, amplitude: float = 0.5) -> Path:
@@ -322,7 +325,7 @@ def test_stale_events_of_a_replaced_media_are_dropped(qtbot: Any, tmp_path: Path
 
 def test_probe_reports_an_available_libvlc() -> None:
     availability = probe_vlc()
-    if not availability.available:
+    if not availability.available and not os.environ.get("CI"):
         pytest.skip(availability.reason)
     assert availability.version.startswith("3.")
     assert availability.install_hint == ""
