@@ -57,3 +57,26 @@ def people(store: Store):
     clinician = store.add_clinician("Test Clinician (synthetic)")
     client = store.add_client("TEST-01 (synthetic)", clinician.id)
     return clinician, client
+
+
+@pytest.fixture
+def live(store, clock, people, protocols):
+    """A sublingual session in progress, as the session view holds it."""
+    from kapdesk.live_session import LiveSession
+
+    clinician, client = people
+    info = store.start_session(client.id, clinician.id, protocols["sublingual"])
+    return LiveSession(store, info.id, clinician.id, clock)
+
+
+def make_wav(path: Path, seconds: float = 0.1) -> Path:
+    """A tiny real WAV file (silence-free, 8 kHz mono) for playlist and player tests."""
+    import wave
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(8000)
+        handle.writeframes(b"\x01\x00" * int(8000 * seconds))
+    return path

@@ -5,25 +5,15 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import pytest
+from conftest import make_wav
 
 from kapdesk.playlists.check import format_duration, main
 from kapdesk.playlists.resolve import LIBRARY_ENV
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def make_wav(path: Path, seconds: float = 0.1) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(8000)
-        handle.writeframes(b"\x01\x00" * int(8000 * seconds))
-    return path
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:

@@ -5,26 +5,16 @@ from __future__ import annotations
 import os
 import re
 import struct
-import wave
 from pathlib import Path
 
 import pytest
+from conftest import make_wav
 
 from kapdesk.playlists import SECTION_KEYS, PlaylistError, TrackStatus, load_playlist
 from kapdesk.playlists.resolve import LIBRARY_ENV, LIBRARY_REASON
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "playlists"
-
-
-def make_wav(path: Path, seconds: float = 0.1) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(8000)
-        handle.writeframes(b"\x01\x00" * int(8000 * seconds))
-    return path
 
 
 def write(path: Path, text: str) -> Path:

@@ -8,27 +8,23 @@ Audio fixtures are tiny real WAV files made with the stdlib ``wave`` module.
 from __future__ import annotations
 
 import os
-import wave
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from conftest import make_wav
 
 from kapdesk.playlists import PlaylistError, TrackStatus, load_playlist
 from kapdesk.playlists.formats import read_m3u
-from kapdesk.playlists.resolve import NETWORK_REASON, examine, normalise_name, resolve_location, sniff_audio
+from kapdesk.playlists.resolve import (
+    NETWORK_REASON,
+    examine,
+    normalise_name,
+    resolve_location,
+    sniff_audio,
+)
 
 POSIX_ONLY = pytest.mark.skipif(os.name == "nt", reason="drive letters are real paths on Windows")
-
-
-def make_wav(path: Path, seconds: float = 0.1) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(8000)
-        handle.writeframes(b"\x01\x00" * int(8000 * seconds))
-    return path
 
 
 def write(path: Path, content: str | bytes, encoding: str = "utf-8") -> Path:

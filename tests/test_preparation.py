@@ -15,8 +15,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from kapdesk.domain.preparation import (
-    CHECKLIST, CONTRAINDICATIONS, ESKETAMINE_CHECKLIST, MEDICATIONS, NO_PREPARATION, PreparationError, checklist_for,
-    current_preparation, dose_gate, make_payload, override_payload, preparation_weight, unanswered_safety_items,
+    CHECKLIST,
+    CONTRAINDICATIONS,
+    ESKETAMINE_CHECKLIST,
+    MEDICATIONS,
+    NO_PREPARATION,
+    PreparationError,
+    checklist_for,
+    current_preparation,
+    dose_gate,
+    make_payload,
+    override_payload,
+    preparation_weight,
+    unanswered_safety_items,
 )
 from kapdesk.live_session import LiveSession
 from kapdesk.ui.preparation_pane import PreparationPane, SafetyOverridePanel
@@ -149,13 +160,6 @@ def test_preparation_weight():
 
 
 # -- the pane -----------------------------------------------------------------------------------
-@pytest.fixture
-def live(store, people, protocols, clock):
-    clinician, client = people
-    info = store.start_session(client.id, clinician.id, protocols["sublingual"])
-    return LiveSession(store, info.id, clinician.id, clock)
-
-
 @pytest.fixture
 def pane(qtbot, live):
     pane = PreparationPane(live)

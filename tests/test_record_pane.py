@@ -24,13 +24,6 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 ALT = Qt.KeyboardModifier.AltModifier
 
 
-@pytest.fixture
-def live(store, clock, people, protocols) -> LiveSession:
-    clinician, client = people
-    info = store.start_session(client.id, clinician.id, protocols["sublingual"])
-    return LiveSession(store, info.id, clinician.id, clock)
-
-
 def open_pane(qtbot, live: LiveSession, settings: ClinicSettings | None = None) -> RecordPane:
     pane = RecordPane()
     qtbot.addWidget(pane)

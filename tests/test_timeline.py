@@ -12,14 +12,15 @@ from kapdesk.domain.entries import describe_entry
 from kapdesk.domain.vitals import parse_vitals
 from kapdesk.live_session import LiveSession
 from kapdesk.ui.theme import DARK
-from kapdesk.ui.timeline import AUTHOR, DETAIL, OFFSET, TIME, WHAT, Timeline, filter_group
-
-
-@pytest.fixture
-def live(store, clock, people, protocols):
-    clinician, client = people
-    info = store.start_session(client.id, clinician.id, protocols["sublingual"])
-    return LiveSession(store, info.id, clinician.id, clock)
+from kapdesk.ui.timeline import (
+    AUTHOR,
+    DETAIL,
+    OFFSET,
+    TIME,
+    WHAT,
+    Timeline,
+    filter_group,
+)
 
 
 @pytest.fixture

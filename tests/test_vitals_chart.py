@@ -19,13 +19,6 @@ from kapdesk.ui.vitals_chart import VitalsChart
 
 
 @pytest.fixture
-def live(store, clock, people, protocols):
-    clinician, client = people
-    info = store.start_session(client.id, clinician.id, protocols["sublingual"])
-    return LiveSession(store, info.id, clinician.id, clock)
-
-
-@pytest.fixture
 def chart(qtbot, live):
     chart = VitalsChart(theme=DARK)
     qtbot.addWidget(chart)
