@@ -23,7 +23,7 @@ class LiveSession:
         self.clinician_id = clinician_id
         self.clock = clock
         self.info: SessionInfo = store.session(session_id)
-        self._session_clock = SessionClock(self.info.protocol, store.facts(session_id), clock)
+        self._session_clock = SessionClock(self.info.protocol, store.facts(session_id, self.info), clock)
         self._listeners: list[Callable[[EntryInfo | None], None]] = []
 
     def on_change(self, listener: Callable[[EntryInfo | None], None]) -> None:
@@ -50,7 +50,7 @@ class LiveSession:
     def refresh(self) -> None:
         """Re-read the facts after something was committed (by us or by another pane)."""
         self.info = self.store.session(self.id)
-        self._session_clock = SessionClock(self.info.protocol, self.store.facts(self.id), self.clock)
+        self._session_clock = SessionClock(self.info.protocol, self.store.facts(self.id, self.info), self.clock)
 
     def mark_dose(self) -> None:
         self.store.mark_dose(self.id, self.clinician_id)

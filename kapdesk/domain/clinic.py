@@ -104,12 +104,6 @@ class ClinicSettings:
 
         return (MOAAS, self.dissociation_scale(), BPRS_PLUS, NAUSEA, ALDRETE)
 
-    def scale_definitions(self) -> dict[str, ScaleDefinition]:
-        """By key, for re-reading stored results with the clinic's labels (``ScaleResult.from_payload``)."""
-        from kapdesk.domain.scales import SCALES
-
-        return {**SCALES, **{d.key: d for d in self.in_session_scales()}}
-
 
 class ClinicSettingsError(Exception):
     """A settings file that cannot be used. ``str()`` reads ``file:line: field: what is wrong``."""

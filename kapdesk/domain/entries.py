@@ -22,8 +22,10 @@ observation             {"text": str, "tags": [str], "quote": bool}
 presence                {"present": [str], "handoff_to": str | None, "note": str}
 alert                   {"key", "severity", "message", "reading": entry id | None}
 alert_ack               {"alert": entry id, "key", "message"}
-music                   {"event": play | pause | resume | skip | track_start | track_end | section
-                        | fade | error | stop, "title", "artist", "location", "section", ...}
+music                   {"event": playlist_loaded | play | pause | resume | skip | section_change
+                        | section_queued | fade | volume | track_start | track_end | track_skipped
+                        | error | stop, "title", "artist", "location", "section", ...}
+                        (kapdesk.player.EventKind; position ticks are never stored)
 preparation             {"intention": str, "checklist": {item: bool | None},
                         "contraindications": {item: bool | None}, "medications": {class: bool | None},
                         "weight_kg": float | None}
@@ -156,12 +158,6 @@ _DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "rems": lambda p: f"serious adverse events: {p.get('serious_adverse_events') or 'none'}; ready without the 2-hour rule "
                       f"at {p.get('ready_without_2h_minutes', '?')} min",
 }
-
-
-def register_kind(kind: str, label: str, describe: Callable[[dict[str, Any]], str]) -> None:
-    """A new kind of entry adds its label and one-line description here instead of editing the table."""
-    KIND_LABELS[kind] = label
-    _DESCRIBERS[kind] = describe
 
 
 def kind_label(kind: str) -> str:

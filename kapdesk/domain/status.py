@@ -5,4 +5,3 @@ class SessionStatus:
     PLANNED = "planned"
     IN_PROGRESS = "in progress"
     ENDED = "ended"
-    ALL = (PLANNED, IN_PROGRESS, ENDED)

@@ -519,9 +519,12 @@ class Store(_RecordMixin):
             }
             return [_entry_info(r, names.get(r.author_id, "?"), replaced.get(r.id)) for r in rows]
 
-    def facts(self, session_id: uuid.UUID) -> SessionFacts:
-        """The time line the session clock needs, read once per action (never per tick)."""
-        info = self.session(session_id)
+    def facts(self, session_id: uuid.UUID, info: SessionInfo | None = None) -> SessionFacts:
+        """The time line the session clock needs, read once per action (never per tick).
+
+        ``info`` saves re-reading the session row when the caller has just read it.
+        """
+        info = info or self.session(session_id)
         marks: list[PhaseMark] = []
         extensions: list[Extension] = []
         readings: list[datetime] = []

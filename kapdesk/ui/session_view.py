@@ -7,7 +7,6 @@ under the controls; nothing here opens a dialog or takes keyboard focus by itsel
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -269,7 +268,3 @@ def _titled(title: str, widget: QWidget) -> QFrame:
     layout.addWidget(label)
     layout.addWidget(widget, 1)
     return frame
-
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone().strftime("%H:%M:%S")

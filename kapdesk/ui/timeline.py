@@ -62,7 +62,7 @@ CORRECTED_MARK = "corrected ↓"
 FILTER_KEY = QKeySequence("Ctrl+F")
 
 # The kind buttons: (key, button text, entry kinds). Kinds not listed fall under "other", so a
-# kind registered later (entries.register_kind) is still shown and can still be filtered.
+# kind added to entries.py later is still shown and can still be filtered.
 FILTER_GROUPS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("vitals", "Vitals", frozenset({"vitals", "reminder_done"})),
     ("doses", "Doses", frozenset({"dose", "dose_time", "safety_override"})),
