@@ -8,23 +8,15 @@ keeps running until it is killed.
 
 import sys
 
+from driver_keys import CTRL, start_session_by_keyboard
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 
 from kapdesk.app import build
 
-CTRL = Qt.KeyboardModifier.ControlModifier
-
 
 def drive(window) -> None:
-    if not QTest.qWaitForWindowActive(window):  # shortcuts reach only the active window
-        raise SystemExit("the window never became active")
-    screen = window.start_screen
-    screen.clinician.setCurrentText("Crash Clinician (synthetic)")
-    screen.client.setCurrentText("CRASH-01 (synthetic)")
-    screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
-    QTest.keyClick(screen.client, Qt.Key.Key_Return, CTRL)
-    view = window.session_view
+    view = start_session_by_keyboard(window, "Crash Clinician (synthetic)", "CRASH-01 (synthetic)")
     QTest.keyClick(view, Qt.Key.Key_K, CTRL)  # pre-dose reading taken
     QTest.keyClick(view, Qt.Key.Key_D, CTRL)  # dose: no preparation, so the override asks for a reason
     QTest.keyClicks(view.override.reason, "Synthetic: checklist on paper")

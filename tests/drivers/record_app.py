@@ -19,12 +19,12 @@ import sys
 import time
 from collections.abc import Callable
 
+from driver_keys import start_session_by_keyboard
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from kapdesk.app import build
-from kapdesk.domain.clinic import load_clinic_settings_or_defaults
 from kapdesk.ui.record_pane import RecordPane
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -41,18 +41,6 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> bool:
     return True
 
 
-def record_pane(view) -> RecordPane:
-    pane = view.findChild(RecordPane)
-    if pane is None:
-        pane = RecordPane()
-        pane.set_session(view.live, load_clinic_settings_or_defaults()[0])
-        view.record_area.addWidget(pane)
-        view.set_alerts(pane.alerts_strip)
-        pane.install_keys(view)
-        pane.page_requested.connect(lambda: view.show_page("record"))
-    return pane
-
-
 def type_reading(view, pane: RecordPane, text: str) -> str:
     QTest.keyClick(view, Qt.Key.Key_F2)
     line = pane.vitals.line
@@ -67,15 +55,8 @@ def type_reading(view, pane: RecordPane, text: str) -> str:
 
 
 def drive(window) -> None:
-    if not QTest.qWaitForWindowActive(window):  # shortcuts reach only the active window
-        raise SystemExit("the window never became active")
-    screen = window.start_screen
-    screen.clinician.setCurrentText("Kill Clinician (synthetic)")
-    screen.client.setCurrentText("KILL-01 (synthetic)")
-    screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
-    QTest.keyClick(screen.client, Qt.Key.Key_Return, CTRL)
-    view = window.session_view
-    pane = record_pane(view)
+    view = start_session_by_keyboard(window, "Kill Clinician (synthetic)", "KILL-01 (synthetic)")
+    pane = view.record_pane
 
     print("SAVED", type_reading(view, pane, "186/96 88 97 16"), flush=True)
     if not wait_until(lambda: pane.board.top is not None and pane.board.top.recorded):
