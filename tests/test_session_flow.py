@@ -193,3 +193,13 @@ def test_a_recorded_reading_moves_the_reminder_without_rereading_everything(stor
     assert live.reading().next_reminder is None  # no dose yet: nothing else is due
     # The shortcut agrees with a full re-read of the record.
     assert LiveSession(store, session.id, clinician.id, clock).reading() == live.reading()
+
+
+def test_the_last_protocol_used_is_offered_first(qtbot, store, people, protocols, clock):
+    clinician, client = people
+    store.start_session(client.id, clinician.id, protocols["iv-infusion"])
+    loaded, errors = load_protocols(protocol_folders())
+    window = MainWindow(loaded, errors, clock, store)
+    qtbot.addWidget(window)
+    assert window.start_screen.protocol.itemData(0) != "iv-infusion"  # not simply the first in the list
+    assert window.start_screen.protocol.currentData() == "iv-infusion"

@@ -115,6 +115,12 @@ class MainWindow(QMainWindow):
             self.store.sessions(status=SessionStatus.IN_PROGRESS),
         )
         self.history.run_search()
+        # The clinic's last protocol is the likeliest next one (files load in name order otherwise).
+        latest = self.store.sessions(limit=1)
+        if latest:
+            index = self.start_screen.protocol.findData(latest[0].protocol.id)
+            if index >= 0:
+                self.start_screen.protocol.setCurrentIndex(index)
         self.stack.setCurrentWidget(self.start_screen)
         self.start_screen.focus_first()
 
