@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_the_old_record_opens_and_no_entry_is_rewritten(old_record: Path) -> Non
         sessions = {str(s.id) for s in store.sessions()}
         assert set(SESSIONS.values()) <= sessions
         for session_id in SESSIONS.values():
-            assert store.entries(session_id), session_id
+            assert store.entries(uuid.UUID(session_id)), session_id
     finally:
         store.close()
     assert _entry_rows(old_record) == before
