@@ -29,7 +29,8 @@ def run(quick: bool) -> list[Result]:
 
     from kapdesk.domain.clock import FakeClock
     from kapdesk.domain.protocols import load_protocols
-    from kapdesk.live_session import LiveSession
+    from kapdesk.domain.entries import Vitals
+    from kapdesk.session.live import LiveSession
     from kapdesk.paths import protocol_folders
     from kapdesk.store import Store
     from kapdesk.ui.theme import DARK, apply_theme
@@ -47,21 +48,21 @@ def run(quick: bool) -> list[Result]:
         client = store.add_client("BENCH-01 (synthetic)", clinician.id)
         session = store.start_session(client.id, clinician.id, protocol)
         clock.advance(12 * 60)
-        store.add_entry(session.id, "vitals", _reading(0) | {"baseline": True}, clinician.id)
+        store.add_entry(session.id, Vitals(_reading(0), baseline=True), clinician.id)
         clock.advance(8 * 60)
         store.mark_dose(session.id, clinician.id)
         for minute in range(1, READINGS + 1):
             clock.advance(60)
-            store.add_entry(session.id, "vitals", _reading(minute), clinician.id)
+            store.add_entry(session.id, Vitals(_reading(minute)), clinician.id)
         live = LiveSession(store, session.id, clinician.id, clock)
 
         marks: dict[str, float] = {}
-        live.on_change(lambda _entry: marks.__setitem__("start", time.perf_counter()))
+        live.changed.connect(lambda _entry: marks.__setitem__("start", time.perf_counter()))
         chart = VitalsChart(theme=DARK)
         chart.resize(900, 460)
         chart.show()
         chart.set_session(live)
-        live.on_change(lambda _entry: marks.__setitem__("end", time.perf_counter()))
+        live.changed.connect(lambda _entry: marks.__setitem__("end", time.perf_counter()))
         app.processEvents()
 
         updates, totals, idle = [], [], []
@@ -69,7 +70,7 @@ def run(quick: bool) -> list[Result]:
         for n in range(WARM_UP + count):
             clock.advance(60)
             began = time.perf_counter()
-            live.record("vitals", _reading(READINGS + n + 1))
+            live.record(Vitals(_reading(READINGS + n + 1)))
             chart.repaint()
             done = time.perf_counter()
             if n >= WARM_UP:
@@ -97,7 +98,9 @@ def run(quick: bool) -> list[Result]:
     ]
 
 
-def _reading(minute: int) -> dict[str, int | float | bool | None]:
+def _reading(minute: int):
     """A synthetic, plausible reading that wanders a little with the minute."""
-    return {"systolic": 120 + minute % 30, "diastolic": 78 + minute % 12, "hr": 68 + minute % 17,
-            "spo2": 95 + minute % 5, "rr": 14, "temp_c": None, "baseline": False}
+    from kapdesk.domain.vitals import VitalsReading
+
+    return VitalsReading(systolic=120 + minute % 30, diastolic=78 + minute % 12, heart_rate=68 + minute % 17,
+                         spo2=95 + minute % 5, resp_rate=14)

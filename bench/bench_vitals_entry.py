@@ -71,7 +71,7 @@ def _child(count: int) -> None:
     from kapdesk.domain.clinic import ClinicSettings
     from kapdesk.domain.clock import SystemClock
     from kapdesk.domain.protocols import load_protocols
-    from kapdesk.live_session import LiveSession
+    from kapdesk.session.live import LiveSession
     from kapdesk.paths import resources_dir
     from kapdesk.store import Store
     from kapdesk.ui.record_pane import RecordPane

@@ -70,8 +70,8 @@ def cpu(out: str, seconds: float) -> int:
 
     from kapdesk.domain.clock import SystemClock
     from kapdesk.domain.protocols import load_protocols
-    from kapdesk.live_session import LiveSession
-    from kapdesk.music_session import MusicSession, create_player
+    from kapdesk.session.live import LiveSession
+    from kapdesk.session.music import MusicSession, create_player
     from kapdesk.paths import protocol_folders
     from kapdesk.store import Store
     from kapdesk.ui.music_pane import MusicPane

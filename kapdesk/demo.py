@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import math
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from kapdesk.domain.clock import FakeClock
 from kapdesk.domain.doses import parse_dose
 from kapdesk.domain.protocols import load_protocols
 from kapdesk.domain.scales import SCALES, score
-from kapdesk.domain.vitals import parse_vitals
+from kapdesk.domain.entries import MusicEvent, Presence, Vitals
+from kapdesk.domain.observations import Observation
+from kapdesk.domain.preparation import make_preparation
+from kapdesk.domain.vitals import VitalsReading, parse_vitals
 from kapdesk.paths import protocol_folders
 from kapdesk.store import Store, StoreError
 
@@ -70,24 +74,23 @@ def _write(store: Store, clock: FakeClock) -> uuid.UUID:
     store.add_outcome(client.id, "phq9", _answers("phq9", 2), _total("phq9", 2), me, arrival.date(), sid)
     store.add_outcome(client.id, "gad7", _answers("gad7", 1), _total("gad7", 1), me, arrival.date(), sid)
     at(arrival + timedelta(minutes=5))
-    store.add_entry(sid, "preparation", {
-        "intention": "Synthetic intention: to meet the heaviness with curiosity instead of fear.",
-        "checklist": {"slept_well": True, "no_stimulants": True, "light_meal": True, "ride_home": True, "consent": True},
-        "contraindications": {"pregnancy": False, "uncontrolled_hypertension": False, "cardiac": False, "substance_misuse": False},
-        "medications": {"benzodiazepines": False, "sedative_hypnotics": False, "psychostimulants": False, "maois": False},
-        "weight_kg": 68.0,
-    }, me)
-    store.add_entry(sid, "presence", {"present": [DEMO_CLINICIAN, DEMO_NURSE], "handoff_to": None,
-                                       "note": "Both present for dosing"}, me)
+    store.add_entry(sid, make_preparation(
+        "Synthetic intention: to meet the heaviness with curiosity instead of fear.",
+        {"slept_well": True, "no_stimulants": True, "light_meal": True, "ride_home": True, "consent": True},
+        {"pregnancy": False, "uncontrolled_hypertension": False, "cardiac": False, "substance_misuse": False},
+        {"benzodiazepines": False, "sedative_hypnotics": False, "psychostimulants": False, "maois": False},
+        68.0,
+    ), me)
+    store.add_entry(sid, Presence((DEMO_CLINICIAN, DEMO_NURSE), None, "Both present for dosing"), me)
     first_title, first_artist, first_section = DEMO_MUSIC[0][1:]
-    store.add_entry(sid, "music", {"event": "track_start", "title": first_title, "artist": first_artist,
-                                   "section": first_section, "location": "audio/01-still-water.opus"}, me)
+    store.add_entry(sid, MusicEvent("track_start", first_title, first_artist, "audio/01-still-water.opus",
+                                    first_section), me)
     at(arrival + timedelta(minutes=12))
-    store.add_entry(sid, "vitals", parse_vitals("126/82 74 98 14 36.7C").to_payload() | {"baseline": True}, nurse)
+    store.add_entry(sid, Vitals(parse_vitals("126/82 74 98 14 36.7C"), baseline=True), nurse)
     at(arrival + timedelta(minutes=20))
     store.mark_dose(sid, nurse)
     dose_at = clock.utcnow()
-    store.add_entry(sid, "dose", parse_dose("ketamine 100 mg SL lot SYN-0001", given_by=DEMO_NURSE).to_payload(), nurse)
+    store.add_entry(sid, parse_dose("ketamine 100 mg SL lot SYN-0001", given_by=DEMO_NURSE), nurse)
 
     events: list[tuple[float, str, object]] = []
     for offset in protocol.vitals.offsets_after_dose():
@@ -110,33 +113,34 @@ def _write(store: Store, clock: FakeClock) -> uuid.UUID:
         at(dose_at + timedelta(minutes=minute))
         if what == "vitals":
             reading = _demo_reading(int(data))  # type: ignore[arg-type]
-            entry = store.add_entry(sid, "vitals", reading | {"baseline": False}, nurse)
+            entry = store.add_entry(sid, Vitals(reading), nurse)
             if not corrected and data == 45:
                 # A typo fixed a minute later: the record keeps both, the correction supersedes.
                 at(clock.utcnow() + timedelta(minutes=1))
-                store.add_entry(sid, "vitals", reading | {"hr": reading["hr"] - 10, "baseline": False}, nurse,
-                                occurred_at=entry.occurred_at, supersedes=entry.id, note="HR mistyped")
+                fixed = replace(reading, heart_rate=(reading.heart_rate or 0) - 10)
+                store.add_entry(sid, Vitals(fixed), nurse, occurred_at=entry.occurred_at, supersedes=entry.id,
+                                note="HR mistyped")
                 corrected = True
         elif what == "music":
             title, artist, section = data  # type: ignore[misc]
-            store.add_entry(sid, "music", {"event": "track_start", "title": title, "artist": artist,
-                                           "section": section, "location": f"audio/{title.lower().replace(' ', '-')}.opus"}, me)
+            store.add_entry(sid, MusicEvent("track_start", title, artist,
+                                            f"audio/{title.lower().replace(' ', '-')}.opus", section), me)
         elif what == "quote":
             text, tags = data  # type: ignore[misc]
-            store.add_entry(sid, "observation", {"text": text, "tags": tags, "quote": True}, me)
+            store.add_entry(sid, Observation(text, tuple(tags), quote=True), me)
         elif what == "observation":
             text, tags = data  # type: ignore[misc]
-            store.add_entry(sid, "observation", {"text": text, "tags": tags, "quote": False}, me)
+            store.add_entry(sid, Observation(text, tuple(tags)), me)
         elif what == "scale":
             key, answers = data  # type: ignore[misc]
-            store.add_entry(sid, "scale", score(SCALES[key], answers).to_payload(), me)
+            store.add_entry(sid, score(SCALES[key], answers), me)
         elif what == "phase":
             store.advance_phase(sid, me)
         elif what == "extend":
             store.extend_phase(sid, me, 10)
     at(dose_at + timedelta(minutes=160))
-    store.add_entry(sid, "presence", {"present": [DEMO_CLINICIAN], "handoff_to": "Demo Driver (synthetic)",
-                                       "note": "Steady gait; ride home confirmed; no driving until tomorrow"}, me)
+    store.add_entry(sid, Presence((DEMO_CLINICIAN,), "Demo Driver (synthetic)",
+                                  "Steady gait; ride home confirmed; no driving until tomorrow"), me)
     store.end_session(sid, me)
     at(clock.utcnow() + timedelta(minutes=30))
     store.save_note_draft(sid, {
@@ -155,14 +159,14 @@ def _write(store: Store, clock: FakeClock) -> uuid.UUID:
     return sid
 
 
-def _demo_reading(offset: int) -> dict[str, int | float | None]:
+def _demo_reading(offset: int) -> VitalsReading:
     """A plausible sublingual curve: BP peaks around T+40 and settles by T+120."""
     rise = math.exp(-((offset - 40) / 35) ** 2)
     systolic = round(126 + 22 * rise)
     diastolic = round(82 + 12 * rise)
     heart_rate = round(74 + 10 * rise)
     spo2 = 97 if 30 <= offset <= 60 else 98
-    return parse_vitals(f"{systolic}/{diastolic} {heart_rate} {spo2} 14").to_payload()
+    return parse_vitals(f"{systolic}/{diastolic} {heart_rate} {spo2} 14")
 
 
 def _answers(scale: str, each: int) -> dict[str, int]:

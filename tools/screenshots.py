@@ -16,20 +16,23 @@ from PySide6.QtWidgets import QApplication
 from kapdesk.demo import write_demo_session
 from kapdesk.domain.clock import FakeClock
 from kapdesk.domain.protocols import load_protocols
+from kapdesk.domain.doses import parse_dose
+from kapdesk.domain.entries import Vitals
+from kapdesk.domain.observations import Observation
+from kapdesk.domain.preparation import make_preparation
 from kapdesk.domain.vitals import parse_vitals
 from kapdesk.paths import protocol_folders
 from kapdesk.store import Store
 from kapdesk.ui.main_window import MainWindow
 from kapdesk.ui.theme import DARK, LIGHT, apply_theme
 
-PREPARATION = {
-    "intention": "Synthetic intention: to meet the heaviness with curiosity.",
-    "checklist": {"slept_well": True, "no_stimulants": True, "light_meal": True, "ride_home": True, "consent": True},
-    "contraindications": {"pregnancy": False, "uncontrolled_hypertension": False, "cardiac": False,
-                          "substance_misuse": False},
-    "medications": {"benzodiazepines": False, "sedative_hypnotics": False, "psychostimulants": False, "maois": False},
-    "weight_kg": 70.0,
-}
+PREPARATION = make_preparation(
+    "Synthetic intention: to meet the heaviness with curiosity.",
+    {"slept_well": True, "no_stimulants": True, "light_meal": True, "ride_home": True, "consent": True},
+    {"pregnancy": False, "uncontrolled_hypertension": False, "cardiac": False, "substance_misuse": False},
+    {"benzodiazepines": False, "sedative_hypnotics": False, "psychostimulants": False, "maois": False},
+    70.0,
+)
 
 
 def settle(app: QApplication) -> None:
@@ -65,23 +68,22 @@ def main(out: Path) -> None:
     view = window.session_view
     live = view.live
     clock.advance(5 * 60)
-    live.record("preparation", PREPARATION)
+    live.record(PREPARATION)
     clock.advance(9 * 60)
-    live.record("vitals", parse_vitals("124/80 72 98 14").to_payload() | {"baseline": True})
+    live.record(Vitals(parse_vitals("124/80 72 98 14"), baseline=True))
     clock.advance(6 * 60)
     view.mark_dose()
-    live.record("dose", {"drug": "ketamine", "amount_mg": 100.0, "route": "sublingual", "given_by": "Demo Clinician (synthetic)",
-                         "lot": "SYN-0002", "booster": False, "mg_per_kg": None, "weight_kg": None, "warnings": []})
+    live.record(parse_dose("ketamine 100 mg SL lot SYN-0002", given_by="Demo Clinician (synthetic)"))
     for minute, reading in ((15, "138/88 78 98 14"), (30, "152/96 84 97 14")):
         clock.advance(15 * 60 if minute == 15 else 14 * 60)
         if minute == 15:
             view.advance_phase()
-        live.record("vitals", parse_vitals(reading).to_payload() | {"baseline": False})
+        live.record(Vitals(parse_vitals(reading)))
     clock.advance(6 * 60)
     view.advance_phase()
-    live.record("observation", {"text": "It feels like floating above a warm sea.", "tags": ["speaking"], "quote": True})
+    live.record(Observation("It feels like floating above a warm sea.", ("speaking",), quote=True))
     clock.advance(9 * 60)
-    live.record("vitals", parse_vitals("168/101 88 96 15").to_payload() | {"baseline": False})
+    live.record(Vitals(parse_vitals("168/101 88 96 15")))
     clock.advance(3 * 60 + 37)
     view.record_pane.refresh_alerts()
     view.tick()

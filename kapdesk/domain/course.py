@@ -1,8 +1,8 @@
 """The course of treatment: one summary line per sitting, and the weekly scores over time.
 
 A course is typically 6–8 dosing sessions with PHQ-9 and GAD-7 taken weekly (product.md). The
-course view reads, per session: the dose given (mg, boosters included), the peak systolic and
-the peak diastolic pressure, the lowest MOAA/S, the highest dissociation score, and the PHQ-9 /
+course view reads, per session: the dose given (mg, boosters included), the peak blood pressure
+(one real reading: :func:`kapdesk.domain.record.peak_bp`), the lowest MOAA/S, the highest dissociation score, and the PHQ-9 /
 GAD-7 taken for that session; and, across the course, every PHQ-9 and GAD-7 by date.
 
 Only current entries count (a corrected reading is read as corrected). Payloads this build
@@ -15,15 +15,15 @@ Pure Python: no Qt, no store. The inputs are duck-typed (the store's ``SessionIn
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from kapdesk.domain.doses import Dose, DoseError
-from kapdesk.domain.scales import SCALES, ScaleError, ScaleResult
-from kapdesk.domain.vitals import VitalsError, VitalsReading
-from kapdesk.domain.entries import RecordedEntry
+from kapdesk.domain.entries import EntryInfo, of_type
+from kapdesk.domain.record import record_facts
+from kapdesk.domain.scales import SCALES, ScaleResult
+from kapdesk.domain.vitals import VitalsReading
 
 __all__ = ["Course", "OutcomePoint", "SessionSummary", "build_course", "measure_key", "summarize_session"]
 
@@ -72,8 +72,7 @@ class SessionSummary:
     protocol: str
     dose_mg: float | None  # the sum of the session's current doses, boosters included
     doses: int  # how many doses that sum holds
-    peak_systolic: int | None  # the highest systolic of the session's readings
-    peak_diastolic: int | None  # the highest diastolic (not necessarily the same reading)
+    peak_bp: VitalsReading | None  # the record's peak reading (kapdesk.domain.record.peak_bp)
     lowest_moaas: int | None
     dissociation_scale: str | None  # "cadss6" or "dissociation_0_10"
     dissociation: int | None  # the highest total on that scale
@@ -81,8 +80,17 @@ class SessionSummary:
     gad7: int | None
 
     @property
+    def peak_systolic(self) -> int | None:
+        return self.peak_bp.systolic if self.peak_bp is not None else None
+
+    @property
+    def peak_diastolic(self) -> int | None:
+        """The diastolic of the peak reading (the same reading as :attr:`peak_systolic`)."""
+        return self.peak_bp.diastolic if self.peak_bp is not None else None
+
+    @property
     def peak_bp_text(self) -> str:
-        if self.peak_systolic is None and self.peak_diastolic is None:
+        if self.peak_bp is None:
             return "—"
         return f"{_or_dash(self.peak_systolic)}/{_or_dash(self.peak_diastolic)}"
 
@@ -123,55 +131,32 @@ class Course:
         return [(p.taken_on, p.total) for p in self.outcomes if p.measure == measure]
 
 
-def summarize_session(session: SessionLike, entries: Iterable[RecordedEntry], outcomes: Iterable[OutcomeLike] = ()) -> SessionSummary:
+def summarize_session(session: SessionLike, entries: Iterable[EntryInfo], outcomes: Iterable[OutcomeLike] = ()) -> SessionSummary:
     """Summarize one session from its entries (all of them; superseded ones are ignored).
 
     PHQ-9 / GAD-7: the newest score recorded for this session; failing that, one taken on the
     session's day without a session (a weekly score entered from the start screen).
     """
-    dose_total, doses = 0.0, 0
-    systolics: list[int] = []
-    diastolics: list[int] = []
+    entries = list(entries)
+    facts = record_facts(entries, None)
     moaas: list[int] = []
     dissociation: dict[str, list[int]] = {}
-    for entry in entries:
-        if not entry.current:
+    for _, result in of_type(entries, ScaleResult):
+        if not result.complete or result.total is None:
             continue
-        payload = entry.payload
-        if entry.kind == "dose":
-            try:
-                dose_total += Dose.from_payload(payload).amount_mg
-                doses += 1
-            except DoseError:
-                continue
-        elif entry.kind == "vitals":
-            try:
-                reading = VitalsReading.from_payload(payload)
-            except VitalsError:
-                continue
-            if reading.systolic is not None:
-                systolics.append(reading.systolic)
-            if reading.diastolic is not None:
-                diastolics.append(reading.diastolic)
-        elif entry.kind == "scale":
-            total = _scale_total(payload)
-            if total is None:
-                continue
-            key = str(payload.get("scale"))
-            if key == "moaas":
-                moaas.append(total)
-            elif key in DISSOCIATION_SCALES:
-                dissociation.setdefault(key, []).append(total)
+        if result.scale_key == "moaas":
+            moaas.append(result.total)
+        elif result.scale_key in DISSOCIATION_SCALES:
+            dissociation.setdefault(result.scale_key, []).append(result.total)
     scale = next((k for k in DISSOCIATION_SCALES if k in dissociation), None)
     scores = _session_scores(session, outcomes)
     return SessionSummary(
         session_id=session.id,
         arrival_at=session.arrival_at,
         protocol=session.protocol.name,
-        dose_mg=round(dose_total, 3) if doses else None,
-        doses=doses,
-        peak_systolic=max(systolics, default=None),
-        peak_diastolic=max(diastolics, default=None),
+        dose_mg=facts.total_dose_mg,
+        doses=len(facts.doses),
+        peak_bp=facts.peak.reading if facts.peak is not None else None,
         lowest_moaas=min(moaas, default=None),
         dissociation_scale=scale,
         dissociation=max(dissociation[scale]) if scale else None,
@@ -180,7 +165,7 @@ def summarize_session(session: SessionLike, entries: Iterable[RecordedEntry], ou
     )
 
 
-def build_course(sessions: Sequence[tuple[SessionLike, Sequence[RecordedEntry]]], outcomes: Sequence[OutcomeLike]) -> Course:
+def build_course(sessions: Sequence[tuple[SessionLike, Sequence[EntryInfo]]], outcomes: Sequence[OutcomeLike]) -> Course:
     """The course of one client: ``sessions`` pairs each session with its entries (any order)."""
     summaries = sorted((summarize_session(s, e, outcomes) for s, e in sessions), key=lambda s: s.arrival_at)
     points: list[OutcomePoint] = []
@@ -192,15 +177,6 @@ def build_course(sessions: Sequence[tuple[SessionLike, Sequence[RecordedEntry]]]
                                    outcome.session_id))
     points.sort(key=lambda p: (p.taken_on, p.measure))
     return Course(tuple(summaries), tuple(points))
-
-
-def _scale_total(payload: Mapping[str, Any]) -> int | None:
-    """The re-scored total of a complete scale result (stored totals are not trusted), or None."""
-    try:
-        result = ScaleResult.from_payload(payload)
-    except ScaleError:
-        return None
-    return result.total if result.complete else None
 
 
 def _session_scores(session: SessionLike, outcomes: Iterable[OutcomeLike]) -> dict[str, int]:

@@ -1,175 +1,532 @@
-"""The kinds of session entry, what their payloads hold, and how each reads. Plain text, no Qt.
+"""The typed session record: one :class:`Kind` per entry kind, one payload type per kind.
 
-The contract every pane, export and test relies on (payloads are JSON objects):
+An entry is stored as ``kind`` (text) + ``payload`` (a JSON object). That JSON is decoded into
+the types below **once**, where it leaves the store (:func:`decode`), and encoded once, where it
+goes in (:func:`encode`); nothing else in the program reads or builds a payload dict. Code asks
+an entry for its :attr:`EntryInfo.data` and matches on the type.
 
-======================  =======================================================================
-kind                    payload
-======================  =======================================================================
-session_started         {"protocol": id}
-phase                   {"index": int, "key": str, "name": str}
-phase_extended          {"index": int, "minutes": int}
-dose_time               {}  (T0; the dose itself is a ``dose`` entry)
-reminder_done           {"reminder": label}  (a reading taken outside KAPDesk)
-session_ended           {}
-vitals                  VitalsReading.to_payload() = {"systolic", "diastolic", "hr", "spo2", "rr",
-                        "temp_c"} (None = not measured) + {"baseline": bool}
-dose                    Dose.to_payload() = {"drug", "amount_mg", "route", "given_by", "lot",
-                        "booster", "mg_per_kg", "weight_kg", "warnings"}
-scale                   ScaleResult.to_payload() = {"scale": key, "answers", "total", "band",
-                        "complete", "flags"}; keys moaas, cadss6, dissociation_0_10, bprs_plus,
-                        nausea, aldrete
-observation             {"text": str, "tags": [str], "quote": bool}
-presence                {"present": [str], "handoff_to": str | None, "note": str}
-alert                   {"key", "severity", "message", "reading": entry id | None}
-alert_ack               {"alert": entry id, "key", "message"}
-music                   {"event": playlist_loaded | play | pause | resume | skip | section_change
-                        | section_queued | fade | volume | track_start | track_end | track_skipped
-                        | error | stop, "title", "artist", "location", "section", ...}
-                        (kapdesk.player.EventKind; position ticks are never stored)
-preparation             {"intention": str, "checklist": {item: bool | None},
-                        "contraindications": {item: bool | None}, "medications": {class: bool | None},
-                        "weight_kg": float | None}
-safety_override         {"items": [str], "reason": str}  (dosing with unanswered safety items)
-rems                    {"serious_adverse_events": str, "ready_without_2h_minutes": int | None}
-======================  =======================================================================
+The stored shape
+----------------
+The JSON keys are the storage schema of every record written so far and are kept as they are:
+entries are append-only (nothing may rewrite an old row, so a data migration is impossible), and
+one shape per kind means every reader of the file — an older room, the clinic server, a CSV
+consumer reading ``payload_json`` — keeps a single contract. Where the stored key differs from
+the program's field name, the codec below maps it in one place (``hr`` → ``heart_rate``,
+``rr`` → ``resp_rate``, ``temp_c`` → ``temperature_c``; see :mod:`kapdesk.domain.vitals`).
 
-A correction is an entry of the same kind whose ``supersedes_id`` names the entry it replaces.
+======================  =========================================================================
+kind                    payload type (stored keys)
+======================  =========================================================================
+session_started         :class:`SessionStarted` {"protocol"}
+phase                   :class:`PhaseEntered` {"index", "key", "name"}
+phase_extended          :class:`PhaseExtended` {"index", "minutes"}
+dose_time               :class:`DoseTime` {} (T0; the dose itself is a ``dose`` entry)
+reminder_done           :class:`ReminderDone` {"reminder"} (a reading taken outside KAPDesk)
+session_ended           :class:`SessionEnded` {}
+vitals                  :class:`Vitals` {"systolic", "diastolic", "hr", "spo2", "rr", "temp_c",
+                        "baseline"}
+dose                    :class:`~kapdesk.domain.doses.Dose`
+scale                   :class:`~kapdesk.domain.scales.ScaleResult`
+observation             :class:`~kapdesk.domain.observations.Observation`
+presence                :class:`Presence` {"present", "handoff_to", "note"}
+alert                   :class:`AlertRaised` {"key", "severity", "message", "reading"}
+alert_ack               :class:`AlertAck` {"alert", "key", "message"}
+music                   :class:`MusicEvent` {"event", "title", "artist", "location", "section",
+                        … the player's event fields}
+preparation             :class:`Preparation` {"intention", "checklist", "contraindications",
+                        "medications", "weight_kg"}
+safety_override         :class:`SafetyOverride` {"items", "reason"}
+rems                    :class:`RemsAnswers` {"serious_adverse_events", "ready_without_2h_minutes"}
+======================  =========================================================================
+
+A stored payload this build cannot read (out of today's bounds, a kind from a newer build) decodes
+to :class:`Unreadable`, which keeps the stored JSON: the timeline and the CSV still show it, raw,
+and no fact is derived from it. A correction is an entry of the same kind whose ``supersedes_id``
+names the entry it replaces.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, TypeVar, Union
+
+from kapdesk.domain.doses import Dose, DoseError
+from kapdesk.domain.observations import Observation, ObservationError
+from kapdesk.domain.scales import SCALES, ScaleError, ScaleResult, summarize
+from kapdesk.domain.vitals import VitalsError, VitalsReading
 
 
-class RecordedEntry(Protocol):
-    """What the domain reads of a stored entry; ``kapdesk.store.EntryInfo`` fits, so do test fakes.
+class Kind(StrEnum):
+    """The kinds of session entry; the value is what the store keeps in ``entry.kind``."""
 
-    Domain modules take this rather than the store's class so they stay importable and testable
-    without SQLAlchemy.
+    SESSION_STARTED = "session_started"
+    PHASE = "phase"
+    PHASE_EXTENDED = "phase_extended"
+    DOSE_TIME = "dose_time"
+    REMINDER_DONE = "reminder_done"
+    SESSION_ENDED = "session_ended"
+    VITALS = "vitals"
+    DOSE = "dose"
+    SCALE = "scale"
+    OBSERVATION = "observation"
+    PRESENCE = "presence"
+    ALERT = "alert"
+    ALERT_ACK = "alert_ack"
+    MUSIC = "music"
+    PREPARATION = "preparation"
+    SAFETY_OVERRIDE = "safety_override"
+    REMS = "rems"
+    UNKNOWN = "unknown"  # a kind this build does not know (written by a newer one)
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS.get(self, self.value.replace("_", " ").capitalize())
+
+
+_KIND_LABELS = {
+    Kind.SESSION_STARTED: "Session", Kind.PHASE: "Phase", Kind.PHASE_EXTENDED: "Phase",
+    Kind.DOSE_TIME: "Dose time", Kind.REMINDER_DONE: "Reminder", Kind.SESSION_ENDED: "Session",
+    Kind.ALERT_ACK: "Alert", Kind.SAFETY_OVERRIDE: "Override", Kind.REMS: "REMS",
+}
+
+# Entries whose times satisfy a vitals reminder on the session clock.
+READING_KINDS: frozenset[Kind] = frozenset({Kind.VITALS, Kind.REMINDER_DONE})
+
+
+class PayloadError(ValueError):
+    """A payload that does not fit its kind (from code: a bug; from storage: an unreadable row)."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Payload types
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionStarted:
+    protocol: str
+
+    def describe(self) -> str:
+        return f"started ({self.protocol})"
+
+
+@dataclass(frozen=True)
+class PhaseEntered:
+    index: int
+    key: str
+    name: str
+
+    def describe(self) -> str:
+        return f"→ {self.name}"
+
+
+@dataclass(frozen=True)
+class PhaseExtended:
+    index: int
+    minutes: int
+
+    def describe(self) -> str:
+        return f"extended by {self.minutes} min"
+
+
+@dataclass(frozen=True)
+class DoseTime:
+    def describe(self) -> str:
+        return "T0 marked"
+
+
+@dataclass(frozen=True)
+class ReminderDone:
+    reminder: str = "Vitals"
+
+    def describe(self) -> str:
+        return f"{self.reminder} taken"
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    def describe(self) -> str:
+        return "ended"
+
+
+@dataclass(frozen=True)
+class Vitals:
+    """One vitals entry: the reading, and whether the clinician flagged it as the baseline."""
+
+    reading: VitalsReading
+    baseline: bool = False
+
+    def describe(self) -> str:
+        text = self.reading.format()
+        return f"{text}  (baseline)" if self.baseline else text
+
+
+@dataclass(frozen=True)
+class Presence:
+    present: tuple[str, ...] = ()
+    handoff_to: str | None = None
+    note: str = ""
+
+    def describe(self) -> str:
+        text = "present: " + ", ".join(self.present) if self.present else ""
+        if self.handoff_to:
+            text += f"; handed off to {self.handoff_to}"
+        if self.note:
+            text += f" ({self.note})"
+        return text.strip("; ")
+
+
+@dataclass(frozen=True)
+class AlertRaised:
+    """An alert as recorded: the rule (``key``), how pressing, what it said, the reading it is about."""
+
+    key: str
+    severity: str
+    message: str
+    reading: uuid.UUID | None = None
+
+    def describe(self) -> str:
+        return self.message or self.key
+
+
+@dataclass(frozen=True)
+class AlertAck:
+    """The clinician acknowledged the ``alert`` entry named by ``alert`` (who and when: the entry's)."""
+
+    alert: uuid.UUID
+    key: str
+    message: str
+
+    def describe(self) -> str:
+        return f"acknowledged: {self.message or self.key}"
+
+
+@dataclass(frozen=True)
+class MusicEvent:
+    """What the music did (``kapdesk.player.EventKind`` in ``event``) and the track it concerned.
+
+    ``details`` holds the event's own fields as the player gave them (``action``, ``reason``,
+    ``volume_to``, ``playlist_source`` …; see ``Player._record``), shown and exported as they are.
     """
 
-    @property
-    def id(self) -> uuid.UUID: ...
+    event: str
+    title: str | None = None
+    artist: str | None = None
+    location: str | None = None
+    section: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def detail(self, key: str) -> Any:
+        return self.details.get(key)
+
+    def describe(self) -> str:
+        event = self.event.replace("_", " ")
+        title = " – ".join(x for x in (self.artist, self.title) if x)
+        section = f" [{self.section}]" if self.section else ""
+        return f"{event}: {title}{section}" if title else f"{event}{section}"
+
+
+Answers = Mapping[str, "bool | None"]
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """The preparation as entered; unanswered items are ``None`` (see :mod:`kapdesk.domain.preparation`)."""
+
+    intention: str = ""
+    checklist: Answers = field(default_factory=dict)
+    contraindications: Answers = field(default_factory=dict)
+    medications: Answers = field(default_factory=dict)
+    weight_kg: float | None = None
+
+    def describe(self) -> str:
+        intention = self.intention.strip()
+        return f"intention: {intention}" if intention else "preparation recorded"
+
+
+@dataclass(frozen=True)
+class SafetyOverride:
+    """Dosing went ahead despite these open safety items, for the clinician's reason."""
+
+    items: tuple[str, ...]
+    reason: str
+
+    def describe(self) -> str:
+        return f"dosed despite: {', '.join(self.items)} (reason: {self.reason})"
+
+
+@dataclass(frozen=True)
+class RemsAnswers:
+    """The esketamine REMS form's answers that only the clinician can give."""
+
+    serious_adverse_events: str = ""
+    ready_without_2h_minutes: int | None = None
+
+    def describe(self) -> str:
+        events = self.serious_adverse_events.strip() or "not recorded"
+        ready = "?" if self.ready_without_2h_minutes is None else self.ready_without_2h_minutes
+        return f"serious adverse events: {events}; ready without the 2-hour rule at {ready} min"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored payload this build cannot read; ``stored`` is the JSON as it is on disk."""
+
+    kind: str
+    stored: Mapping[str, Any]
+    problem: str
+
+    def describe(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.stored.items())
+
+
+def _describe_dose(dose: Dose) -> str:
+    return f"{dose.format()} · given by {dose.given_by}"
+
+
+def _describe_scale(result: ScaleResult) -> str:
+    return summarize(SCALES[result.scale_key], result)
+
+
+Payload = Union[
+    SessionStarted, PhaseEntered, PhaseExtended, DoseTime, ReminderDone, SessionEnded, Vitals, Dose, ScaleResult,
+    Observation, Presence, AlertRaised, AlertAck, MusicEvent, Preparation, SafetyOverride, RemsAnswers, Unreadable,
+]
+P = TypeVar("P")
+
+
+# ------------------------------------------------------------------------------------------------
+# The recorded entry
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryInfo:
+    """One stored entry, decoded: who recorded what, when, and what it replaced or was replaced by."""
+
+    id: uuid.UUID
+    session_id: uuid.UUID
+    kind: Kind
+    occurred_at: datetime
+    recorded_at: datetime
+    author_id: uuid.UUID
+    author_name: str
+    data: Payload
+    supersedes_id: uuid.UUID | None = None
+    superseded_by: uuid.UUID | None = None
+    note: str | None = None
 
     @property
-    def kind(self) -> str: ...
+    def current(self) -> bool:
+        return self.superseded_by is None
 
     @property
-    def occurred_at(self) -> datetime: ...
+    def stored_kind(self) -> str:
+        """The kind as the store holds it (a newer build's unknown kind included)."""
+        return self.data.kind if isinstance(self.data, Unreadable) else self.kind.value
 
-    @property
-    def payload(self) -> dict[str, Any]: ...
-
-    @property
-    def current(self) -> bool: ...
+    def describe(self) -> str:
+        """One line of plain text; an unreadable payload is shown raw rather than hidden."""
+        return describe(self.data)
 
 
-KIND_LABELS: dict[str, str] = {
-    "session_started": "Session",
-    "phase": "Phase",
-    "phase_extended": "Phase",
-    "dose_time": "Dose time",
-    "reminder_done": "Reminder",
-    "session_ended": "Session",
-    "vitals": "Vitals",
-    "dose": "Dose",
-    "scale": "Scale",
-    "observation": "Observation",
-    "presence": "Presence",
-    "alert": "Alert",
-    "alert_ack": "Alert",
-    "music": "Music",
-    "preparation": "Preparation",
-    "safety_override": "Override",
-    "rems": "REMS",
+def describe(data: Payload) -> str:
+    if isinstance(data, Dose):
+        return _describe_dose(data)
+    if isinstance(data, ScaleResult):
+        return _describe_scale(data)
+    if isinstance(data, Observation):
+        return data.format()
+    return data.describe()
+
+
+def of_type(entries: Iterable[EntryInfo], payload_type: type[P], *, current: bool = True) -> list[tuple[EntryInfo, P]]:
+    """The entries whose payload is a ``payload_type`` (only current ones by default), with it."""
+    return [(e, e.data) for e in entries if isinstance(e.data, payload_type) and (e.current or not current)]
+
+
+# ------------------------------------------------------------------------------------------------
+# The codec: the only code that reads or writes a payload dict
+# ------------------------------------------------------------------------------------------------
+
+
+def _text(stored: Mapping[str, Any], key: str, default: str = "") -> str:
+    value = stored.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise PayloadError(f"{key} must be text, not {value!r}")
+    return value
+
+
+def _opt_text(stored: Mapping[str, Any], key: str) -> str | None:
+    return _text(stored, key) or None
+
+
+def _int(stored: Mapping[str, Any], key: str) -> int:
+    value = stored.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        raise PayloadError(f"{key} must be a whole number, not {value!r}")
+    return int(value)
+
+
+def _opt_int(stored: Mapping[str, Any], key: str) -> int | None:
+    return None if stored.get(key) is None else _int(stored, key)
+
+
+def _uuid(value: Any, key: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise PayloadError(f"{key} must be an entry id, not {value!r}") from None
+
+
+def _texts(stored: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = stored.get(key) or []
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise PayloadError(f"{key} must be a list of text")
+    return tuple(value)
+
+
+def _answers(stored: Mapping[str, Any], key: str) -> Mapping[str, bool | None]:
+    value = stored.get(key) or {}
+    if not isinstance(value, Mapping) or not all(v is None or isinstance(v, bool) for v in value.values()):
+        raise PayloadError(f"{key} must map items to yes, no or unanswered")
+    return MappingProxyType(dict(value))
+
+
+def _frozen(value: Any) -> Any:
+    return MappingProxyType(dict(value))
+
+
+_MUSIC_TRACK_FIELDS = ("event", "title", "artist", "location", "section")
+
+
+def _read_vitals(s: Mapping[str, Any]) -> Vitals:
+    baseline = s.get("baseline", False)
+    if not isinstance(baseline, bool):
+        raise PayloadError(f"baseline must be true or false, not {baseline!r}")
+    return Vitals(VitalsReading.from_payload(s), baseline)
+
+
+def _read_weight(s: Mapping[str, Any]) -> float | None:
+    value = s.get("weight_kg")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PayloadError(f"weight_kg must be a number, not {value!r}")
+    return float(value)
+
+
+_READERS: dict[Kind, Callable[[Mapping[str, Any]], Payload]] = {
+    Kind.SESSION_STARTED: lambda s: SessionStarted(_text(s, "protocol", "?")),
+    Kind.PHASE: lambda s: PhaseEntered(_int(s, "index"), _text(s, "key"), _text(s, "name", "?")),
+    Kind.PHASE_EXTENDED: lambda s: PhaseExtended(_int(s, "index"), _int(s, "minutes")),
+    Kind.DOSE_TIME: lambda s: DoseTime(),
+    Kind.REMINDER_DONE: lambda s: ReminderDone(_text(s, "reminder", "Vitals")),
+    Kind.SESSION_ENDED: lambda s: SessionEnded(),
+    Kind.VITALS: _read_vitals,
+    Kind.DOSE: Dose.from_payload,
+    Kind.SCALE: ScaleResult.from_payload,
+    Kind.OBSERVATION: Observation.from_payload,
+    Kind.PRESENCE: lambda s: Presence(_texts(s, "present"), _opt_text(s, "handoff_to"), _text(s, "note")),
+    Kind.ALERT: lambda s: AlertRaised(
+        _text(s, "key"), _text(s, "severity", "caution"), _text(s, "message"),
+        None if s.get("reading") is None else _uuid(s.get("reading"), "reading"),
+    ),
+    Kind.ALERT_ACK: lambda s: AlertAck(_uuid(s.get("alert"), "alert"), _text(s, "key"), _text(s, "message")),
+    Kind.MUSIC: lambda s: MusicEvent(
+        _text(s, "event"), _opt_text(s, "title"), _opt_text(s, "artist"), _opt_text(s, "location"),
+        _opt_text(s, "section"), _frozen({k: v for k, v in s.items() if k not in _MUSIC_TRACK_FIELDS}),
+    ),
+    Kind.PREPARATION: lambda s: Preparation(
+        _text(s, "intention"), _answers(s, "checklist"), _answers(s, "contraindications"),
+        _answers(s, "medications"), _read_weight(s),
+    ),
+    Kind.SAFETY_OVERRIDE: lambda s: SafetyOverride(_texts(s, "items"), _text(s, "reason")),
+    Kind.REMS: lambda s: RemsAnswers(_text(s, "serious_adverse_events"), _opt_int(s, "ready_without_2h_minutes")),
 }
 
 
-def _vitals(p: dict[str, Any]) -> str:
-    from kapdesk.domain.vitals import VitalsReading
-
-    text = VitalsReading.from_payload(p).format()
-    return f"{text}  (baseline)" if p.get("baseline") else text
+def _write_music(m: MusicEvent) -> dict[str, Any]:
+    track = {"event": m.event, "title": m.title, "artist": m.artist, "location": m.location, "section": m.section}
+    return {**{k: v for k, v in track.items() if v is not None or k == "event"}, **m.details}
 
 
-def _dose(p: dict[str, Any]) -> str:
-    from kapdesk.domain.doses import Dose
-
-    return f"{Dose.from_payload(p).format()} · given by {p.get('given_by', '?')}"
-
-
-def _scale(p: dict[str, Any]) -> str:
-    from kapdesk.domain.scales import SCALES, ScaleResult, summarize
-
-    key = p.get("scale")
-    if key not in SCALES:
-        return f"{key}: {p.get('total')}"
-    return summarize(SCALES[key], ScaleResult.from_payload(p))
-
-
-def _observation(p: dict[str, Any]) -> str:
-    text = str(p.get("text", ""))
-    text = f"“{text}”" if p.get("quote") else text
-    tags = p.get("tags") or []
-    return f"{text}  [{', '.join(tags)}]" if tags else text
-
-
-def _presence(p: dict[str, Any]) -> str:
-    text = "present: " + ", ".join(p.get("present") or []) if p.get("present") else ""
-    if p.get("handoff_to"):
-        text += f"; handed off to {p['handoff_to']}"
-    if p.get("note"):
-        text += f" ({p['note']})"
-    return text.strip("; ")
-
-
-def _music(p: dict[str, Any]) -> str:
-    event = str(p.get("event", "")).replace("_", " ")
-    title = " – ".join(x for x in (p.get("artist"), p.get("title")) if x)
-    section = f" [{p['section']}]" if p.get("section") else ""
-    return f"{event}: {title}{section}" if title else f"{event}{section}"
-
-
-def _preparation(p: dict[str, Any]) -> str:
-    intention = str(p.get("intention") or "").strip()
-    return f"intention: {intention}" if intention else "preparation recorded"
-
-
-_DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "session_started": lambda p: f"started ({p.get('protocol', '?')})",
-    "phase": lambda p: f"→ {p.get('name', '?')}",
-    "phase_extended": lambda p: f"extended by {p.get('minutes', '?')} min",
-    "dose_time": lambda p: "T0 marked",
-    "reminder_done": lambda p: f"{p.get('reminder', 'vitals')} taken",
-    "session_ended": lambda p: "ended",
-    "vitals": _vitals,
-    "dose": _dose,
-    "scale": _scale,
-    "observation": _observation,
-    "presence": _presence,
-    "alert": lambda p: str(p.get("message", p.get("key", ""))),
-    "alert_ack": lambda p: f"acknowledged: {p.get('message', p.get('key', ''))}",
-    "music": _music,
-    "preparation": _preparation,
-    "safety_override": lambda p: f"dosed despite: {', '.join(p.get('items') or [])} (reason: {p.get('reason', '')})",
-    "rems": lambda p: f"serious adverse events: {p.get('serious_adverse_events') or 'none'}; ready without the 2-hour rule "
-                      f"at {p.get('ready_without_2h_minutes', '?')} min",
+_WRITERS: dict[type, tuple[Kind, Callable[[Any], dict[str, Any]]]] = {
+    SessionStarted: (Kind.SESSION_STARTED, lambda p: {"protocol": p.protocol}),
+    PhaseEntered: (Kind.PHASE, lambda p: {"index": p.index, "key": p.key, "name": p.name}),
+    PhaseExtended: (Kind.PHASE_EXTENDED, lambda p: {"index": p.index, "minutes": p.minutes}),
+    DoseTime: (Kind.DOSE_TIME, lambda p: {}),
+    ReminderDone: (Kind.REMINDER_DONE, lambda p: {"reminder": p.reminder}),
+    SessionEnded: (Kind.SESSION_ENDED, lambda p: {}),
+    Vitals: (Kind.VITALS, lambda p: p.reading.to_payload() | {"baseline": p.baseline}),
+    Dose: (Kind.DOSE, lambda p: p.to_payload()),
+    ScaleResult: (Kind.SCALE, lambda p: p.to_payload()),
+    Observation: (Kind.OBSERVATION, lambda p: p.to_payload()),
+    Presence: (Kind.PRESENCE, lambda p: {"present": list(p.present), "handoff_to": p.handoff_to, "note": p.note}),
+    AlertRaised: (Kind.ALERT, lambda p: {
+        "key": p.key, "severity": p.severity, "message": p.message,
+        "reading": None if p.reading is None else str(p.reading),
+    }),
+    AlertAck: (Kind.ALERT_ACK, lambda p: {"alert": str(p.alert), "key": p.key, "message": p.message}),
+    MusicEvent: (Kind.MUSIC, _write_music),
+    Preparation: (Kind.PREPARATION, lambda p: {
+        "intention": p.intention, "checklist": dict(p.checklist), "contraindications": dict(p.contraindications),
+        "medications": dict(p.medications), "weight_kg": p.weight_kg,
+    }),
+    SafetyOverride: (Kind.SAFETY_OVERRIDE, lambda p: {"items": list(p.items), "reason": p.reason}),
+    RemsAnswers: (Kind.REMS, lambda p: {
+        "serious_adverse_events": p.serious_adverse_events, "ready_without_2h_minutes": p.ready_without_2h_minutes,
+    }),
 }
 
-
-def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+_UNREADABLE = (PayloadError, VitalsError, DoseError, ScaleError, ObservationError, KeyError, TypeError, ValueError)
 
 
-def describe_entry(kind: str, payload: dict[str, Any]) -> str:
-    """One line of plain text; a payload this build cannot read is shown raw rather than hidden."""
-    describe = _DESCRIBERS.get(kind)
-    if describe is not None:
-        try:
-            return describe(payload)
-        except (ValueError, TypeError, KeyError):
-            pass
-    return ", ".join(f"{k} {v}" for k, v in payload.items())
+def decode(kind: str, stored: Mapping[str, Any]) -> tuple[Kind, Payload]:
+    """The typed payload of a stored entry; what this build cannot read becomes :class:`Unreadable`."""
+    try:
+        known = Kind(kind)
+    except ValueError:
+        return Kind.UNKNOWN, Unreadable(kind, _frozen(stored), f"unknown kind {kind!r}")
+    reader = _READERS.get(known)
+    if reader is None or not isinstance(stored, Mapping):
+        return known, Unreadable(kind, _frozen(stored if isinstance(stored, Mapping) else {}), "not a payload")
+    try:
+        return known, reader(stored)
+    except _UNREADABLE as exc:
+        return known, Unreadable(kind, _frozen(stored), str(exc))
+
+
+def encode(data: Payload) -> tuple[Kind, dict[str, Any]]:
+    """The kind and the JSON object to store for a payload (an :class:`Unreadable` one as it was)."""
+    if isinstance(data, Unreadable):
+        return Kind(data.kind) if data.kind in Kind._value2member_map_ else Kind.UNKNOWN, dict(data.stored)
+    try:
+        kind, write = _WRITERS[type(data)]
+    except KeyError:
+        raise PayloadError(f"{type(data).__name__} is not an entry payload") from None
+    return kind, write(data)
+
+
+def stored_json(data: Payload) -> str:
+    """The payload as one line of canonical JSON (sorted keys): the CSV's ``payload_json`` cell."""
+    return json.dumps(encode(data)[1], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def music_event(event: str, fields: Mapping[str, Any]) -> MusicEvent:
+    """A ``Player.event_recorded(kind, fields)`` signal as the entry it becomes (decoded here, once)."""
+    data = _READERS[Kind.MUSIC]({**fields, "event": event})
+    assert isinstance(data, MusicEvent)
+    return data
+
+
+def kind_of(data: Payload) -> Kind:
+    return encode(data)[0]

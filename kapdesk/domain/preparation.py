@@ -1,15 +1,8 @@
 """Preparation before dosing: the checklist, the safety screen, and the gate before T0.
 
 The items are data (a clinic reads the same words on screen, in the record and in the report).
-A ``preparation`` entry's payload (see :mod:`kapdesk.domain.entries`) is::
-
-    {"intention": str,
-     "checklist": {item key: bool | None},
-     "contraindications": {item key: bool | None},
-     "medications": {class key: bool | None},
-     "weight_kg": float | None}
-
-``None`` means "not answered yet": a preparation may be saved half-way (the client is still
+A ``preparation`` entry holds a :class:`kapdesk.domain.entries.Preparation` (intention, three
+groups of answers keyed by item, weight in kg). ``None`` as an answer means "not answered yet": a preparation may be saved half-way (the client is still
 arriving) and finished later; each later save is a correction superseding the previous entry.
 
 Two rules read it:
@@ -18,7 +11,7 @@ Two rules read it:
   preparation pane to show and for the dose gate to hold;
 * :func:`dose_gate` looks at a session's entries just before T0 is marked. When it returns
   problems, the session view asks for an explicit override with a reason (recorded as a
-  ``safety_override`` entry, :func:`override_payload`) instead of refusing outright: the
+  ``safety_override`` entry, :func:`make_override`) instead of refusing outright: the
   clinician in the room decides, and the record shows that they decided and why.
 
 Pure Python: no Qt, no store.
@@ -29,8 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-from kapdesk.domain.entries import RecordedEntry
+from kapdesk.domain.entries import EntryInfo, Preparation, SafetyOverride, of_type
 
 __all__ = [
     "CHECKLIST",
@@ -43,8 +35,8 @@ __all__ = [
     "checklist_for",
     "current_preparation",
     "dose_gate",
-    "make_payload",
-    "override_payload",
+    "make_override",
+    "make_preparation",
     "preparation_weight",
     "unanswered_safety_items",
 ]
@@ -124,7 +116,7 @@ MEDICATIONS: tuple[PrepItem, ...] = (
     PrepItem("maois", "MAOIs", False),
 )
 
-# Items that every checklist variant has, so a payload missing them is still caught.
+# Items that every checklist variant has, so a preparation missing them is still caught.
 _ALWAYS_CHECKED = (_RIDE, _CONSENT)
 _ALL_CHECKLIST_ITEMS = {i.key: i for i in CHECKLIST + ESKETAMINE_CHECKLIST}
 
@@ -134,14 +126,14 @@ def checklist_for(drug: str) -> tuple[PrepItem, ...]:
     return ESKETAMINE_CHECKLIST if drug.strip().casefold() == "esketamine" else CHECKLIST
 
 
-def make_payload(
+def make_preparation(
     intention: str,
     checklist: Mapping[str, bool | None],
     contraindications: Mapping[str, bool | None],
     medications: Mapping[str, bool | None],
     weight_kg: float | None = None,
-) -> dict[str, Any]:
-    """Check a preparation as entered and return its entry payload.
+) -> Preparation:
+    """Check a preparation as entered and return it.
 
     Unanswered items are allowed (``None``); unknown keys, non-boolean answers and an
     implausible weight raise :class:`PreparationError`. Every contraindication and medicine key
@@ -159,7 +151,7 @@ def make_payload(
         if not low <= weight_kg <= high:
             raise PreparationError(f"Weight {weight_kg:g} kg is outside {low:g}–{high:g} kg: check the unit", "weight_kg")
         weight_kg = float(weight_kg)
-    return {"intention": (intention or "").strip(), **checked, "weight_kg": weight_kg}
+    return Preparation((intention or "").strip(), weight_kg=weight_kg, **checked)
 
 
 def _answers(given: Mapping[str, bool | None], known: Mapping[str, PrepItem], group: str, *, fill: bool = False) -> dict[str, bool | None]:
@@ -174,24 +166,24 @@ def _answers(given: Mapping[str, bool | None], known: Mapping[str, PrepItem], gr
     return dict(given)
 
 
-def unanswered_safety_items(payload: Mapping[str, Any]) -> list[str]:
+def unanswered_safety_items(preparation: Preparation) -> list[str]:
     """What in a preparation is not safely answered, in display order, as plain words.
 
     * checklist items that are unanswered, and the ride home or consent answered "no";
     * contraindications and concomitant medicines that are unanswered or answered "yes".
 
-    The checklist items checked are those the payload carries (its drug's variant), plus the
-    ride home and consent always: a payload without them has not answered them. A missing key
-    counts as unanswered, never as "no".
+    The checklist items checked are those the preparation carries (its drug's variant), plus
+    the ride home and consent always: a preparation without them has not answered them. A
+    missing item counts as unanswered, never as "no".
     """
     problems: list[str] = []
-    checklist = payload.get("checklist") or {}
+    checklist = preparation.checklist
     items = [_ALL_CHECKLIST_ITEMS[k] for k in checklist if k in _ALL_CHECKLIST_ITEMS]
     items += [i for i in _ALWAYS_CHECKED if i.key not in checklist]
     items.sort(key=lambda i: _checklist_order(i.key))
     for group, group_items in (("checklist", items), ("contraindications", CONTRAINDICATIONS),
                                ("medications", MEDICATIONS)):
-        answers = payload.get(group) or {}
+        answers: Mapping[str, bool | None] = getattr(preparation, group)
         for item in group_items:
             answer = answers.get(item.key)
             problem = item.problem(answer if isinstance(answer, bool) else None)
@@ -215,20 +207,19 @@ def _checklist_order(key: str) -> int:
 NO_PREPARATION = "Preparation not recorded"
 
 
-def current_preparation(entries: Iterable[RecordedEntry]) -> RecordedEntry | None:
-    """The newest preparation entry that no correction replaced, or None."""
-    found = [e for e in entries if e.kind == "preparation" and e.current]
-    return max(found, key=lambda e: e.occurred_at) if found else None
+def current_preparation(entries: Iterable[EntryInfo]) -> tuple[EntryInfo, Preparation] | None:
+    """The newest preparation that no correction replaced, with its entry, or None."""
+    found = of_type(entries, Preparation)
+    return max(found, key=lambda pair: pair[0].occurred_at) if found else None
 
 
-def preparation_weight(entries: Iterable[RecordedEntry]) -> float | None:
+def preparation_weight(entries: Iterable[EntryInfo]) -> float | None:
     """The client's weight from the current preparation (for mg/kg doses), or None."""
-    entry = current_preparation(entries)
-    weight = entry.payload.get("weight_kg") if entry is not None else None
-    return float(weight) if isinstance(weight, (int, float)) and not isinstance(weight, bool) else None
+    found = current_preparation(entries)
+    return found[1].weight_kg if found is not None else None
 
 
-def dose_gate(entries: Sequence[RecordedEntry]) -> list[str]:
+def dose_gate(entries: Sequence[EntryInfo]) -> list[str]:
     """The problems to confirm before T0 is marked; an empty list lets the dose go ahead.
 
     The problems are :func:`unanswered_safety_items` of the current preparation (or
@@ -238,22 +229,22 @@ def dose_gate(entries: Sequence[RecordedEntry]) -> list[str]:
     preparation, or a new problem, asks again.
     """
     entries = list(entries)
-    preparation = current_preparation(entries)
-    if preparation is None:
+    found = current_preparation(entries)
+    if found is None:
         problems = [NO_PREPARATION]
         since = None
     else:
-        problems = unanswered_safety_items(preparation.payload)
-        since = preparation.occurred_at
+        problems = unanswered_safety_items(found[1])
+        since = found[0].occurred_at
     covered: set[str] = set()
-    for entry in entries:
-        if entry.kind == "safety_override" and entry.current and (since is None or entry.occurred_at >= since):
-            covered.update(str(item) for item in entry.payload.get("items") or [])
+    for entry, override in of_type(entries, SafetyOverride):
+        if since is None or entry.occurred_at >= since:
+            covered.update(override.items)
     return [p for p in problems if p not in covered]
 
 
-def override_payload(items: Sequence[str], reason: str) -> dict[str, Any]:
-    """The ``safety_override`` payload: the items dosed despite, and the clinician's reason.
+def make_override(items: Sequence[str], reason: str) -> SafetyOverride:
+    """The ``safety_override`` entry: the items dosed despite, and the clinician's reason.
 
     A reason is required: an override without one says nothing to the next reader.
     """
@@ -262,4 +253,4 @@ def override_payload(items: Sequence[str], reason: str) -> dict[str, Any]:
         raise PreparationError("Type the reason for dosing despite these items", "reason")
     if not items:
         raise PreparationError("There is nothing to override", "items")
-    return {"items": [str(i) for i in items], "reason": reason}
+    return SafetyOverride(tuple(str(i) for i in items), reason)

@@ -236,11 +236,6 @@ class ScaleResult:
             "flags": list(self.flags),
         }
 
-    @property
-    def payload(self) -> dict[str, Any]:
-        """Same as :meth:`to_payload` (a fresh dict each time)."""
-        return self.to_payload()
-
     @classmethod
     def from_payload(
         cls, payload: Mapping[str, Any], definitions: Mapping[str, ScaleDefinition] | None = None

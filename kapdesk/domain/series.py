@@ -7,19 +7,12 @@ is marked every point moves to the dose axis.
 
 Rules (each one tested in ``tests/test_series.py``):
 
-* Only **current** entries count: a vitals reading or dose that a correction superseded is left
-  off the chart (the timeline shows both; the chart shows what is true now).
-* A stored reading this build cannot read (a payload outside the plausible bounds, written by a
-  newer version) is skipped rather than raised: one odd entry must not blank the whole chart.
-  The timeline still lists it, raw.
-* The **baseline** is the reading the record flags ``"baseline": true`` (the latest such, if a
-  clinician flagged two); failing that, the last reading taken at or before T0; before T0 is
-  marked, the latest reading so far (every reading is pre-dose then). It feeds the baseline-
-  relative threshold lines (:func:`kapdesk.domain.alerts.threshold_lines`).
+* The readings, the baseline and the doses are the record's facts
+  (:func:`kapdesk.domain.record.record_facts`): the chart draws them, it derives none of them,
+  so the PDF's chart, the alert strip and the timeline name the same baseline and the same T+.
+  The baseline feeds the baseline-relative threshold lines
+  (:func:`kapdesk.domain.alerts.threshold_lines`).
 * Points are sorted by time, so a back-dated reading lands where it happened.
-
-The entries are read through :class:`RecordedEntry`, a structural type that the store's
-``EntryInfo`` satisfies, so the domain layer does not import the store (or SQLAlchemy).
 """
 
 from __future__ import annotations
@@ -29,12 +22,12 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from kapdesk.domain.clock import Segment
 from kapdesk.domain.doses import Dose
-from kapdesk.domain.vitals import VitalsError, VitalsReading
-from kapdesk.domain.entries import RecordedEntry
+from kapdesk.domain.entries import EntryInfo
+from kapdesk.domain.record import RecordFacts, minutes_between, record_facts
+from kapdesk.domain.vitals import VitalsReading
 
 __all__ = [
     "CHARTED_VITALS",
@@ -45,12 +38,8 @@ __all__ = [
     "DoseMarker",
     "PhaseBand",
     "Point",
-    "RecordedEntry",
     "chart_data",
     "dose_label",
-    "find_baseline",
-    "minutes_between",
-    "offset_label",
 ]
 
 # (minutes from origin, value). Plain tuples: the widget turns them into QPointF in one pass.
@@ -141,132 +130,61 @@ class ChartData:
         return math.floor(lo / step) * step, math.ceil(hi / step) * step
 
 
-def offset_label(minutes: float) -> str:
-    """``T+45``, ``T-12``, ``T+0``: whole minutes from T0, cut toward zero as a clock counts
-    (45 min 50 s after the dose is still T+45). The chart and the timeline both use this, so
-    one reading carries the same label everywhere."""
-    whole = int(minutes)
-    return f"T-{-whole}" if whole < 0 else f"T+{whole}"
-
-
-def minutes_between(origin: datetime, moment: datetime) -> float:
-    """Signed minutes from ``origin`` to ``moment`` (negative before it); both timezone-aware."""
-    return (moment - origin).total_seconds() / 60.0
-
-
-def dose_label(payload: Mapping[str, Any]) -> str:
-    """The short marker text for a dose payload: ``ketamine 100 mg SL`` (+ `` booster``).
+def dose_label(dose: Dose) -> str:
+    """The short marker text for a dose: ``ketamine 100 mg SL`` (+ `` booster``).
 
     Shorter than ``Dose.format()`` on purpose: the lot and weight belong in the timeline, and a
-    marker label must fit above a vertical line. A payload that cannot be read gives the drug.
+    marker label must fit above a vertical line.
     """
-    try:
-        dose = Dose.from_payload(payload)
-    except (ValueError, TypeError, KeyError):
-        return str(payload.get("drug") or "dose")
     text = f"{dose.drug} {dose.amount_mg:g} mg {dose.route.abbreviation}"
     return f"{text} booster" if dose.booster else text
 
 
-def _readings(entries: Iterable[RecordedEntry],
-              parsed: dict[uuid.UUID, VitalsReading | None] | None = None) -> list[tuple[RecordedEntry, VitalsReading]]:
-    """Current vitals entries with their parsed readings, in time order; unreadable ones skipped."""
-    out: list[tuple[RecordedEntry, VitalsReading]] = []
-    for entry in entries:
-        if entry.kind != "vitals" or not entry.current:
-            continue
-        if parsed is not None and entry.id in parsed:
-            reading = parsed[entry.id]
-        else:
-            try:
-                reading = VitalsReading.from_payload(entry.payload)
-            except VitalsError:
-                reading = None
-            if parsed is not None:
-                parsed[entry.id] = reading
-        if reading is not None:
-            out.append((entry, reading))
-    out.sort(key=lambda pair: pair[0].occurred_at)
-    return out
-
-
-def find_baseline(
-    readings: Iterable[tuple[RecordedEntry, VitalsReading]], dose_at: datetime | None
-) -> tuple[RecordedEntry, VitalsReading, bool] | None:
-    """The baseline among time-ordered current readings: ``(entry, reading, flagged)`` or None.
-
-    Flagged beats inferred because the clinician said so; among flagged readings the latest
-    wins (a re-take before dosing is the one the decision was made on).
-    """
-    ordered = list(readings)
-    flagged = [pair for pair in ordered if pair[0].payload.get("baseline") is True]
-    if flagged:
-        entry, reading = flagged[-1]
-        return entry, reading, True
-    pre_dose = [pair for pair in ordered if dose_at is None or pair[0].occurred_at <= dose_at]
-    if pre_dose:
-        entry, reading = pre_dose[-1]
-        return entry, reading, False
-    return None
-
-
 def chart_data(
-    entries: Iterable[RecordedEntry],
+    entries: Iterable[EntryInfo],
     *,
     arrival: datetime,
     dose_at: datetime | None,
     segments: Iterable[Segment] = (),
-    parsed: dict[uuid.UUID, VitalsReading | None] | None = None,
+    facts: RecordFacts | None = None,
 ) -> ChartData:
     """Turn a session's entries (any kinds, any order, corrections included) into chart data.
 
     ``segments`` are the clock's phase segments (``ClockReading.segments``); pass none to draw
-    no bands. Linear in the number of entries, so a caller may simply recompute on every new
-    reading. Most of that time is validating payloads; a caller that recomputes often passes
-    the same ``parsed`` dict each time (entry id → reading, None if unreadable), which this
-    fills and reuses. That is safe because entries are append-only: an id's payload never
-    changes (a correction is a new entry with a new id).
+    no bands. ``facts`` saves deriving the record's facts again when the caller has them. Linear
+    in the number of entries, so a caller may simply recompute on every new reading.
     """
-    entries = list(entries)
+    facts = facts if facts is not None else record_facts(entries, dose_at)
     origin = dose_at if dose_at is not None else arrival
-    readings = _readings(entries, parsed)
     points: dict[str, list[Point]] = {name: [] for name in CHARTED_VITALS}
-    for entry, reading in readings:
-        x = minutes_between(origin, entry.occurred_at)
+    for timed in facts.readings:
+        x = minutes_between(origin, timed.at)
         for name in CHARTED_VITALS:
-            value = getattr(reading, name)
+            value = getattr(timed.reading, name)
             if value is not None:
                 points[name].append((x, float(value)))
-
-    doses = sorted(
-        (
-            DoseMarker(minutes_between(origin, e.occurred_at), dose_label(e.payload), e.id,
-                       bool(e.payload.get("booster")))
-            for e in entries
-            if e.kind == "dose" and e.current
-        ),
-        key=lambda marker: marker.minute,
+    doses = tuple(
+        DoseMarker(minutes_between(origin, e.occurred_at), dose_label(dose), e.id, dose.booster)
+        for e, dose in facts.doses
     )
     bands = tuple(
         PhaseBand(s.index, s.name, minutes_between(origin, s.start), minutes_between(origin, s.end), s.actual)
         for s in segments
     )
-    found = find_baseline(readings, dose_at)
     baseline = None
-    if found is not None:
-        entry, reading, flagged = found
-        baseline = Baseline(reading, minutes_between(origin, entry.occurred_at), entry.id, flagged)
+    if facts.baseline is not None:
+        b = facts.baseline
+        baseline = Baseline(b.reading, minutes_between(origin, b.at), b.entry_id, b.flagged)
     latest = None
-    if readings:
-        entry, reading = readings[-1]
-        latest = (minutes_between(origin, entry.occurred_at), reading)
+    if facts.latest is not None:
+        latest = (minutes_between(origin, facts.latest.at), facts.latest.reading)
     return ChartData(
         origin=origin,
         from_dose=dose_at is not None,
         points={name: tuple(pts) for name, pts in points.items()},
-        doses=tuple(doses),
+        doses=doses,
         phases=bands,
         baseline=baseline,
         latest=latest,
-        readings=len(readings),
+        readings=len(facts.readings),
     )

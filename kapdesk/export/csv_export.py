@@ -28,9 +28,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kapdesk.domain.entries import describe_entry
+from kapdesk.domain.doses import Dose
+from kapdesk.domain.entries import EntryInfo, Payload, Vitals, decode, stored_json
+from kapdesk.domain.info import SessionRecord
+from kapdesk.domain.observations import Observation
+from kapdesk.domain.scales import ScaleResult
 from kapdesk.export import minutes_from_dose, parse_utc_iso, utc_iso
-from kapdesk.store.repository import EntryInfo, SessionRecord
 
 __all__ = ["COLUMNS", "read_csv", "rows", "write_csv"]
 
@@ -72,13 +75,21 @@ COLUMNS: tuple[str, ...] = (
 _FREE_TEXT = frozenset({"client_label", "author", "correction_note", "summary", "drug", "lot", "text", "tags"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-# Which payload keys fill which value columns, by entry kind (payload key = column name).
-_VALUE_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "vitals": ("systolic", "diastolic", "hr", "spo2", "rr", "temp_c"),
-    "dose": ("drug", "amount_mg", "route", "lot"),
-    "scale": ("scale", "total"),
-    "observation": ("text", "tags", "quote"),
-}
+
+
+def _value_columns(data: Payload) -> dict[str, Any]:
+    """The spreadsheet columns a payload fills (the common kinds only; ``payload_json`` has it all)."""
+    if isinstance(data, Vitals):
+        r = data.reading
+        return {"systolic": r.systolic, "diastolic": r.diastolic, "hr": r.heart_rate, "spo2": r.spo2,
+                "rr": r.resp_rate, "temp_c": r.temperature_c}
+    if isinstance(data, Dose):
+        return {"drug": data.drug, "amount_mg": data.amount_mg, "route": data.route.value, "lot": data.lot}
+    if isinstance(data, ScaleResult):
+        return {"scale": data.scale_key, "total": data.total}
+    if isinstance(data, Observation):
+        return {"text": data.text, "tags": list(data.tags), "quote": data.quote}
+    return {}
 
 
 def write_csv(record: SessionRecord, path: Path | str) -> Path:
@@ -127,7 +138,7 @@ def _row(record: SessionRecord, entry: EntryInfo) -> dict[str, str]:
         entry_id=str(entry.id),
         session_id=str(entry.session_id),
         client_label=record.client.label,
-        kind=entry.kind,
+        kind=entry.stored_kind,
         occurred_at_utc=utc_iso(entry.occurred_at),
         recorded_at_utc=utc_iso(entry.recorded_at),
         minutes_from_dose="" if minutes is None else f"{minutes:.1f}",
@@ -137,27 +148,28 @@ def _row(record: SessionRecord, entry: EntryInfo) -> dict[str, str]:
         superseded_by=_id(entry.superseded_by),
         current=_bool(entry.current),
         correction_note=entry.note or "",
-        summary=describe_entry(entry.kind, entry.payload),
-        payload_json=json.dumps(entry.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+        summary=entry.describe(),
+        payload_json=stored_json(entry.data),
     )
-    for column in _VALUE_COLUMNS.get(entry.kind, ()):
-        row[column] = _cell(entry.payload.get(column))
+    for column, value in _value_columns(entry.data).items():
+        row[column] = _cell(value)
     return {column: _escape(value) if column in _FREE_TEXT else str(value) for column, value in row.items()}
 
 
 def _entry(row: Mapping[str, str]) -> EntryInfo:
-    payload = json.loads(row["payload_json"])
-    if not isinstance(payload, dict):
+    stored = json.loads(row["payload_json"])
+    if not isinstance(stored, dict):
         raise ValueError(f"entry {row['entry_id']}: payload_json is not a JSON object")
+    kind, data = decode(row["kind"], stored)
     return EntryInfo(
         id=uuid.UUID(row["entry_id"]),
         session_id=uuid.UUID(row["session_id"]),
-        kind=row["kind"],
+        kind=kind,
         occurred_at=parse_utc_iso(row["occurred_at_utc"]),
         recorded_at=parse_utc_iso(row["recorded_at_utc"]),
         author_id=uuid.UUID(row["author_id"]),
         author_name=_unescape(row["author"]),
-        payload=payload,
+        data=data,
         supersedes_id=_uuid_or_none(row["supersedes"]),
         superseded_by=_uuid_or_none(row["superseded_by"]),
         note=_unescape(row["correction_note"]) or None,

@@ -42,11 +42,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kapdesk.domain.doses import Dose, DoseError
+from kapdesk.domain.doses import Dose
 from kapdesk.domain.notes import SECTIONS
-from kapdesk.domain.scales import SCALES
+from kapdesk.domain.scales import SCALES, ScaleResult
 from kapdesk.export import draft_reason, utc_iso
-from kapdesk.store.repository import AddendumInfo, EntryInfo, NoteInfo, OutcomeInfo, SessionRecord
+from kapdesk.domain.entries import EntryInfo, Vitals, of_type
+from kapdesk.domain.info import AddendumInfo, NoteInfo, OutcomeInfo, SessionRecord
+from kapdesk.domain.observations import Observation
 
 __all__ = [
     "BP_COMPONENTS",
@@ -81,9 +83,9 @@ _NAMESPACE = uuid.UUID("6f1d5c0e-0b7a-4c55-9f59-1c6a3f0d8e21")
 
 @dataclass(frozen=True)
 class VitalCode:
-    """How one vital sign of a ``vitals`` payload is coded: LOINC codings first to last, UCUM unit."""
+    """How one vital sign of a reading is coded: LOINC codings first to last, UCUM unit."""
 
-    key: str  # the payload key
+    key: str  # the VitalsReading field
     codings: tuple[tuple[str, str], ...]  # (LOINC code, display)
     text: str
     unit: str  # for people
@@ -91,14 +93,14 @@ class VitalCode:
 
 
 VITAL_CODES: Mapping[str, VitalCode] = {
-    "hr": VitalCode("hr", (("8867-4", "Heart rate"),), "Heart rate", "beats/minute", "/min"),
+    "heart_rate": VitalCode("heart_rate", (("8867-4", "Heart rate"),), "Heart rate", "beats/minute", "/min"),
     "spo2": VitalCode(
         "spo2",
         (("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"), ("2708-6", "Oxygen saturation in Arterial blood")),
         "Oxygen saturation (pulse oximetry)", "%", "%",
     ),
-    "rr": VitalCode("rr", (("9279-1", "Respiratory rate"),), "Respiratory rate", "breaths/minute", "/min"),
-    "temp_c": VitalCode("temp_c", (("8310-5", "Body temperature"),), "Body temperature", "°C", "Cel"),
+    "resp_rate": VitalCode("resp_rate", (("9279-1", "Respiratory rate"),), "Respiratory rate", "breaths/minute", "/min"),
+    "temperature_c": VitalCode("temperature_c", (("8310-5", "Body temperature"),), "Body temperature", "°C", "Cel"),
 }
 BP_PANEL: tuple[str, str] = ("85354-9", "Blood pressure panel with all children optional")
 BP_COMPONENTS: Mapping[str, tuple[str, str]] = {
@@ -205,11 +207,11 @@ class _BundleBuilder:
     # -- the bundle ----------------------------------------------------------------------------
     def build(self, generated_at: datetime) -> Json:
         entries = self.record.entries
-        resources: list[Json] = [obs for e in entries if e.kind == "vitals" for obs in self.vitals(e)]
-        resources += [self.dose(e) for e in entries if e.kind == "dose"]
-        resources += [self.scale(e) for e in entries if e.kind == "scale"]
+        resources: list[Json] = [obs for e, v in of_type(entries, Vitals, current=False) for obs in self.vitals(e, v)]
+        resources += [self.dose(e, d) for e, d in of_type(entries, Dose, current=False)]
+        resources += [self.scale(e, r) for e, r in of_type(entries, ScaleResult, current=False)]
         resources += [self.outcome(o) for o in self.record.outcomes]
-        resources += [self.observation(e) for e in entries if e.kind == "observation"]
+        resources += [self.observation(e, o) for e, o in of_type(entries, Observation, current=False)]
         notes = self.documents()
         # People and the visit first, though built last: doses and notes may name new practitioners.
         head = [self.patient(), *[self.practitioner(pid, name) for pid, name in self.practitioners.items()],
@@ -297,19 +299,20 @@ class _BundleBuilder:
                           "time": utc_iso(entry.recorded_at), "authorReference": _ref(entry.author_id)})
         return notes
 
-    def vitals(self, entry: EntryInfo) -> list[Json]:
-        payload = entry.payload
+    def vitals(self, entry: EntryInfo, vitals: Vitals) -> list[Json]:
+        reading = vitals.reading
         out: list[Json] = []
-        baseline = [{"text": "Baseline (pre-dose) reading"}] if payload.get("baseline") else []
-        if payload.get("systolic") is not None:
+        baseline = [{"text": "Baseline (pre-dose) reading"}] if vitals.baseline else []
+        if reading.systolic is not None:
             obs = self._common(entry, uuid.uuid5(entry.id, "85354-9"))
             components = []
             for key, (code, display) in BP_COMPONENTS.items():
                 component: Json = {"code": {"coding": [_coding(LOINC, code, display)], "text": display}}
-                if payload.get(key) is None:  # a palpated BP has no diastolic
+                value = getattr(reading, key)
+                if value is None:  # a palpated BP has no diastolic
                     component["dataAbsentReason"] = {"coding": [_coding(DATA_ABSENT, "not-performed", "Not Performed")]}
                 else:
-                    component["valueQuantity"] = _quantity(payload[key], "mmHg", "mm[Hg]")
+                    component["valueQuantity"] = _quantity(value, "mmHg", "mm[Hg]")
                 components.append(component)
             obs |= {"category": _category("vital-signs", "Vital Signs"),
                     "code": {"coding": [_coding(LOINC, *BP_PANEL)], "text": "Blood pressure"},
@@ -317,7 +320,7 @@ class _BundleBuilder:
             obs["note"] = baseline + obs["note"]
             out.append(obs)
         for key, vital in VITAL_CODES.items():
-            value = payload.get(key)
+            value = getattr(reading, key)
             if value is None:
                 continue
             obs = self._common(entry, uuid.uuid5(entry.id, vital.codings[0][0]))
@@ -328,16 +331,15 @@ class _BundleBuilder:
             out.append(obs)
         return out
 
-    def dose(self, entry: EntryInfo) -> Json:
-        payload = entry.payload
-        drug = str(payload.get("drug") or "unknown drug")
-        route = str(payload.get("route") or "")
-        notes = [{"text": text} for text in self._dose_notes(payload)] + self._correction_notes(entry)
-        given_by = str(payload.get("given_by") or "").strip()
+    def dose(self, entry: EntryInfo, dose: Dose) -> Json:
+        drug = dose.drug
+        route = dose.route.value
+        notes = [{"text": text} for text in self._dose_notes(dose)] + self._correction_notes(entry)
+        given_by = dose.given_by.strip()
         performer = self.practitioner_named(given_by) if given_by else entry.author_id
         rxnorm = DRUG_RXNORM.get(drug.casefold())
         snomed = ROUTE_SNOMED.get(route)
-        amount = payload.get("amount_mg")
+        amount = dose.amount_mg
         return {
             "resourceType": "MedicationAdministration",
             "id": str(entry.id),
@@ -350,38 +352,28 @@ class _BundleBuilder:
             "performer": [{"actor": _ref(performer)}],
             "note": notes,
             "dosage": {
-                "text": self._dose_text(payload),
+                "text": dose.format(),
                 "route": {"coding": [_coding(SNOMED, *snomed)] if snomed else [], "text": route},
                 "dose": _quantity(amount, "mg", "mg") if isinstance(amount, (int, float)) else None,
             },
         }
 
     @staticmethod
-    def _dose_text(payload: Mapping[str, Any]) -> str:
-        try:
-            return Dose.from_payload(payload).format()
-        except DoseError:
-            return f"{payload.get('drug', '?')} {payload.get('amount_mg', '?')} mg {payload.get('route', '')}".strip()
-
-    @staticmethod
-    def _dose_notes(payload: Mapping[str, Any]) -> list[str]:
+    def _dose_notes(dose: Dose) -> list[str]:
         notes = []
-        if payload.get("lot"):
-            notes.append(f"Lot number: {payload['lot']}")
-        if payload.get("booster"):
+        if dose.lot:
+            notes.append(f"Lot number: {dose.lot}")
+        if dose.booster:
             notes.append("Booster dose")
-        if payload.get("mg_per_kg") is not None and payload.get("weight_kg") is not None:
-            notes.append(f"Dosed at {payload['mg_per_kg']} mg/kg for {payload['weight_kg']} kg")
-        notes += [f"Warning at entry: {w}" for w in payload.get("warnings") or []]
+        if dose.mg_per_kg is not None and dose.weight_kg is not None:
+            notes.append(f"Dosed at {dose.mg_per_kg} mg/kg for {dose.weight_kg} kg")
+        notes += [f"Warning at entry: {w}" for w in dose.warnings]
         return notes
 
-    def scale(self, entry: EntryInfo) -> Json:
-        payload = entry.payload
-        key = str(payload.get("scale") or "unknown")
+    def scale(self, entry: EntryInfo, result: ScaleResult) -> Json:
         obs = self._common(entry, entry.id)
-        obs |= self._scale_body(key, payload.get("answers") or {}, payload.get("total"), payload.get("band"),
-                                bool(payload.get("complete", True)))
-        obs["note"] = [{"text": flag} for flag in payload.get("flags") or []] + obs["note"]
+        obs |= self._scale_body(result.scale_key, dict(result.answers), result.total, result.band, result.complete)
+        obs["note"] = [{"text": flag} for flag in result.flags] + obs["note"]
         return obs
 
     def outcome(self, outcome: OutcomeInfo) -> Json:
@@ -422,14 +414,13 @@ class _BundleBuilder:
             body["interpretation"] = [{"text": str(band)}]
         return body
 
-    def observation(self, entry: EntryInfo) -> Json:
-        payload = entry.payload
-        quote = bool(payload.get("quote"))
+    def observation(self, entry: EntryInfo, observation: Observation) -> Json:
+        quote = observation.quote
         obs = self._common(entry, entry.id)
-        tags = [str(t) for t in payload.get("tags") or []]
+        tags = list(observation.tags)
         obs |= {"category": _category("exam", "Exam"),
                 "code": {"text": "Client statement (verbatim quote)" if quote else "Clinician observation during session"},
-                "valueString": str(payload.get("text") or "")}
+                "valueString": observation.text}
         if tags:
             obs["note"] = [{"text": "Tags: " + ", ".join(tags)}, *obs["note"]]
         return obs

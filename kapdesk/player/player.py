@@ -844,25 +844,25 @@ class Player(QObject):
     def _record(
         self, kind: EventKind, *, cursor: _Cursor | None = None, with_position: bool = True, **extra: Any
     ) -> None:
-        """Emit ``event_recorded(kind, payload)``. The payload is flat and JSON-able:
+        """Emit ``event_recorded(kind, fields)``. The fields are flat and JSON-able:
 
         ``title``, ``artist``, ``location``, ``path``, ``section``, ``index`` describe the track the
         event is about (``cursor``; by default the track playing, or else the one at the cursor; all
         None without a playlist), ``position_s`` is the position in the playing track,
         ``volume`` the effective volume, ``state`` the player state; then the ``extra`` fields.
         """
-        payload: dict[str, Any] = {"state": self._state.value, "volume": self._effective}
+        fields: dict[str, Any] = {"state": self._state.value, "volume": self._effective}
         if cursor is None and self._now_playing is not None:
             playing = self._now_playing
-            payload.update(_track_fields(playing.track, playing.section, playing.index))
+            fields.update(_track_fields(playing.track, playing.section, playing.index))
         elif (cursor := cursor or self._cursor) is not None:
-            payload.update(_track_fields(self._track_at(cursor), self._section_at(cursor), cursor.index))
+            fields.update(_track_fields(self._track_at(cursor), self._section_at(cursor), cursor.index))
         else:
-            payload.update(_track_fields(None, None, None))
+            fields.update(_track_fields(None, None, None))
         if with_position:
-            payload["position_s"] = round(self.position, 2)
-        payload.update(extra)
-        self.event_recorded.emit(kind.value, payload)
+            fields["position_s"] = round(self.position, 2)
+        fields.update(extra)
+        self.event_recorded.emit(kind.value, fields)
 
     def _emit_position(self, now: float) -> None:
         self._last_position_emit = now

@@ -7,17 +7,21 @@ SQLAlchemy, which costs a few hundred milliseconds of start-up before the window
 from importlib import import_module
 from typing import Any
 
-from kapdesk.store.errors import DatabaseLockedError, SchemaTooNewError, StoreError
+from kapdesk.store.errors import (
+    AppendOnlyError, DatabaseLockedError, EntryError, NoteLockedError, SchemaTooNewError, StoreError,
+)
 
 _LAZY = {
     name: "kapdesk.store.repository"
     for name in (
-        "AddendumInfo", "AppendOnlyError", "AuditInfo", "ClientInfo", "ClinicianInfo", "EntryError", "EntryInfo",
-        "NoteInfo", "NoteLockedError", "OutcomeInfo", "SessionInfo", "SessionRecord", "Store",
+        "AddendumInfo", "AuditInfo", "ClientInfo", "ClinicianInfo", "EntryInfo",
+        "NoteInfo", "OutcomeInfo", "SessionInfo", "SessionRecord", "Store",
     )
 }
 
-__all__ = ["DatabaseLockedError", "SchemaTooNewError", "StoreError", *_LAZY]
+__all__ = [
+    "AppendOnlyError", "DatabaseLockedError", "EntryError", "NoteLockedError", "SchemaTooNewError", "StoreError", *_LAZY,
+]
 
 
 def __getattr__(name: str) -> Any:

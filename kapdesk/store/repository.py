@@ -10,18 +10,25 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Engine, event, func, insert, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload, sessionmaker
 
 from kapdesk.domain.clock import Extension, PhaseMark, SessionFacts
+from kapdesk.domain.entries import (
+    READING_KINDS, DoseTime, EntryInfo, Kind, Payload, PhaseEntered, PhaseExtended, SessionEnded, SessionStarted,
+    decode, encode,
+)
+from kapdesk.domain.info import (
+    AddendumInfo, AuditInfo, ClientInfo, ClinicianInfo, NoteInfo, OutcomeInfo, SessionInfo, SessionRecord,
+)
 from kapdesk.domain.protocols import Protocol, protocol_from_dict, protocol_to_dict
 from kapdesk.store.engine import StoreError, open_engine
+from kapdesk.store.errors import AppendOnlyError, EntryError, NoteLockedError, readable_error
 from kapdesk.domain.status import SessionStatus
 from kapdesk.domain.notes import addendum_hash, clean_sections, content_hash
 from kapdesk.store.models import (
@@ -30,132 +37,8 @@ from kapdesk.store.models import (
 
 UTC = timezone.utc
 
-# Entries whose times satisfy a vitals reminder on the session clock.
-READING_KINDS = ("vitals", "reminder_done")
 # A clinician may be a little ahead of the laptop's clock; more than this is a typo.
 FUTURE_TOLERANCE = timedelta(minutes=1)
-
-
-class AppendOnlyError(StoreError):
-    pass
-
-
-class EntryError(StoreError):
-    """An entry the store refuses; the message says which part is wrong."""
-
-
-class NoteLockedError(EntryError):
-    """A signed integration note cannot change; later words go into a signed addendum."""
-
-
-@dataclass(frozen=True)
-class ClinicianInfo:
-    id: uuid.UUID
-    name: str
-    role: str
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    id: uuid.UUID
-    label: str
-    date_of_birth: date | None
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    id: uuid.UUID
-    client_id: uuid.UUID
-    client_label: str
-    clinician_id: uuid.UUID
-    clinician_name: str
-    protocol: Protocol
-    status: str
-    arrival_at: datetime
-    dose_at: datetime | None
-    ended_at: datetime | None
-
-
-@dataclass(frozen=True)
-class EntryInfo:
-    id: uuid.UUID
-    session_id: uuid.UUID
-    kind: str
-    occurred_at: datetime
-    recorded_at: datetime
-    author_id: uuid.UUID
-    author_name: str
-    payload: dict[str, Any] = field(default_factory=dict)
-    supersedes_id: uuid.UUID | None = None
-    superseded_by: uuid.UUID | None = None
-    note: str | None = None
-
-    @property
-    def current(self) -> bool:
-        return self.superseded_by is None
-
-
-@dataclass(frozen=True)
-class NoteInfo:
-    id: uuid.UUID
-    session_id: uuid.UUID
-    sections: dict[str, str]
-    saved_at: datetime
-    saved_by: str
-    signed_at: datetime | None
-    signed_by: str | None
-    content_hash: str | None
-
-    @property
-    def signed(self) -> bool:
-        return self.signed_at is not None
-
-
-@dataclass(frozen=True)
-class AddendumInfo:
-    id: uuid.UUID
-    text: str
-    author: str
-    signed_at: datetime
-    content_hash: str
-
-
-@dataclass(frozen=True)
-class OutcomeInfo:
-    id: uuid.UUID
-    client_id: uuid.UUID
-    session_id: uuid.UUID | None
-    measure: str
-    taken_on: date
-    answers: dict[str, Any]
-    total: int
-    author: str
-
-
-@dataclass(frozen=True)
-class AuditInfo:
-    at: datetime
-    actor: str | None
-    action: str
-    object_type: str
-    object_id: str
-    detail: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    """Everything one session's report or export needs, read in one go."""
-
-    info: SessionInfo
-    client: ClientInfo
-    entries: list[EntryInfo]
-    note: NoteInfo | None
-    addenda: list[AddendumInfo]
-    outcomes: list[OutcomeInfo]
-
-    def current(self, kind: str) -> list[EntryInfo]:
-        """The entries of a kind that no correction has replaced, in time order."""
-        return [e for e in self.entries if e.kind == kind and e.current]
 
 
 def _refuse_entry_changes(session: OrmSession, _context: Any, _instances: Any) -> None:
@@ -309,10 +192,10 @@ class Store(_RecordMixin):
     def __init__(self, engine: Engine, now: Callable[[], datetime] = _utcnow) -> None:
         self.engine = engine
         self.now = now
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._make_session = sessionmaker(engine, expire_on_commit=False)
         self._names: dict[uuid.UUID, str] = {}
         self._arrivals: dict[uuid.UUID, datetime] = {}
-        event.listen(self._sessions, "before_flush", _refuse_entry_changes)
+        event.listen(self._make_session, "before_flush", _refuse_entry_changes)
 
     @classmethod
     def open(cls, target: str, now: Callable[[], datetime] = _utcnow) -> Store:
@@ -333,6 +216,17 @@ class Store(_RecordMixin):
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextmanager
+    def _sessions(self) -> Iterator[OrmSession]:
+        """An ORM session whose database and OS errors leave as :class:`StoreError` (readable)."""
+        try:
+            with self._make_session() as orm:
+                yield orm
+        except StoreError:
+            raise
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(readable_error(exc)) from exc
 
     @contextmanager
     def _transaction(self) -> Iterator[OrmSession]:
@@ -394,8 +288,8 @@ class Store(_RecordMixin):
             )
             orm.add(row)
             orm.flush()
-            orm.add(self._entry(row.id, "session_started", clinician_id, now, {"protocol": protocol.id}))
-            orm.add(self._entry(row.id, "phase", clinician_id, now, _phase_payload(protocol, 0)))
+            orm.add(self._entry(row.id, clinician_id, now, SessionStarted(protocol.id)))
+            orm.add(self._entry(row.id, clinician_id, now, _phase_entered(protocol, 0)))
             self._audit(orm, clinician_id, "created", "session", row.id, {"protocol": protocol.id})
             orm.flush()
             return _session_info(row)
@@ -423,10 +317,10 @@ class Store(_RecordMixin):
                 raise EntryError("the dose time is already marked; record a correction to change it")
             now = self.now()
             row.dose_at = now
-            orm.add(self._entry(row.id, "dose_time", author_id, now, {}))
+            orm.add(self._entry(row.id, author_id, now, DoseTime()))
             protocol = protocol_from_dict(row.protocol)
             if self._phase_index(orm, row.id) < protocol.dose_phase_index:
-                orm.add(self._entry(row.id, "phase", author_id, now, _phase_payload(protocol, protocol.dose_phase_index)))
+                orm.add(self._entry(row.id, author_id, now, _phase_entered(protocol, protocol.dose_phase_index)))
             orm.flush()
             return _session_info(row)
 
@@ -438,7 +332,7 @@ class Store(_RecordMixin):
             index = self._phase_index(orm, row.id) + 1
             if index >= len(protocol.phases):
                 raise EntryError("this is the last phase: end the session instead")
-            orm.add(self._entry(row.id, "phase", author_id, self.now(), _phase_payload(protocol, index)))
+            orm.add(self._entry(row.id, author_id, self.now(), _phase_entered(protocol, index)))
             return index
 
     def extend_phase(self, session_id: uuid.UUID, author_id: uuid.UUID, minutes: int) -> None:
@@ -447,7 +341,7 @@ class Store(_RecordMixin):
         with self._transaction() as orm:
             row = self._live_session(orm, session_id)
             index = self._phase_index(orm, row.id)
-            orm.add(self._entry(row.id, "phase_extended", author_id, self.now(), {"index": index, "minutes": minutes}))
+            orm.add(self._entry(row.id, author_id, self.now(), PhaseExtended(index, minutes)))
 
     def end_session(self, session_id: uuid.UUID, author_id: uuid.UUID) -> SessionInfo:
         with self._transaction() as orm:
@@ -455,7 +349,7 @@ class Store(_RecordMixin):
             now = self.now()
             row.ended_at = now
             row.status = SessionStatus.ENDED
-            orm.add(self._entry(row.id, "session_ended", author_id, now, {}))
+            orm.add(self._entry(row.id, author_id, now, SessionEnded()))
             self._audit(orm, author_id, "ended", "session", row.id, {})
             orm.flush()
             return _session_info(row)
@@ -464,8 +358,7 @@ class Store(_RecordMixin):
     def add_entry(
         self,
         session_id: uuid.UUID,
-        kind: str,
-        payload: dict[str, Any],
+        data: Payload,
         author_id: uuid.UUID,
         *,
         occurred_at: datetime | None = None,
@@ -473,6 +366,7 @@ class Store(_RecordMixin):
         note: str | None = None,
     ) -> EntryInfo:
         """Append one entry (a correction when ``supersedes`` names the entry it replaces)."""
+        kind, payload = encode(data)
         now = self.now()
         occurred_at = occurred_at or now
         with self._transaction() as orm:
@@ -483,12 +377,12 @@ class Store(_RecordMixin):
                 raise EntryError(f"the time {_local(occurred_at)} is before the client arrived ({_local(arrival)})")
             if supersedes is not None:
                 old = orm.get(Entry, supersedes)
-                if old is None or old.session_id != session_id:
+                if old is None or old.session_id != session_id or old.kind != kind.value:
                     raise EntryError("the entry to correct does not belong to this session")
                 if orm.scalar(select(Entry.id).where(Entry.supersedes_id == supersedes)) is not None:
                     raise EntryError("that entry was already corrected: correct the newest version")
             values = {
-                "id": uuid.uuid4(), "session_id": session_id, "kind": kind, "occurred_at": occurred_at,
+                "id": uuid.uuid4(), "session_id": session_id, "kind": kind.value, "occurred_at": occurred_at,
                 "recorded_at": self.now(), "author_id": author_id, "supersedes_id": supersedes,
                 "payload": payload, "note": note,
             }
@@ -496,18 +390,18 @@ class Store(_RecordMixin):
             # entry, and an append needs none of the ORM's change tracking.
             orm.execute(insert(Entry), [values])
             if supersedes is not None:
-                self._audit(orm, author_id, "corrected", "entry", supersedes, {"by": str(values["id"]), "kind": kind})
+                self._audit(orm, author_id, "corrected", "entry", supersedes, {"by": str(values["id"]), "kind": kind.value})
             author = self._author_name(orm, author_id)
         return EntryInfo(
             id=values["id"], session_id=session_id, kind=kind, occurred_at=occurred_at, recorded_at=values["recorded_at"],
-            author_id=author_id, author_name=author, payload=dict(payload), supersedes_id=supersedes, note=note,
+            author_id=author_id, author_name=author, data=data, supersedes_id=supersedes, note=note,
         )
 
-    def entries(self, session_id: uuid.UUID, kinds: Iterable[str] | None = None) -> list[EntryInfo]:
+    def entries(self, session_id: uuid.UUID, kinds: Iterable[Kind] | None = None) -> list[EntryInfo]:
         """All entries of a session in time order, corrections and the entries they replace alike."""
         query = select(Entry).where(Entry.session_id == session_id).order_by(Entry.occurred_at, Entry.recorded_at)
         if kinds is not None:
-            query = query.where(Entry.kind.in_(list(kinds)))
+            query = query.where(Entry.kind.in_([k.value for k in kinds]))
         with self._sessions() as orm:
             rows = list(orm.scalars(query))
             names = {c.id: c.name for c in orm.scalars(select(Clinician))}
@@ -528,14 +422,14 @@ class Store(_RecordMixin):
         marks: list[PhaseMark] = []
         extensions: list[Extension] = []
         readings: list[datetime] = []
-        for entry in self.entries(session_id, kinds=("phase", "phase_extended", *READING_KINDS)):
+        for entry in self.entries(session_id, kinds=(Kind.PHASE, Kind.PHASE_EXTENDED, *READING_KINDS)):
             if not entry.current:
                 continue
-            if entry.kind == "phase":
-                marks.append(PhaseMark(entry.payload["index"], entry.occurred_at))
-            elif entry.kind == "phase_extended":
-                extensions.append(Extension(entry.payload["index"], entry.payload["minutes"], entry.occurred_at))
-            else:
+            if isinstance(entry.data, PhaseEntered):
+                marks.append(PhaseMark(entry.data.index, entry.occurred_at))
+            elif isinstance(entry.data, PhaseExtended):
+                extensions.append(Extension(entry.data.index, entry.data.minutes, entry.occurred_at))
+            elif entry.kind in READING_KINDS:
                 readings.append(entry.occurred_at)
         marks.sort(key=lambda mark: (mark.at, mark.index))  # marks made in one action share a time
         return SessionFacts(
@@ -548,11 +442,11 @@ class Store(_RecordMixin):
         )
 
     # -- helpers --------------------------------------------------------------------------------
-    def _entry(self, session_id: uuid.UUID, kind: str, author_id: uuid.UUID, occurred_at: datetime,
-               payload: dict[str, Any], *, supersedes: uuid.UUID | None = None, note: str | None = None) -> Entry:
+    def _entry(self, session_id: uuid.UUID, author_id: uuid.UUID, occurred_at: datetime, data: Payload) -> Entry:
+        kind, payload = encode(data)
         return Entry(
-            session_id=session_id, kind=kind, author_id=author_id, occurred_at=occurred_at,
-            recorded_at=self.now(), payload=payload, supersedes_id=supersedes, note=note,
+            session_id=session_id, kind=kind.value, author_id=author_id, occurred_at=occurred_at,
+            recorded_at=self.now(), payload=payload,
         )
 
     def _session_row(self, orm: OrmSession, session_id: uuid.UUID) -> Session:
@@ -571,7 +465,7 @@ class Store(_RecordMixin):
         """Phases only move forward, so the current one is the highest index marked."""
         index = orm.scalar(
             select(func.max(func.coalesce(Entry.payload["index"].as_integer(), 0))).where(
-                Entry.session_id == session_id, Entry.kind == "phase"
+                Entry.session_id == session_id, Entry.kind == Kind.PHASE.value
             )
         )
         return int(index or 0)
@@ -612,9 +506,9 @@ def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%H:%M")
 
 
-def _phase_payload(protocol: Protocol, index: int) -> dict[str, Any]:
+def _phase_entered(protocol: Protocol, index: int) -> PhaseEntered:
     phase = protocol.phases[index]
-    return {"index": index, "key": phase.key, "name": phase.name}
+    return PhaseEntered(index, phase.key, phase.name)
 
 
 def _clinician(row: Clinician) -> ClinicianInfo:
@@ -641,10 +535,12 @@ def _session_info(row: Session) -> SessionInfo:
 
 
 def _entry_info(row: Entry, author_name: str, superseded_by: uuid.UUID | None) -> EntryInfo:
+    """The one place a stored payload is decoded (:func:`kapdesk.domain.entries.decode`)."""
+    kind, data = decode(row.kind, row.payload)
     return EntryInfo(
-        id=row.id, session_id=row.session_id, kind=row.kind, occurred_at=row.occurred_at,
+        id=row.id, session_id=row.session_id, kind=kind, occurred_at=row.occurred_at,
         recorded_at=row.recorded_at, author_id=row.author_id, author_name=author_name,
-        payload=dict(row.payload), supersedes_id=row.supersedes_id, superseded_by=superseded_by, note=row.note,
+        data=data, supersedes_id=row.supersedes_id, superseded_by=superseded_by, note=row.note,
     )
 
 

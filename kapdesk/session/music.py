@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from sqlalchemy.exc import SQLAlchemyError
 
-from kapdesk.live_session import LiveSession
+from kapdesk.domain.entries import MusicEvent, music_event, of_type
+from kapdesk.session.live import LiveSession
 from kapdesk.paths import playlist_folders, shipped_playlists_dir
 from kapdesk.player import (
     EventKind,
@@ -54,7 +54,6 @@ from kapdesk.player import (
 from kapdesk.playlists import Playlist, PlaylistError, load_playlist
 from kapdesk.store.errors import StoreError
 
-ENTRY_KIND = "music"
 DEMO_PLAYLIST = "demo-ambient.kap.toml"
 PLAYLIST_SUFFIXES: tuple[str, ...] = (".kap.toml", ".m3u8", ".m3u", ".xspf", ".pls")
 LEAVE_FADE_S = 5.0  # the music fades this long when the sitting's screen is left while it plays
@@ -116,7 +115,7 @@ def create_player(
 
 @dataclass(frozen=True)
 class _Pending:
-    payload: dict[str, Any]
+    event: MusicEvent
     occurred_at: datetime
 
 
@@ -166,7 +165,7 @@ class MusicSession(QObject):
             player.event_recorded.connect(self._queue_event)
             player.error.connect(self._say)
             player.state_changed.connect(self._on_state_changed)
-        live.on_change(self._on_session_change)
+        live.changed.connect(self._on_session_change)
         if not self._active:
             return
         candidates = [p for p in (playlist, self._resumed_playlist(), self._default_playlist()) if p is not None]
@@ -260,8 +259,8 @@ class MusicSession(QObject):
             while self._pending:
                 item = self._pending.popleft()
                 try:
-                    self.live.record(ENTRY_KIND, item.payload, occurred_at=item.occurred_at)
-                except (StoreError, SQLAlchemyError, OSError) as exc:
+                    self.live.record(item.event, occurred_at=item.occurred_at)
+                except StoreError as exc:
                     self._pending.appendleft(item)  # refused before the commit: keep it, first in line
                     self._say(f"Music log not saved yet ({len(self._pending)} waiting), will retry: {exc}")
                     self._retry_timer.start()
@@ -307,7 +306,7 @@ class MusicSession(QObject):
 
     def _queue_event(self, kind: str, payload: dict[str, Any]) -> None:
         """Runs inside the player's transition: stamp and queue only; ``flush`` writes it later."""
-        self._pending.append(_Pending({"event": kind, **payload}, self.live.clock.utcnow()))
+        self._pending.append(_Pending(music_event(kind, payload), self.live.clock.utcnow()))
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
@@ -362,9 +361,9 @@ class MusicSession(QObject):
 
     def _resumed_playlist(self) -> Path | None:
         """The playlist this sitting last loaded (a resume after a crash picks it up again)."""
-        for entry in reversed(self.live.entries()):
-            if entry.kind == ENTRY_KIND and entry.payload.get("event") == EventKind.PLAYLIST_LOADED.value:
-                source = entry.payload.get("playlist_source")
+        for _, event in reversed(of_type(self.live.entries(), MusicEvent)):
+            if event.event == EventKind.PLAYLIST_LOADED.value:
+                source = event.detail("playlist_source")
                 if source and Path(source).is_file():
                     return Path(source)
                 break

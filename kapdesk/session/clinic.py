@@ -1,0 +1,111 @@
+"""The clinic's side of the record: clinicians, clients, the history of sittings and the course.
+
+The start screen, the history and the course view reach the record only through
+:class:`Clinic`; a sitting in progress goes through :class:`kapdesk.session.live.LiveSession`,
+which :meth:`Clinic.open_session` makes. Errors leave as ``StoreError`` (the store has already
+turned database and OS errors into one readable line).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kapdesk.domain.clock import Clock
+from kapdesk.domain.course import Course, build_course
+from kapdesk.domain.entries import EntryInfo, Kind
+from kapdesk.domain.info import ClientInfo, ClinicianInfo, OutcomeInfo, SessionInfo, SessionRecord
+from kapdesk.domain.protocols import Protocol
+from kapdesk.session.live import LiveSession
+from kapdesk.store.repository import Store
+
+# The entry kinds a course summary reads (doses, readings, scales): the rest need not be loaded.
+COURSE_KINDS = (Kind.DOSE, Kind.VITALS, Kind.SCALE)
+
+
+class Clinic:
+    """One record (a SQLite file or the clinic server), as the app's screens use it."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    @property
+    def location(self) -> str:
+        """Where the record is, for the title bar (a file path, or a server URL without password)."""
+        url = self.store.engine.url
+        return url.database or "" if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- people -------------------------------------------------------------------------------------
+
+    def clinicians(self) -> list[ClinicianInfo]:
+        return self.store.clinicians()
+
+    def clinician_named(self, name: str) -> ClinicianInfo:
+        """The clinician of that name, added if new."""
+        existing = next((c for c in self.store.clinicians() if c.name == name.strip()), None)
+        return existing or self.store.add_clinician(name)
+
+    def clients(self) -> list[ClientInfo]:
+        return self.store.clients()
+
+    def client(self, client_id: uuid.UUID) -> ClientInfo:
+        return self.store.client(client_id)
+
+    def client_labelled(self, label: str, author_id: uuid.UUID) -> ClientInfo:
+        """The client with that pseudonym, added if new."""
+        existing = next((c for c in self.store.clients() if c.label == label.strip()), None)
+        return existing or self.store.add_client(label, author_id)
+
+    # -- sittings -----------------------------------------------------------------------------------
+
+    def sessions(self, *, status: str | None = None, client_id: uuid.UUID | None = None,
+                 limit: int = 200) -> list[SessionInfo]:
+        return self.store.sessions(status=status, client_id=client_id, limit=limit)
+
+    def session(self, session_id: uuid.UUID) -> SessionInfo:
+        return self.store.session(session_id)
+
+    def search_sessions(self, text: str = "", *, limit: int = 500) -> list[SessionInfo]:
+        return self.store.search_sessions(text, limit=limit)
+
+    def start_session(self, client_id: uuid.UUID, clinician_id: uuid.UUID, protocol: Protocol) -> SessionInfo:
+        return self.store.start_session(client_id, clinician_id, protocol)
+
+    def open_session(self, session_id: uuid.UUID, clinician_id: uuid.UUID) -> LiveSession:
+        return LiveSession(self.store, session_id, clinician_id, self.clock)
+
+    def entries(self, session_id: uuid.UUID, kinds: Iterable[Kind] | None = None) -> list[EntryInfo]:
+        return self.store.entries(session_id, kinds)
+
+    def session_record(self, session_id: uuid.UUID) -> SessionRecord:
+        return self.store.session_record(session_id)
+
+    # -- the course and outcome measures ----------------------------------------------------------
+
+    def outcomes(self, client_id: uuid.UUID) -> list[OutcomeInfo]:
+        return self.store.outcomes(client_id)
+
+    def add_outcome(self, client_id: uuid.UUID, measure: str, answers: dict[str, Any], total: int,
+                    author_id: uuid.UUID, taken_on: date, session_id: uuid.UUID | None = None) -> OutcomeInfo:
+        return self.store.add_outcome(client_id, measure, answers, total, author_id, taken_on, session_id)
+
+    def course(self, client_id: uuid.UUID, *, limit: int) -> tuple[list[SessionInfo], Course]:
+        """The client's latest ``limit`` sittings and the course built from them."""
+        sessions = self.store.sessions(client_id=client_id, limit=limit)
+        pairs = [(s, self.store.entries(s.id, kinds=COURSE_KINDS)) for s in sessions]
+        return sessions, build_course(pairs, self.store.outcomes(client_id))
+
+    # -- exports ------------------------------------------------------------------------------------
+
+    def export(self, session_id: uuid.UUID, fmt: str, out_path: Path | str,
+               actor_id: uuid.UUID | None = None, **options: Any) -> Path:
+        from kapdesk.session.exports import export_session
+
+        return export_session(self.store, session_id, fmt, out_path, actor_id, **options)
