@@ -62,7 +62,7 @@ def people(store: Store):
 @pytest.fixture
 def live(store, clock, people, protocols):
     """A sublingual session in progress, as the session view holds it."""
-    from kapdesk.live_session import LiveSession
+    from kapdesk.session.live import LiveSession
 
     clinician, client = people
     info = store.start_session(client.id, clinician.id, protocols["sublingual"])

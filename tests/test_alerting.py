@@ -3,46 +3,46 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 
-from kapdesk.domain.alerting import OVERDUE_KEY, ActiveAlert, alert_board, baseline_entry, is_pre_dose
+from kapdesk.domain.alerting import OVERDUE_KEY, ActiveAlert, alert_board
 from kapdesk.domain.alerts import AlertRules
 from kapdesk.domain.clock import Reminder
+from kapdesk.domain.entries import (
+    AlertAck, AlertRaised, EntryInfo, Kind, Payload, Unreadable, Vitals, decode, encode, kind_of,
+)
+from kapdesk.domain.record import current_readings, find_baseline, is_pre_dose
 from kapdesk.domain.vitals import parse_vitals
 
 T0 = datetime(2026, 1, 5, 9, 20, tzinfo=timezone.utc)  # dose time of the synthetic sitting
-
-
-@dataclass(frozen=True)
-class FakeEntry:
-    kind: str
-    occurred_at: datetime
-    payload: dict[str, Any]
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
-    current: bool = True
+SESSION, AUTHOR = uuid.uuid4(), uuid.uuid4()
 
 
 def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def vitals(minutes: float, text: str, *, baseline: bool | None = None, current: bool = True) -> FakeEntry:
+def entry(data: Payload, minutes: float, *, current: bool = True) -> EntryInfo:
+    """An entry as the store hands it out; ``current=False`` marks it superseded by a correction."""
+    return EntryInfo(uuid.uuid4(), SESSION, kind_of(data), at(minutes), at(minutes), AUTHOR, "Nurse (synthetic)",
+                     data, superseded_by=None if current else uuid.uuid4())
+
+
+def vitals(minutes: float, text: str, *, baseline: bool | None = None, current: bool = True) -> EntryInfo:
     flag = minutes < 0 if baseline is None else baseline
-    return FakeEntry("vitals", at(minutes), parse_vitals(text).to_payload() | {"baseline": flag}, current=current)
+    return entry(Vitals(parse_vitals(text), flag), minutes, current=current)
 
 
-def recorded(alert: ActiveAlert, minutes: float) -> FakeEntry:
-    return FakeEntry("alert", at(minutes), alert.entry_payload())
+def recorded(alert: ActiveAlert, minutes: float) -> EntryInfo:
+    return entry(alert.as_entry(), minutes)
 
 
-def ack(alert_entry: FakeEntry, minutes: float) -> FakeEntry:
-    payload = alert_entry.payload
-    return FakeEntry("alert_ack", at(minutes), {"alert": str(alert_entry.id), "key": payload["key"],
-                                                 "message": payload["message"]})
+def ack(alert_entry: EntryInfo, minutes: float) -> EntryInfo:
+    raised = alert_entry.data
+    assert isinstance(raised, AlertRaised)
+    return entry(AlertAck(alert_entry.id, raised.key, raised.message), minutes)
 
 
 def board(entries, *, minutes: float = 60, reminder: Reminder | None = None, dose_at: datetime | None = T0,
@@ -74,8 +74,9 @@ def test_a_threshold_alert_names_its_reading_and_is_not_yet_recorded() -> None:
     assert top is not None and top.key == "systolic_high" and top.severity == "warning"
     assert top.reading_id == high.id and top.raised_at == high.occurred_at
     assert "186" in top.message and not top.recorded
-    assert top.entry_payload() == {"key": "systolic_high", "severity": "warning", "message": top.message,
-                                   "reading": str(high.id)}
+    assert top.as_entry() == AlertRaised("systolic_high", "warning", top.message, high.id)
+    assert encode(top.as_entry()) == (Kind.ALERT, {"key": "systolic_high", "severity": "warning",
+                                                   "message": top.message, "reading": str(high.id)})
     assert set(b.unrecorded) == set(b.active)
 
 
@@ -94,17 +95,29 @@ def test_a_rise_from_baseline_is_measured_from_the_last_pre_dose_reading() -> No
     assert "up 40 mmHg from baseline 130" in rise.message
 
 
+def baseline_id(entries: list[EntryInfo], dose_at: datetime | None) -> uuid.UUID | None:
+    found = find_baseline(current_readings(entries), dose_at)
+    return found.entry_id if found is not None else None
+
+
 def test_baseline_prefers_readings_saved_as_baseline() -> None:
     flagged = vitals(-10, "120/80 70 98 14", baseline=True)
     unflagged = vitals(-2, "140/88 70 98 14", baseline=False)
-    assert baseline_entry([flagged, unflagged], T0) is flagged
-    assert baseline_entry([unflagged], T0) is unflagged  # a record from another tool: any pre-dose reading
-    assert baseline_entry([flagged], None) is None  # before T0 there is no baseline to compare with
-    assert baseline_entry([vitals(-10, "120/80", current=False)], T0) is None
+    assert baseline_id([flagged, unflagged], T0) == flagged.id
+    assert baseline_id([unflagged], T0) == unflagged.id  # a record from another tool: any pre-dose reading
+    # Before T0 every reading is pre-dose (so the latest flagged one is the baseline), but no reading is
+    # compared with it: see test_pre_dose_readings_get_the_pre_dose_cue_and_no_rise.
+    assert baseline_id([flagged], None) == flagged.id
+    assert baseline_id([vitals(-10, "120/80", current=False)], T0) is None
+    # The board measures rises from that same reading: +40 from the flagged 120, only +20 from the later 140.
+    b = board([flagged, unflagged, vitals(30, "160/90 70 98 14")], rules=AlertRules(systolic_high=None))
+    rise = next(a for a in b.active if a.key == "systolic_rise")
+    assert "from baseline 120" in rise.message
 
 
 def test_pre_dose_readings_get_the_pre_dose_cue_and_no_rise() -> None:
     assert is_pre_dose(at(-1), T0) and is_pre_dose(at(30), None) and not is_pre_dose(at(1), T0)
+    assert is_pre_dose(T0, T0)  # a reading taken at the moment of dosing is the last one before it
     b = board([vitals(-20, "110/70 72 98 14"), vitals(-5, "150/95 72 98 14")], minutes=-4, dose_at=None)
     assert keys(b) == ["predose_bp_high"]
     assert "consider delaying" in b.active[0].message
@@ -136,7 +149,7 @@ def test_an_acknowledgement_covers_only_the_alert_it_names() -> None:
     b = board(entries, rules=rules)
     assert [a.reading_id for a in b.active] == [second.id, first.id]  # newest first
     entries += [recorded(a, 46) for a in b.unrecorded]
-    newest = next(e for e in entries if e.kind == "alert" and e.payload["reading"] == str(second.id))
+    newest = next(e for e in entries if isinstance(e.data, AlertRaised) and e.data.reading == second.id)
     entries.append(ack(newest, 47))
     assert [a.reading_id for a in board(entries, rules=rules).active] == [first.id]
 
@@ -152,7 +165,8 @@ def test_warnings_come_before_cautions_then_newest_first() -> None:
 
 
 def test_an_unreadable_reading_does_not_hide_the_others() -> None:
-    broken = FakeEntry("vitals", at(10), {"systolic": "abc"})
+    broken = entry(decode("vitals", {"systolic": "abc"})[1], 10)
+    assert isinstance(broken.data, Unreadable) and broken.kind == "vitals"
     b = board([broken, vitals(20, "128/84 45 98 14")])
     assert keys(b) == ["hr_low"]
 
@@ -165,10 +179,11 @@ def test_switched_off_rules_raise_nothing() -> None:
 def test_an_unrecorded_alert_cannot_be_acknowledged() -> None:
     alert = board([vitals(30, "128/84 72 85 14")]).active[0]
     with pytest.raises(ValueError, match="record the alert"):
-        alert.ack_payload()
+        alert.acknowledgement()
     entry_id = uuid.uuid4()
     done = ActiveAlert(alert.key, alert.severity, alert.message, alert.reading_id, alert.raised_at, entry_id)
-    assert done.ack_payload() == {"alert": str(entry_id), "key": "spo2_low", "message": alert.message}
+    assert done.acknowledgement() == AlertAck(entry_id, "spo2_low", alert.message)
+    assert encode(done.acknowledgement())[1] == {"alert": str(entry_id), "key": "spo2_low", "message": alert.message}
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,8 +211,7 @@ def test_a_done_or_absent_reminder_is_never_overdue() -> None:
 
 
 def test_an_overdue_alert_is_matched_to_the_reminder_it_was_written_for() -> None:
-    older = FakeEntry("alert", at(31), {"key": OVERDUE_KEY, "severity": "caution", "message": "Vitals T+30 overdue",
-                                        "reading": None})
+    older = entry(AlertRaised(OVERDUE_KEY, "caution", "Vitals T+30 overdue"), 31)
     b = board([older], minutes=51, reminder=DUE)
     assert not b.active[0].recorded  # written for the T+30 reminder, before this one fell due
     mine = recorded(b.active[0], 51)

@@ -7,6 +7,8 @@ import sys
 import uuid
 
 from kapdesk import __version__
+from kapdesk.domain.entries import Unreadable, Vitals
+from kapdesk.domain.observations import Observation
 from kapdesk.instance import InstanceLock
 from kapdesk.store import Store
 
@@ -36,9 +38,10 @@ def test_demo_writes_a_completed_synthetic_session(tmp_path):
         assert kind in kinds, kind
     entries = store.entries(session_id)
     assert all(e.occurred_at <= info.ended_at for e in entries)
-    assert any(e.kind == "vitals" and e.payload["baseline"] for e in entries)
+    assert any(isinstance(e.data, Vitals) and e.data.baseline for e in entries)
     assert any(e.supersedes_id for e in entries), "the demo shows a correction"
-    assert any(e.kind == "observation" and e.payload["quote"] for e in entries)
+    assert any(isinstance(e.data, Observation) and e.data.quote for e in entries)
+    assert not any(isinstance(e.data, Unreadable) for e in entries), "the demo writes only what it can read back"
     assert store.note(session_id).signed
     assert {o.measure for o in store.outcomes(info.client_id)} == {"phq9", "gad7"}
     store.close()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from kapdesk.domain.course import build_course, measure_key, summarize_session
 from kapdesk.domain.doses import parse_dose
+from kapdesk.domain.entries import EntryInfo, Payload, Unreadable, Vitals, decode, kind_of
 from kapdesk.domain.scales import SCALES, score
-from kapdesk.domain.vitals import parse_vitals
+from kapdesk.domain.vitals import VitalsReading, parse_vitals
 
 
 @dataclass(frozen=True)
@@ -26,13 +28,6 @@ class Sess:
 
 
 @dataclass(frozen=True)
-class Entry:
-    kind: str
-    payload: dict[str, Any]
-    current: bool = True
-
-
-@dataclass(frozen=True)
 class Outcome:
     measure: str
     taken_on: date
@@ -40,16 +35,31 @@ class Outcome:
     session_id: uuid.UUID | None = None
 
 
-def vitals(text: str, current: bool = True) -> Entry:
-    return Entry("vitals", parse_vitals(text).to_payload() | {"baseline": False}, current)
+_minutes = itertools.count()  # each entry a minute after the one made before it
 
 
-def scale(key: str, answers: dict[str, int]) -> Entry:
-    return Entry("scale", score(SCALES[key], answers).to_payload())
+def entry(data: Payload, current: bool = True) -> EntryInfo:
+    """An entry as the store hands it out; ``current=False`` marks it superseded by a correction."""
+    moment = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc) + timedelta(minutes=next(_minutes))
+    return EntryInfo(uuid.uuid4(), uuid.uuid4(), kind_of(data), moment, moment, uuid.uuid4(), "Nurse (synthetic)",
+                     data, superseded_by=None if current else uuid.uuid4())
 
 
-def dose(line: str, current: bool = True) -> Entry:
-    return Entry("dose", parse_dose(line, given_by="Nurse (synthetic)").to_payload(), current)
+def stored(kind: str, payload: dict[str, Any]) -> EntryInfo:
+    """An entry whose stored payload the store decoded (possibly to Unreadable)."""
+    return entry(decode(kind, payload)[1])
+
+
+def vitals(text: str, current: bool = True) -> EntryInfo:
+    return entry(Vitals(parse_vitals(text)), current)
+
+
+def scale(key: str, answers: dict[str, int]) -> EntryInfo:
+    return entry(score(SCALES[key], answers))
+
+
+def dose(line: str, current: bool = True) -> EntryInfo:
+    return entry(parse_dose(line, given_by="Nurse (synthetic)"), current)
 
 
 def day(d: int) -> datetime:
@@ -63,7 +73,7 @@ def test_one_session_summary():
         dose("ketamine 100 mg SL"),
         vitals("190/95 80 97 14", current=False),  # a typo, corrected below: not a peak
         vitals("148/88 80 97 14"),
-        vitals("140/96 78 97 14"),  # the highest diastolic is not in the highest systolic's reading
+        vitals("140/96 78 97 14"),  # a higher diastolic, but in another reading: not part of the peak
         dose("ketamine 50 mg SL"),  # a booster
         dose("ketamine 500 mg SL", current=False),
         scale("moaas", {"responsiveness": 4}),
@@ -74,7 +84,8 @@ def test_one_session_summary():
     ]
     s = summarize_session(session, entries)
     assert (s.dose_mg, s.doses, s.dose_text) == (150.0, 2, "150 mg (2 doses)")
-    assert (s.peak_systolic, s.peak_diastolic, s.peak_bp_text) == (148, 96, "148/96")
+    assert (s.peak_systolic, s.peak_diastolic, s.peak_bp_text) == (148, 88, "148/88")
+    assert s.peak_bp == VitalsReading(148, 88, 80, 97, 14)
     assert s.lowest_moaas == 3
     assert (s.dissociation_scale, s.dissociation, s.dissociation_text) == ("cadss6", 9, "CADSS-6 9")
     assert (s.phq9, s.gad7) == (None, None)
@@ -90,17 +101,25 @@ def test_an_empty_session_shows_dashes():
 def test_unreadable_and_incomplete_payloads_are_skipped_not_guessed():
     partial = score(SCALES["cadss6"], {"cadss_1": 4}, allow_partial=True).to_payload()
     entries = [
-        Entry("scale", partial),
-        Entry("scale", {"scale": "moaas", "answers": {"responsiveness": 9}, "total": 9, "complete": True}),
-        Entry("scale", {"scale": "unknown_scale", "answers": {}}),
-        Entry("vitals", {"systolic": "high"}),
-        Entry("dose", {"drug": "ketamine"}),
+        stored("scale", partial),
+        stored("scale", {"scale": "moaas", "answers": {"responsiveness": 9}, "total": 9, "complete": True}),
+        stored("scale", {"scale": "unknown_scale", "answers": {}}),
+        stored("vitals", {"systolic": "high"}),
+        stored("dose", {"drug": "ketamine"}),
         scale("dissociation_0_10", {"dissociation": 6}),
     ]
+    assert [isinstance(e.data, Unreadable) for e in entries] == [False, True, True, True, True, False]
     s = summarize_session(Sess(day(5)), entries)
     assert (s.lowest_moaas, s.peak_systolic, s.dose_mg) == (None, None, None)
     assert (s.dissociation_scale, s.dissociation) == ("dissociation_0_10", 6)  # the partial CADSS-6 does not count
     assert s.dissociation_text == "Dissociation (0–10) 6"
+
+
+def test_the_peak_is_one_real_reading_never_two_halves():
+    """The highest systolic's own diastolic: 300/20, not 300/95 (which no one ever measured)."""
+    s = summarize_session(Sess(day(5)), [vitals("150/95 80 97 14"), vitals("300/20 80 97 14")])
+    assert (s.peak_systolic, s.peak_diastolic, s.peak_bp_text) == (300, 20, "300/20")
+    assert s.peak_bp == VitalsReading(300, 20, 80, 97, 14)
 
 
 def test_scores_linked_to_the_session_come_first_then_same_day_ones():

@@ -12,11 +12,11 @@ from test_export_csv import CLIENT, NURSE, build_sitting
 from kapdesk.domain.clock import FakeClock
 from kapdesk.domain.protocols import Protocol
 from kapdesk.export import OutputPathError, UnknownSessionError
-from kapdesk.export import cli as export_cli
 from kapdesk.export.cli import (
     EXIT_OK, EXIT_OUTPUT, EXIT_STORE, EXIT_USAGE, default_file_name, export_session, headless, main,
 )
 from kapdesk.export.csv_export import read_csv
+from kapdesk.session import exports as session_exports
 from kapdesk.store import Store
 
 
@@ -111,7 +111,7 @@ def test_a_failing_writer_leaves_the_old_file_and_no_debris(store: Store, signed
         Path(path).write_text("entry_id,session_id\n1,", encoding="utf-8")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export_cli, "_writer", lambda fmt: half_then_fail)
+    monkeypatch.setattr(session_exports, "_writer", lambda fmt: half_then_fail)
     with pytest.raises(OutputPathError, match=f"cannot write {out}: No space left on device"):
         export_session(store, signed, "csv", out)
 

@@ -21,6 +21,10 @@ from hypothesis import strategies as st
 
 from kapdesk.domain.clock import FakeClock
 from kapdesk.domain.doses import parse_dose
+from kapdesk.domain.entries import (
+    AlertAck, AlertRaised, MusicEvent, Presence, Preparation, RemsAnswers, SafetyOverride, Unreadable, Vitals, decode,
+)
+from kapdesk.domain.observations import Observation
 from kapdesk.domain.protocols import Protocol
 from kapdesk.domain.scales import SCALES, score
 from kapdesk.domain.vitals import parse_vitals
@@ -67,72 +71,67 @@ def build_sitting(store: Store, clock: FakeClock, protocol: Protocol, *, sign: b
         at(20 + minutes)
 
     at(3)
-    store.add_entry(sid, "preparation", {
-        "intention": "Synthetic intention: to meet the heaviness with curiosity.",
-        "checklist": {"slept_well": True, "no_stimulants": True, "light_meal": True, "ride_home": True},
-        "contraindications": {"pregnancy": False, "uncontrolled_hypertension": False, "cardiac": False,
-                              "substance_misuse": False},
-        "medications": {"benzodiazepines": esketamine, "sedative_hypnotics": False, "psychostimulants": False,
-                        "maois": None},
-        "weight_kg": 68.0,
-    }, therapist.id)
+    store.add_entry(sid, Preparation(
+        "Synthetic intention: to meet the heaviness with curiosity.",
+        {"slept_well": True, "no_stimulants": True, "light_meal": True, "ride_home": True},
+        {"pregnancy": False, "uncontrolled_hypertension": False, "cardiac": False, "substance_misuse": False},
+        {"benzodiazepines": esketamine, "sedative_hypnotics": False, "psychostimulants": False, "maois": None},
+        68.0,
+    ), therapist.id)
     if esketamine:
-        store.add_entry(sid, "safety_override", {"items": ["maois"], "reason": "Synthetic: MAOI question "
-                        "answered verbally, form not updated"}, nurse.id)
-    store.add_entry(sid, "presence", {"present": [THERAPIST, NURSE], "handoff_to": None,
-                                       "note": "Both present for dosing"}, therapist.id)
-    store.add_entry(sid, "music", {"event": "track_start", "title": "Still Water", "artist": "Synthetic Ensemble",
-                                   "section": "pre-onset", "location": "audio/still-water.opus"}, therapist.id)
+        store.add_entry(sid, SafetyOverride(("maois",), "Synthetic: MAOI question answered verbally, form not updated"),
+                        nurse.id)
+    store.add_entry(sid, Presence((THERAPIST, NURSE), None, "Both present for dosing"), therapist.id)
+    store.add_entry(sid, MusicEvent("track_start", "Still Water", "Synthetic Ensemble", "audio/still-water.opus",
+                                    "pre-onset"), therapist.id)
     at(12)
-    store.add_entry(sid, "vitals", parse_vitals("126/82 74 98 14 36.7C").to_payload() | {"baseline": True}, nurse.id)
+    store.add_entry(sid, Vitals(parse_vitals("126/82 74 98 14 36.7C"), baseline=True), nurse.id)
     at(20)
     store.mark_dose(sid, nurse.id)
     drug = "esketamine 56 mg IN" if esketamine else "ketamine 100 mg SL"
-    store.add_entry(sid, "dose", parse_dose(f"{drug} lot {LOT[protocol.drug]}", given_by=NURSE).to_payload(), nurse.id)
+    store.add_entry(sid, parse_dose(f"{drug} lot {LOT[protocol.drug]}", given_by=NURSE), nurse.id)
 
     for offset in range(15, 151, 15):
         after_dose(offset)
-        payload = parse_vitals(_reading(offset)).to_payload() | {"baseline": False}
+        reading = parse_vitals(_reading(offset))
         if offset == 45:
-            payload["hr"] = CORRECTED_HR[0]
-        entry = store.add_entry(sid, "vitals", payload, nurse.id)
+            reading = dataclasses.replace(reading, heart_rate=CORRECTED_HR[0])
+        entry = store.add_entry(sid, Vitals(reading), nurse.id)
         if offset == 45:
             after_dose(46)
-            store.add_entry(sid, "vitals", payload | {"hr": CORRECTED_HR[1]}, nurse.id, occurred_at=entry.occurred_at,
-                            supersedes=entry.id, note="HR mistyped (synthetic)")
+            fixed = dataclasses.replace(reading, heart_rate=CORRECTED_HR[1])
+            store.add_entry(sid, Vitals(fixed), nurse.id, occurred_at=entry.occurred_at, supersedes=entry.id,
+                            note="HR mistyped (synthetic)")
         if offset in (15, 30, 90, 135):
             store.advance_phase(sid, therapist.id)
         if offset == 30:
-            store.add_entry(sid, "music", {"event": "section", "title": "Open Sky", "artist": "Synthetic Ensemble",
-                                           "section": "peak", "location": "audio/open-sky.opus"}, therapist.id)
+            store.add_entry(sid, MusicEvent("section", "Open Sky", "Synthetic Ensemble", "audio/open-sky.opus", "peak"),
+                            therapist.id)
     after_dose(41)
-    alert = store.add_entry(sid, "alert", {"key": "systolic_rise", "severity": "caution",
-                                           "message": "Systolic rose 22 mmHg from baseline (synthetic)",
-                                           "reading": None}, therapist.id)
-    store.add_entry(sid, "alert_ack", {"alert": str(alert.id), "key": "systolic_rise",
-                                       "message": "Systolic rose 22 mmHg from baseline (synthetic)"}, nurse.id)
+    rise = "Systolic rose 22 mmHg from baseline (synthetic)"
+    alert = store.add_entry(sid, AlertRaised("systolic_rise", "caution", rise), therapist.id)
+    store.add_entry(sid, AlertAck(alert.id, "systolic_rise", rise), nurse.id)
     after_dose(48)
-    store.add_entry(sid, "observation", {"text": QUOTE, "tags": ["speaking"], "quote": True}, therapist.id)
-    store.add_entry(sid, "observation", {"text": "Lying still, slow breathing,\nhands open (synthetic)",
-                                         "tags": ["resting", "body"], "quote": False}, therapist.id)
-    store.add_entry(sid, "observation", {"text": FORMULA_QUOTE, "tags": [], "quote": True}, therapist.id)
+    store.add_entry(sid, Observation(QUOTE, ("speaking",), quote=True), therapist.id)
+    store.add_entry(sid, Observation("Lying still, slow breathing,\nhands open (synthetic)", ("resting", "body")),
+                    therapist.id)
+    store.add_entry(sid, Observation(FORMULA_QUOTE, (), quote=True), therapist.id)
     after_dose(50)
-    store.add_entry(sid, "scale", score(SCALES["moaas"], {"responsiveness": 4}).to_payload(), therapist.id)
-    store.add_entry(sid, "scale", score(SCALES["cadss6"], {"cadss_1": 2, "cadss_2": 3, "cadss_6": 1, "cadss_7": 2,
-                                                          "cadss_15": 1, "cadss_22": 0}).to_payload(), therapist.id)
-    store.add_entry(sid, "scale", score(SCALES["nausea"], {"nausea": 1, "vomited": 0}).to_payload(), therapist.id)
+    store.add_entry(sid, score(SCALES["moaas"], {"responsiveness": 4}), therapist.id)
+    store.add_entry(sid, score(SCALES["cadss6"], {"cadss_1": 2, "cadss_2": 3, "cadss_6": 1, "cadss_7": 2,
+                                                  "cadss_15": 1, "cadss_22": 0}), therapist.id)
+    store.add_entry(sid, score(SCALES["nausea"], {"nausea": 1, "vomited": 0}), therapist.id)
     after_dose(95)
-    store.add_entry(sid, "music", {"event": "track_start", "title": "First Light", "artist": "Synthetic Ensemble",
-                                   "section": "re-entry", "location": "audio/first-light.opus"}, therapist.id)
+    store.add_entry(sid, MusicEvent("track_start", "First Light", "Synthetic Ensemble", "audio/first-light.opus",
+                                    "re-entry"), therapist.id)
     after_dose(150)
-    store.add_entry(sid, "scale", score(SCALES["aldrete"], {"activity": 2, "respiration": 2, "circulation": 2,
-                                                           "consciousness": 2, "spo2": 2}).to_payload(), nurse.id)
+    store.add_entry(sid, score(SCALES["aldrete"], {"activity": 2, "respiration": 2, "circulation": 2,
+                                                   "consciousness": 2, "spo2": 2}), nurse.id)
     if esketamine:
-        store.add_entry(sid, "rems", {"serious_adverse_events": "none (synthetic)", "ready_without_2h_minutes": 95},
-                        nurse.id)
+        store.add_entry(sid, RemsAnswers("none (synthetic)", 95), nurse.id)
     after_dose(155)
-    store.add_entry(sid, "presence", {"present": [THERAPIST], "handoff_to": "Synthetic Driver (synthetic)",
-                                       "note": "Steady gait; ride home confirmed"}, therapist.id)
+    store.add_entry(sid, Presence((THERAPIST,), "Synthetic Driver (synthetic)", "Steady gait; ride home confirmed"),
+                    therapist.id)
     if not end:
         return sid
     after_dose(160)
@@ -234,7 +233,7 @@ def test_free_text_that_looks_like_a_formula_is_defused_and_read_back(store: Sto
 
     assert row["text"] == "'" + FORMULA_QUOTE
     assert not any(row[column].startswith(("=", "+", "@")) for column in COLUMNS)
-    assert next(e for e in read_csv(path) if e.id == uuid.UUID(row["entry_id"])).payload["text"] == FORMULA_QUOTE
+    assert next(e for e in read_csv(path) if e.id == uuid.UUID(row["entry_id"])).data.text == FORMULA_QUOTE
 
 
 def test_session_without_dose_leaves_minutes_empty(store: Store, people, protocols, tmp_path: Path) -> None:
@@ -268,9 +267,28 @@ def test_any_text_survives_the_round_trip(store: Store, sitting: uuid.UUID, tmp_
                                           tags: list[str], author: str, note: str | None, quote: bool) -> None:
     """Whatever a clinician types (quotes, commas, newlines, apostrophes, formula starts) comes back."""
     record = store.session_record(sitting)
-    template = record.current("observation")[0]
-    entry = dataclasses.replace(template, author_name=author, note=note,
-                                payload={"text": text, "tags": tags, "quote": quote})
+    template, _ = record.of(Observation)[0]
+    entry = dataclasses.replace(template, author_name=author, note=note, data=Observation(text, tuple(tags), quote))
     path = write_csv(dataclasses.replace(record, entries=[entry]), tmp_path / "h.csv")
 
     assert read_csv(path) == [entry]
+
+
+@pytest.mark.parametrize(("kind", "stored"), [
+    ("mood_v2", {"mood": 3, "words": ["calm"]}),  # a kind from a newer build
+    ("vitals", {"systolic": 999, "diastolic": 80, "baseline": False}),  # outside today's bounds
+])
+def test_an_entry_this_build_cannot_read_is_exported_raw_and_read_back(store: Store, sitting: uuid.UUID,
+                                                                       tmp_path: Path, kind: str, stored: dict) -> None:
+    record = store.session_record(sitting)
+    template, _ = record.of(Observation)[0]
+    decoded_kind, data = decode(kind, stored)
+    assert isinstance(data, Unreadable)
+    odd = dataclasses.replace(template, kind=decoded_kind, data=data)
+    path = write_csv(dataclasses.replace(record, entries=[odd]), tmp_path / "u.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+
+    assert row["kind"] == kind and json.loads(row["payload_json"]) == stored
+    assert row["systolic"] == "" and row["text"] == ""  # no value column is guessed from it
+    assert read_csv(path) == [odd]

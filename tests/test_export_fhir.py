@@ -21,7 +21,8 @@ from test_export_csv import CORRECTED_HR, LOT, NURSE, QUOTE, THERAPIST, build_si
 
 from kapdesk.domain.clock import FakeClock
 from kapdesk.domain.protocols import Protocol
-from kapdesk.export.fhir import build_bundle, write_fhir
+from kapdesk.domain.vitals import FIELD_ORDER
+from kapdesk.export.fhir import BP_COMPONENTS, VITAL_CODES, build_bundle, write_fhir
 from kapdesk.store import Store
 
 LOINC = "http://loinc.org"
@@ -111,6 +112,12 @@ def test_a_reading_becomes_loinc_coded_vital_sign_observations(bundle: Json) -> 
     nurse = next(r for r in _resources(bundle, "Practitioner") if r["name"][0]["text"] == NURSE)
     assert bp["performer"] == [{"reference": f"urn:uuid:{nurse['id']}"}]
     assert len(_vital(bundle, "85354-9")) == 12  # baseline + 10 readings + one correction
+
+
+def test_every_vital_sign_is_coded_by_its_reading_field() -> None:
+    """The codes are looked up by VitalsReading field: a key that is no field would drop a vital."""
+    assert all(code.key == key for key, code in VITAL_CODES.items())
+    assert {*BP_COMPONENTS, *VITAL_CODES} == set(FIELD_ORDER)
 
 
 def test_a_corrected_reading_is_entered_in_error_and_its_correction_amended(bundle: Json) -> None:

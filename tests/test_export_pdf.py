@@ -8,7 +8,7 @@ needs colour.
 from __future__ import annotations
 
 import uuid
-from datetime import timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,18 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtPdf import QPdfDocument
 from test_export_csv import CLIENT, CORRECTED_HR, LOT, NURSE, QUOTE, THERAPIST, build_sitting
 
+from kapdesk.domain.alerting import alert_board
+from kapdesk.domain.alerts import DEFAULT_RULES
 from kapdesk.domain.clock import FakeClock
+from kapdesk.domain.doses import parse_dose
+from kapdesk.domain.entries import Vitals
 from kapdesk.domain.protocols import Protocol
+from kapdesk.domain.record import minutes_between, offset_label
+from kapdesk.domain.series import chart_data
+from kapdesk.domain.vitals import parse_vitals
 from kapdesk.export.pdf_report import render_page, write_pdf
+from kapdesk.export.pdf_sections import Report
+from kapdesk.session.live import LiveSession
 from kapdesk.store import Store
 
 
@@ -87,7 +96,7 @@ def test_the_chart_is_drawn_with_its_labels(report) -> None:
     text = _normalise(" ".join(pdf_pages(path)))
 
     for label in ("Systolic", "Diastolic", "Heart rate", "SpO₂", "alert threshold", "SBP 180", "SBP 166 (+40)",
-                  "HR 50", "SpO₂ 92", "dose 100 mg", "minutes from the dose time (T0)", "Peak"):
+                  "HR 50", "SpO₂ 92", "ketamine 100 mg SL", "minutes from the dose time (T0)", "Peak"):
         assert label in text, label
 
 
@@ -124,7 +133,7 @@ def test_unsigned_esketamine_report_is_draft_with_rems_section(qapp, store: Stor
         "160 min (09:20 to 12:00)",
         "yes — no alert threshold crossed (09:12: 126/82",
         "yes — no alert threshold crossed (11:50: 126/82",
-        "before dosing: 09:12 T−8 126/82", "about 40 min after: 10:05 T+45 148/94", "at the end: 11:50 T+150 126/82",
+        "before dosing: 09:12 T-8 126/82", "about 40 min after: 10:05 T+45 148/94", "at the end: 11:50 T+150 126/82",
         "10:10 T+50: MOAA/S 4", "10:10 T+50: CADSS-6 9",
         "11 readings, lowest 96% at 09:50 T+30",
         "none (synthetic)", "95 min after the first spray",
@@ -176,15 +185,12 @@ def test_render_page_writes_a_greyscale_png_on_white(report, tmp_path: Path) -> 
 
 def test_rems_section_flags_what_is_missing_or_short(qapp, store: Store, clock: FakeClock,
                                                      protocols: dict[str, Protocol], tmp_path: Path) -> None:
-    from kapdesk.domain.doses import parse_dose
-
     clinician = store.add_clinician("Solo Prescriber (synthetic)")
     client = store.add_client("DEMO-03 (synthetic client)", clinician.id)
     sid = store.start_session(client.id, clinician.id, protocols["esketamine"]).id
     clock.advance(10 * 60)
     store.mark_dose(sid, clinician.id)
-    store.add_entry(sid, "dose", parse_dose("esketamine 28 mg IN", given_by="Solo Prescriber (synthetic)").to_payload(),
-                    clinician.id)
+    store.add_entry(sid, parse_dose("esketamine 28 mg IN", given_by="Solo Prescriber (synthetic)"), clinician.id)
     clock.advance(90 * 60)
     store.end_session(sid, clinician.id)
     text = _normalise(" ".join(pdf_pages(write_pdf(store.session_record(sid), tmp_path / "r.pdf", tz=timezone.utc))))
@@ -196,3 +202,86 @@ def test_rems_section_flags_what_is_missing_or_short(qapp, store: Store, clock: 
     assert "Vital signs acceptable before dosing no reading recorded" in text
     assert "Serious adverse events not recorded" in text
     assert "by 2026-01-12" in text
+
+
+def _two_pre_dose_readings_then_a_rise(store: Store, clock: FakeClock, people, protocol: Protocol) -> uuid.UUID:
+    """09:05 120/80, 09:15 140/85, dose at 09:20 (T0), 185/90 at 10:05:30 (T+45.5), end at 11:30."""
+    clinician, client = people
+    sid = store.start_session(client.id, clinician.id, protocol).id
+
+    def reading(text: str) -> None:
+        store.add_entry(sid, Vitals(parse_vitals(text), baseline=False), clinician.id)
+
+    clock.advance(5 * 60)
+    reading("120/80 72 98")
+    clock.advance(10 * 60)
+    reading("140/85 76 98")
+    clock.advance(5 * 60)
+    store.mark_dose(sid, clinician.id)
+    store.add_entry(sid, parse_dose("esketamine 56 mg IN lot SYN-9", given_by="Test Clinician (synthetic)"),
+                    clinician.id)
+    clock.advance(45.5 * 60)
+    reading("185/90 88 97")
+    clock.advance(84.5 * 60)
+    store.end_session(sid, clinician.id)
+    return sid
+
+
+def test_paper_and_screen_name_the_same_baseline_rise_and_minute(
+        qapp, store: Store, clock: FakeClock, people, protocols: dict[str, Protocol], tmp_path: Path) -> None:
+    sid = _two_pre_dose_readings_then_a_rise(store, clock, people, protocols["esketamine"])
+    record = store.session_record(sid)
+    dose_at = record.info.dose_at
+    assert dose_at is not None
+    rise = next(e for e, vitals in record.of(Vitals) if vitals.reading.systolic == 185)
+    screen_label = offset_label(minutes_between(dose_at, rise.occurred_at))
+    strip = [a.message for a in alert_board(record.entries, dose_at=dose_at, reminder=None, now=clock.utcnow())
+             .active]
+    assert screen_label == "T+45" and "Systolic up 45 mmHg from baseline 140" in strip
+
+    text = _normalise(" ".join(pdf_pages(write_pdf(record, tmp_path / "r.pdf", tz=timezone.utc))))
+
+    assert "Baseline 140/85 at 09:15 T-5 (the last reading before T0)" in text
+    assert f"Peak BP 185/90 at 10:05 {screen_label}: systolic +45, diastolic +5 mmHg from baseline" in text
+    assert f"10:05 {screen_label} 185/90 88 97" in text  # the vitals table row
+    row = text[text.index("09:15 T-5 140/85 76 98"):]
+    assert "baseline (last pre-dose)" in row[:row.index("10:05")]  # the table marks the same reading
+    # The chart's rise line is measured from 140 (180 = 140 + 40), never from the first reading.
+    assert "SBP 180 (+40)" in text and "DBP 110 (+25)" in text
+    assert "SBP 160" not in text and "DBP 105" not in text
+    # REMS: the at-the-end check says what the alert strip says.
+    assert f"about 40 min after: 10:05 {screen_label} 185/90" in text
+    assert "Vital signs acceptable at the end check — Systolic 185 mmHg is above 180; " \
+           "Systolic up 45 mmHg from baseline 140 (10:05: 185/90" in text
+    assert "Vital signs acceptable before dosing yes — no alert threshold crossed (09:15: 140/85" in text
+    assert "130 min (09:20 to 11:30)" in text
+
+
+def test_monitoring_minutes_are_cut_like_the_clock_so_a_short_sitting_reads_short(
+        qapp, store: Store, clock: FakeClock, people, protocols: dict[str, Protocol], tmp_path: Path) -> None:
+    clinician, client = people
+    sid = store.start_session(client.id, clinician.id, protocols["esketamine"]).id
+    store.mark_dose(sid, clinician.id)
+    clock.advance(119 * 60 + 40)  # 119 min 40 s: rounding would say 120 and hide that it is short
+    store.end_session(sid, clinician.id)
+    text = _normalise(" ".join(pdf_pages(write_pdf(store.session_record(sid), tmp_path / "r.pdf", tz=timezone.utc))))
+
+    assert "119 min (09:00 to 10:59) — less than the 120 min minimum" in text
+    assert "1:59:40 from arrival, 119 min from T0" in text
+
+
+def test_the_pdf_chart_draws_the_live_charts_data(qapp, store: Store, clock: FakeClock,
+                                                  protocols: dict[str, Protocol]) -> None:
+    sid = build_sitting(store, clock, protocols["sublingual"])
+    record = store.session_record(sid)
+    info = record.info
+    live = LiveSession(store, sid, info.clinician_id, clock)
+    clock.advance(timedelta(days=3).total_seconds())  # printed days later: the record, not the wall clock
+    screen = chart_data(record.entries, arrival=info.arrival_at, dose_at=info.dose_at,
+                        segments=live.reading().segments, facts=live.facts())
+
+    paper = Report(record, DEFAULT_RULES, timezone.utc, clock.utcnow()).chart()
+
+    assert paper.data == screen
+    assert paper.x_range == screen.x_range()
+    assert paper.data.baseline is not None and paper.data.baseline.reading.systolic == 126

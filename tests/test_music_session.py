@@ -23,8 +23,10 @@ import pytest
 
 from kapdesk.domain.clock import FakeClock, SystemClock
 from kapdesk.domain.protocols import Protocol
-from kapdesk.live_session import LiveSession
-from kapdesk.music_session import MusicSession, create_player, find_playlists
+from kapdesk.domain.entries import MusicEvent, of_type
+from kapdesk.domain.observations import Observation
+from kapdesk.session.live import LiveSession
+from kapdesk.session.music import MusicSession, create_player, find_playlists
 from kapdesk.paths import shipped_playlists_dir
 from kapdesk.player import (
     NullBackend,
@@ -110,12 +112,12 @@ class Rig:
             self.clock.advance(TICK)
             self.player.tick()
 
-    def music_entries(self) -> list[dict[str, Any]]:
+    def music_entries(self) -> list[MusicEvent]:
         self.music.flush()
-        return [e.payload for e in self.live.entries() if e.kind == "music"]
+        return [event for _, event in of_type(self.live.entries(), MusicEvent)]
 
     def events(self) -> list[str]:
-        return [p["event"] for p in self.music_entries()]
+        return [m.event for m in self.music_entries()]
 
 
 def make_player(clock: FakeClock, settings: PlayerSettings | None = None) -> tuple[Player, NullBackend]:
@@ -167,11 +169,11 @@ def test_player_events_become_music_entries_and_position_ticks_do_not(rig: Rig) 
     rig.player.play()
     rig.run(5)
     entries = rig.music_entries()
-    assert [p["event"] for p in entries] == ["playlist_loaded", "play", "track_start"]
+    assert [m.event for m in entries] == ["playlist_loaded", "play", "track_start"]
     start = entries[-1]
-    assert (start["title"], start["artist"], start["section"]) == ("Settle A", "Synthetic Ensemble", "pre-onset")
-    assert start["location"] == "audio/Settle A.wav"
-    assert entries[0]["playlist_source"] == str(rig.folder / "arc.kap.toml")
+    assert (start.title, start.artist, start.section) == ("Settle A", "Synthetic Ensemble", "pre-onset")
+    assert start.location == "audio/Settle A.wav"
+    assert entries[0].detail("playlist_source") == str(rig.folder / "arc.kap.toml")
 
     rig.run(40)  # 160 position updates, and nothing else happens
     assert rig.events() == ["playlist_loaded", "play", "track_start"]
@@ -183,7 +185,7 @@ def test_entries_carry_the_time_of_the_event_not_of_the_commit(rig: Rig) -> None
     rig.player.play()
     rig.clock.advance(7)  # the commit happens later than the press
     rig.music.flush()
-    play = next(e for e in rig.live.entries() if e.kind == "music" and e.payload["event"] == "play")
+    play = next(e for e, m in of_type(rig.live.entries(), MusicEvent) if m.event == "play")
     assert play.occurred_at == played_at
 
 
@@ -207,10 +209,10 @@ def test_an_entry_the_store_refuses_waits_and_is_written_in_order(rig: Rig, monk
     real_record = rig.live.record
     refusals = iter([StoreError("database is busy (synthetic)")])
 
-    def flaky(kind: str, payload: dict[str, Any], **kw: Any) -> Any:
+    def flaky(data: MusicEvent, **kw: Any) -> Any:
         for exc in refusals:
             raise exc
-        return real_record(kind, payload, **kw)
+        return real_record(data, **kw)
 
     monkeypatch.setattr(rig.live, "record", flaky)
     rig.player.play()
@@ -242,11 +244,11 @@ def test_phase_change_fades_into_its_section_in_fade_mode(make_rig) -> None:
     assert rig.player.current_section_key == "onset"
     assert rig.player.current_track is not None and rig.player.current_track.title == "Onset A"
     entries = rig.music_entries()
-    skip = next(p for p in entries if p["event"] == "skip")
-    assert (skip["action"], skip["to_section"]) == ("section", "onset")
-    change = next(p for p in entries if p["event"] == "section_change")
-    assert (change["from_section"], change["to_section"]) == ("pre-onset", "onset")
-    assert entries[-1]["event"] == "track_start" and entries[-1]["section"] == "onset"
+    skip = next(m for m in entries if m.event == "skip")
+    assert (skip.detail("action"), skip.detail("to_section")) == ("section", "onset")
+    change = next(m for m in entries if m.event == "section_change")
+    assert (change.detail("from_section"), change.detail("to_section")) == ("pre-onset", "onset")
+    assert entries[-1].event == "track_start" and entries[-1].section == "onset"
 
 
 def test_phase_change_waits_for_the_track_in_after_track_mode(make_rig) -> None:
@@ -279,9 +281,9 @@ def test_session_end_fades_the_music_out(rig: Rig) -> None:
     assert rig.player.state is PlaybackState.STOPPED
     assert rig.backend.volume == 0
     entries = rig.music_entries()
-    fade = next(p for p in entries if p["event"] == "fade")
-    assert fade["what"] == "session end"
-    assert entries[-1]["event"] == "stop"
+    fade = next(m for m in entries if m.event == "fade")
+    assert fade.detail("what") == "session end"
+    assert entries[-1].event == "stop"
     kinds = [e.kind for e in rig.live.entries()]
     assert kinds.index("session_ended") < len(kinds) - 1, "the fade is recorded after the end"
 
@@ -345,8 +347,8 @@ def test_choosing_a_playlist_while_playing_carries_on_into_it(rig: Rig) -> None:
     rig.run(5)
     assert rig.player.state is PlaybackState.PLAYING
     assert rig.player.playlist is rig.music.playlist and rig.music.playlist.title == "Other arc (synthetic)"
-    loaded = [p for p in rig.music_entries() if p["event"] == "playlist_loaded"]
-    assert loaded[-1]["playlist_title"] == "Other arc (synthetic)"
+    loaded = [m for m in rig.music_entries() if m.event == "playlist_loaded"]
+    assert loaded[-1].detail("playlist_title") == "Other arc (synthetic)"
 
 
 def test_an_unreadable_playlist_is_a_notice_and_the_music_stays(rig: Rig) -> None:
@@ -411,7 +413,7 @@ def test_without_libvlc_there_is_no_player_and_the_sitting_works(store, people, 
     assert not music.next_section()
     live.mark_dose()
     advance_to(live, "peak")
-    live.record("observation", {"text": "calm (synthetic)", "tags": [], "quote": False})
+    live.record(Observation("calm (synthetic)"))
     live.end()
     music.close()
     kinds = [e.kind for e in live.entries()]
@@ -461,7 +463,7 @@ def test_libvlc_plays_track_one_into_track_two_and_the_record_follows(qtbot, tmp
                               check_params_cb=lambda kind, _p: kind == "stop"):
             pass  # track two ends, and with it the playlist
         music.flush()
-        record = [(e.payload["event"], e.payload["title"]) for e in live.entries() if e.kind == "music"]
+        record = [(m.event, m.title) for _, m in of_type(live.entries(), MusicEvent)]
         assert record == [
             ("playlist_loaded", None),  # recorded before the cursor lands on a track
             ("play", "Tone one"),
@@ -499,4 +501,4 @@ def test_app_exit_during_the_end_of_session_fade_still_records_the_stop(rig: Rig
     rig.music.close(fade_s=0)  # the app closes mid-fade; the owner closes the player next
     rig.player.close()
     stop = rig.music_entries()[-1]
-    assert (stop["event"], stop["reason"], stop["title"]) == ("stop", "app closed during a fade", "Settle A")
+    assert (stop.event, stop.detail("reason"), stop.title) == ("stop", "app closed during a fade", "Settle A")

@@ -6,14 +6,13 @@ All people, intentions and answers are synthetic.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import Any
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from kapdesk.domain.entries import EntryInfo, Kind, Payload, Preparation, SafetyOverride, Vitals, kind_of
 from kapdesk.domain.preparation import (
     CHECKLIST,
     CONTRAINDICATIONS,
@@ -24,51 +23,55 @@ from kapdesk.domain.preparation import (
     checklist_for,
     current_preparation,
     dose_gate,
-    make_payload,
-    override_payload,
+    make_override,
+    make_preparation,
     preparation_weight,
     unanswered_safety_items,
 )
-from kapdesk.live_session import LiveSession
-from kapdesk.ui.preparation_pane import PreparationPane, SafetyOverridePanel
+from kapdesk.domain.vitals import VitalsReading
+from kapdesk.session.live import LiveSession
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
 
-def safe_payload(**changes: Any) -> dict[str, Any]:
+def safe_preparation(**changes: dict[str, bool | None]) -> Preparation:
     """A fully and safely answered preparation (synthetic), with ``changes`` applied per group."""
-    payload = make_payload(
+    preparation = make_preparation(
         "Synthetic intention: to rest in what comes",
         {i.key: True for i in CHECKLIST},
         {i.key: False for i in CONTRAINDICATIONS},
         {i.key: False for i in MEDICATIONS},
         70.0,
     )
-    for group, answers in changes.items():
-        payload[group] = {**payload[group], **answers}
-    return payload
+    return replace(preparation, **{group: {**getattr(preparation, group), **answers}
+                                   for group, answers in changes.items()})
+
+
+def without(preparation: Preparation, group: str, key: str) -> Preparation:
+    """The preparation with one item's key missing altogether (not answered "no": absent)."""
+    return replace(preparation, **{group: {k: v for k, v in getattr(preparation, group).items() if k != key}})
 
 
 # -- pure rules ---------------------------------------------------------------------------------
 def test_a_safely_answered_preparation_has_no_open_items():
-    assert unanswered_safety_items(safe_payload()) == []
+    assert unanswered_safety_items(safe_preparation()) == []
 
 
 def test_an_empty_preparation_lists_every_item_as_not_answered():
-    problems = unanswered_safety_items({})
+    problems = unanswered_safety_items(Preparation())
     assert problems[:2] == ["Ride home arranged: not answered", "Consent signed: not answered"]
     assert "Pregnancy: not answered" in problems and "MAOIs: not answered" in problems
     assert len(problems) == 2 + len(CONTRAINDICATIONS) + len(MEDICATIONS)
 
 
 def test_which_answers_hold_the_gate():
-    payload = safe_payload(
+    preparation = safe_preparation(
         checklist={"slept_well": False, "light_meal": None, "ride_home": False},
         contraindications={"cardiac": True},
         medications={"maois": None, "benzodiazepines": False},
     )
-    assert unanswered_safety_items(payload) == [
+    assert unanswered_safety_items(preparation) == [
         "Light meal a few hours before: not answered",  # unanswered checklist item
         "Ride home arranged: no",  # "no" holds only for the ride home and consent
         "Cardiac condition: yes",
@@ -77,10 +80,8 @@ def test_which_answers_hold_the_gate():
 
 
 def test_a_missing_key_is_unanswered_never_no():
-    payload = safe_payload()
-    del payload["checklist"]["consent"]
-    del payload["medications"]["psychostimulants"]
-    assert unanswered_safety_items(payload) == ["Consent signed: not answered", "Psychostimulants: not answered"]
+    preparation = without(without(safe_preparation(), "checklist", "consent"), "medications", "psychostimulants")
+    assert unanswered_safety_items(preparation) == ["Consent signed: not answered", "Psychostimulants: not answered"]
 
 
 def test_esketamine_asks_about_fasting_instead_of_a_light_meal():
@@ -88,80 +89,81 @@ def test_esketamine_asks_about_fasting_instead_of_a_light_meal():
     assert checklist_for("ketamine") is CHECKLIST
     keys = [i.key for i in ESKETAMINE_CHECKLIST]
     assert "no_food_2h" in keys and "no_liquid_30min" in keys and "light_meal" not in keys
-    payload = make_payload("", {k: True for k in keys} | {"no_liquid_30min": None}, {}, {})
-    assert unanswered_safety_items(payload)[0] == "No liquid in the 30 min before: not answered"
+    preparation = make_preparation("", {k: True for k in keys} | {"no_liquid_30min": None}, {}, {})
+    assert unanswered_safety_items(preparation)[0] == "No liquid in the 30 min before: not answered"
 
 
-def test_make_payload_checks_what_it_is_given():
-    payload = make_payload("  Synthetic  ", {"ride_home": True}, {"pregnancy": False}, {})
-    assert payload["intention"] == "Synthetic"
-    assert payload["contraindications"] == {"pregnancy": False, "uncontrolled_hypertension": None, "cardiac": None,
-                                            "substance_misuse": None}
-    assert payload["weight_kg"] is None
+def test_make_preparation_checks_what_it_is_given():
+    preparation = make_preparation("  Synthetic  ", {"ride_home": True}, {"pregnancy": False}, {})
+    assert preparation.intention == "Synthetic"
+    assert preparation.contraindications == {"pregnancy": False, "uncontrolled_hypertension": None, "cardiac": None,
+                                             "substance_misuse": None}
+    assert preparation.weight_kg is None
     with pytest.raises(PreparationError, match="outside 20–350 kg") as caught:
-        make_payload("", {}, {}, {}, 700)
+        make_preparation("", {}, {}, {}, 700)
     assert caught.value.field == "weight_kg"
     with pytest.raises(PreparationError, match="Unknown checklist item"):
-        make_payload("", {"slept_badly": True}, {}, {})
+        make_preparation("", {"slept_badly": True}, {}, {})
     with pytest.raises(PreparationError, match="answer yes, no"):
-        make_payload("", {}, {"pregnancy": "no"}, {})  # type: ignore[dict-item]
+        make_preparation("", {}, {"pregnancy": "no"}, {})  # type: ignore[dict-item]
 
 
 def test_override_needs_a_reason_and_items():
-    assert override_payload(["Consent signed: no"], "  verbal consent, form to follow (synthetic) ") == {
-        "items": ["Consent signed: no"], "reason": "verbal consent, form to follow (synthetic)"}
+    assert make_override(["Consent signed: no"], "  verbal consent, form to follow (synthetic) ") == SafetyOverride(
+        ("Consent signed: no",), "verbal consent, form to follow (synthetic)")
     with pytest.raises(PreparationError, match="reason"):
-        override_payload(["Consent signed: no"], "   ")
+        make_override(["Consent signed: no"], "   ")
     with pytest.raises(PreparationError, match="nothing"):
-        override_payload([], "reason")
-
-
-@dataclass
-class FakeEntry:
-    kind: str
-    payload: dict[str, Any]
-    occurred_at: datetime
-    current: bool = True
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+        make_override([], "reason")
 
 
 def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
+def entry(data: Payload, minutes: float, *, current: bool = True) -> EntryInfo:
+    """An entry as the store hands it out; ``current=False`` marks it superseded by a correction."""
+    return EntryInfo(uuid.uuid4(), uuid.uuid4(), kind_of(data), at(minutes), at(minutes), uuid.uuid4(),
+                     "Nurse (synthetic)", data, superseded_by=None if current else uuid.uuid4())
+
+
 def test_dose_gate_without_preparation():
     assert dose_gate([]) == [NO_PREPARATION]
-    assert dose_gate([FakeEntry("vitals", {}, at(1))]) == [NO_PREPARATION]
+    assert dose_gate([entry(Vitals(VitalsReading(systolic=128, diastolic=84)), 1)]) == [NO_PREPARATION]
 
 
 def test_dose_gate_reads_the_current_preparation_only():
-    good = FakeEntry("preparation", safe_payload(), at(1), current=False)  # corrected later
-    worse = FakeEntry("preparation", safe_payload(contraindications={"pregnancy": None}), at(2))
+    good = entry(safe_preparation(), 1, current=False)  # corrected later
+    worse = entry(safe_preparation(contraindications={"pregnancy": None}), 2)
     assert dose_gate([good, worse]) == ["Pregnancy: not answered"]
-    assert current_preparation([good, worse]) is worse
-    assert dose_gate([FakeEntry("preparation", safe_payload(), at(1))]) == []
+    assert current_preparation([good, worse]) == (worse, worse.data)
+    assert dose_gate([entry(safe_preparation(), 1)]) == []
 
 
 def test_an_override_after_the_preparation_covers_its_items_only():
-    prep = FakeEntry("preparation", safe_payload(checklist={"consent": False}, medications={"maois": None}), at(1))
-    partial = FakeEntry("safety_override", {"items": ["Consent signed: no"], "reason": "synthetic"}, at(3))
+    prep = entry(safe_preparation(checklist={"consent": False}, medications={"maois": None}), 1)
+    partial = entry(SafetyOverride(("Consent signed: no",), "synthetic"), 3)
     assert dose_gate([prep, partial]) == ["MAOIs: not answered"]
-    full = FakeEntry("safety_override", {"items": ["Consent signed: no", "MAOIs: not answered"], "reason": "s"}, at(4))
+    full = entry(SafetyOverride(("Consent signed: no", "MAOIs: not answered"), "s"), 4)
     assert dose_gate([prep, partial, full]) == []
     # A newer preparation is a new question: an older override does not answer it.
-    newer = FakeEntry("preparation", prep.payload, at(5))
-    prep.current = False
+    newer = entry(prep.data, 5)
+    prep = replace(prep, superseded_by=newer.id)
     assert dose_gate([prep, full, newer]) == ["Consent signed: no", "MAOIs: not answered"]
 
 
 def test_preparation_weight():
-    assert preparation_weight([FakeEntry("preparation", safe_payload(), at(1))]) == 70.0
+    assert preparation_weight([entry(safe_preparation(), 1)]) == 70.0
     assert preparation_weight([]) is None
 
 
 # -- the pane -----------------------------------------------------------------------------------
+# The pane tests import kapdesk.ui where they use it, so the rules above run while kapdesk/ui is being
+# converted to typed entries.
 @pytest.fixture
 def pane(qtbot, live):
+    from kapdesk.ui.preparation_pane import PreparationPane
+
     pane = PreparationPane(live)
     qtbot.addWidget(pane)
     pane.show()
@@ -235,6 +237,8 @@ def test_a_second_save_supersedes_the_first(qtbot, pane, live, store, clock):
     assert len(store.entries(live.id, kinds=("preparation",))) == 2
     assert pane.message.text() == "Nothing changed since the last save."
 
+    from kapdesk.ui.preparation_pane import PreparationPane
+
     reopened = PreparationPane(live)  # a new pane shows the current version
     qtbot.addWidget(reopened)
     assert reopened.intention.toPlainText() == "Synthetic intention, corrected"
@@ -252,6 +256,8 @@ def test_a_bad_weight_saves_nothing(qtbot, pane, live, store):
 
 
 def test_esketamine_pane_shows_the_fasting_items(qtbot, store, people, protocols, clock):
+    from kapdesk.ui.preparation_pane import PreparationPane
+
     clinician, client = people
     info = store.start_session(client.id, clinician.id, protocols["esketamine"])
     pane = PreparationPane(LiveSession(store, info.id, clinician.id, clock))
@@ -261,6 +267,8 @@ def test_esketamine_pane_shows_the_fasting_items(qtbot, store, people, protocols
 
 # -- the override panel, and the flow the session view will run --------------------------------
 def test_override_panel_refuses_an_empty_reason_then_confirms(qtbot):
+    from kapdesk.ui.preparation_pane import SafetyOverridePanel
+
     host = QWidget()
     qtbot.addWidget(host)
     panel = SafetyOverridePanel(host)
@@ -289,19 +297,21 @@ def test_override_panel_refuses_an_empty_reason_then_confirms(qtbot):
 
 def test_gate_override_then_dose(qtbot, live, store):
     """What SessionView.mark_dose will do: gate, ask, record the override, then mark T0."""
-    live.record("preparation", safe_payload(checklist={"consent": None}))
+    from kapdesk.ui.preparation_pane import SafetyOverridePanel
+
+    live.record(safe_preparation(checklist={"consent": None}))
     problems = dose_gate(live.entries())
     assert problems == ["Consent signed: not answered"]
     panel = SafetyOverridePanel()
     qtbot.addWidget(panel)
-    panel.confirmed.connect(lambda reason: live.record("safety_override", override_payload(panel.items, reason)))
+    panel.confirmed.connect(lambda reason: live.record(make_override(panel.items, reason)))
     panel.ask(problems)
     panel.reason.setText("Synthetic: consent form signed on paper, to scan")
     with qtbot.waitSignal(panel.confirmed):
         panel.confirm()
     assert dose_gate(live.entries()) == []
     live.mark_dose()
-    override = store.entries(live.id, kinds=("safety_override",))[0]
-    assert override.payload == {"items": ["Consent signed: not answered"],
-                                "reason": "Synthetic: consent form signed on paper, to scan"}
+    override = store.entries(live.id, kinds=[Kind.SAFETY_OVERRIDE])[0]
+    assert override.data == SafetyOverride(("Consent signed: not answered",),
+                                           "Synthetic: consent form signed on paper, to scan")
     assert live.info.dose_at is not None

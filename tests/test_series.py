@@ -6,14 +6,13 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from kapdesk.domain.clock import Segment
-from kapdesk.domain.series import (
-    DEFAULT_WINDOW_ARRIVAL, DEFAULT_WINDOW_DOSE, chart_data, dose_label, find_baseline, minutes_between,
-    offset_label,
-)
-from kapdesk.store import EntryInfo
+from kapdesk.domain.doses import Dose, Route
+from kapdesk.domain.entries import EntryInfo, Payload, Unreadable, Vitals, decode, kind_of
+from kapdesk.domain.observations import Observation
+from kapdesk.domain.record import record_facts
+from kapdesk.domain.series import DEFAULT_WINDOW_ARRIVAL, DEFAULT_WINDOW_DOSE, chart_data, dose_label
+from kapdesk.domain.vitals import VitalsReading
 
 UTC = timezone.utc
 ARRIVAL = datetime(2026, 2, 3, 9, 0, tzinfo=UTC)
@@ -22,25 +21,33 @@ SESSION = uuid.uuid4()
 AUTHOR = uuid.uuid4()
 
 
-def entry(kind: str, at: datetime, payload: dict, *, superseded_by: uuid.UUID | None = None,
+def entry(data: Payload, at: datetime, *, superseded_by: uuid.UUID | None = None,
           supersedes: uuid.UUID | None = None) -> EntryInfo:
-    return EntryInfo(id=uuid.uuid4(), session_id=SESSION, kind=kind, occurred_at=at, recorded_at=at,
-                     author_id=AUTHOR, author_name="Synthetic Nurse", payload=payload,
+    return EntryInfo(id=uuid.uuid4(), session_id=SESSION, kind=kind_of(data), occurred_at=at, recorded_at=at,
+                     author_id=AUTHOR, author_name="Synthetic Nurse", data=data,
                      supersedes_id=supersedes, superseded_by=superseded_by)
 
 
 def vitals(at: datetime, bp: tuple[int, int] | None = (120, 80), hr: int | None = 70, spo2: int | None = 98,
            *, baseline: bool = False, **kwargs) -> EntryInfo:
     systolic, diastolic = bp if bp else (None, None)
-    payload = {"systolic": systolic, "diastolic": diastolic, "hr": hr, "spo2": spo2, "rr": 14, "temp_c": None,
-               "baseline": baseline}
-    return entry("vitals", at, payload, **kwargs)
+    reading = VitalsReading(systolic, diastolic, hr, spo2, 14, None)
+    return entry(Vitals(reading, baseline), at, **kwargs)
+
+
+def ketamine(*, booster: bool = False) -> Dose:
+    return Dose("ketamine", 100, Route.SUBLINGUAL, "Synthetic Nurse", "SYN-1", booster)
 
 
 def dose(at: datetime, *, booster: bool = False, **kwargs) -> EntryInfo:
-    payload = {"drug": "ketamine", "amount_mg": 100, "route": "sublingual", "given_by": "Synthetic Nurse",
-               "lot": "SYN-1", "booster": booster, "mg_per_kg": None, "weight_kg": None, "warnings": []}
-    return entry("dose", at, payload, **kwargs)
+    return entry(ketamine(booster=booster), at, **kwargs)
+
+
+def unreadable(kind: str, at: datetime, stored: dict) -> EntryInfo:
+    """An entry as the store hands out a payload this build cannot read."""
+    _, data = decode(kind, stored)
+    assert isinstance(data, Unreadable)
+    return entry(data, at)
 
 
 def at_dose(minutes: float) -> datetime:
@@ -50,7 +57,7 @@ def at_dose(minutes: float) -> datetime:
 def test_points_are_minutes_from_the_dose_per_vital():
     entries = [
         vitals(at_dose(-10), (126, 82), 74, 98),
-        entry("observation", at_dose(5), {"text": "resting", "tags": [], "quote": False}),
+        entry(Observation("resting"), at_dose(5)),
         vitals(at_dose(15), (140, 90), 80, 97),
         vitals(at_dose(30.5), (150, 94), 84, None),  # SpO₂ not measured: no SpO₂ point there
     ]
@@ -98,7 +105,7 @@ def test_points_are_in_time_order_whatever_the_entry_order():
 
 
 def test_an_unreadable_reading_is_skipped_not_raised():
-    odd = entry("vitals", at_dose(15), {"systolic": 999, "diastolic": 80})  # outside any plausible bound
+    odd = unreadable("vitals", at_dose(15), {"systolic": 999, "diastolic": 80})  # outside any plausible bound
     data = chart_data([odd, vitals(at_dose(30))], arrival=ARRIVAL, dose_at=DOSE)
     assert data.points["systolic"] == ((30, 120),)
 
@@ -115,8 +122,8 @@ def test_baseline_is_the_flagged_reading_even_if_not_the_last_before_the_dose():
 def test_of_two_flagged_baselines_the_later_one_counts():
     first = vitals(at_dose(-15), (150, 95), baseline=True)
     second = vitals(at_dose(-5), (128, 82), baseline=True)
-    found = find_baseline([(e, r) for e, r in _readings([first, second])], DOSE)
-    assert found is not None and found[0].id == second.id and found[2] is True
+    data = chart_data([first, second, vitals(at_dose(15))], arrival=ARRIVAL, dose_at=DOSE)
+    assert data.baseline is not None and data.baseline.entry_id == second.id and data.baseline.flagged
 
 
 def test_without_a_flag_the_baseline_is_the_last_pre_dose_reading():
@@ -179,27 +186,16 @@ def test_value_range_widens_to_hold_every_value():
     assert data.value_range(("spo2",), (80, 100), 5) == (75, 100)
 
 
-@pytest.mark.parametrize(("minutes", "label"), [
-    (45.9, "T+45"), (0.4, "T+0"), (-0.4, "T+0"), (-12.5, "T-12"), (125, "T+125"),
-])
-def test_offset_label_counts_whole_minutes_like_a_clock(minutes, label):
-    assert offset_label(minutes) == label
+# offset_label and minutes_between moved to kapdesk.domain.record: see tests/test_record_facts.py.
 
 
-def test_minutes_between_is_signed():
-    assert minutes_between(DOSE, at_dose(-90)) == -90
-    assert minutes_between(DOSE, DOSE + timedelta(seconds=30)) == 0.5
-
-
-def test_dose_label_falls_back_to_the_drug_when_the_payload_is_odd():
-    assert dose_label({"drug": "ketamine", "amount_mg": "lots"}) == "ketamine"
-    assert dose_label({}) == "dose"
-
-
-def _readings(entries):
-    from kapdesk.domain.vitals import VitalsReading
-
-    return [(e, VitalsReading.from_payload(e.payload)) for e in entries]
+def test_dose_label_is_short_and_an_odd_dose_payload_draws_no_marker():
+    assert dose_label(ketamine()) == "ketamine 100 mg SL"
+    assert dose_label(ketamine(booster=True)) == "ketamine 100 mg SL booster"
+    # A stored dose this build cannot read is never guessed into a marker (the timeline shows it raw).
+    odd = unreadable("dose", at_dose(0), {"drug": "ketamine", "amount_mg": "lots"})
+    data = chart_data([odd, dose(at_dose(60))], arrival=ARRIVAL, dose_at=DOSE)
+    assert [d.minute for d in data.doses] == [60]
 
 
 def test_planned_phases_do_not_widen_the_x_range():
@@ -212,11 +208,12 @@ def test_planned_phases_do_not_widen_the_x_range():
     assert data.x_range() == (-30, 210)
 
 
-def test_a_parse_memo_is_filled_and_reused():
-    good, odd = vitals(at_dose(15), (140, 90)), entry("vitals", at_dose(20), {"systolic": 999})
-    memo: dict = {}
-    first = chart_data([good, odd], arrival=ARRIVAL, dose_at=DOSE, parsed=memo)
-    assert set(memo) == {good.id, odd.id} and memo[odd.id] is None
-    memo[good.id] = replace(memo[good.id], systolic=141)  # proves the memo, not the payload, is read
-    second = chart_data([good, odd], arrival=ARRIVAL, dose_at=DOSE, parsed=memo)
+def test_facts_the_caller_has_are_drawn_not_derived_again():
+    good, odd = vitals(at_dose(15), (140, 90)), unreadable("vitals", at_dose(20), {"systolic": 999})
+    facts = record_facts([good, odd], DOSE)
+    assert [r.id for r in facts.readings] == [good.id]  # the unreadable one is in no fact
+    first = chart_data([good, odd], arrival=ARRIVAL, dose_at=DOSE, facts=facts)
+    timed = facts.readings[0]
+    tampered = replace(facts, readings=(replace(timed, reading=replace(timed.reading, systolic=141)),))
+    second = chart_data([good, odd], arrival=ARRIVAL, dose_at=DOSE, facts=tampered)  # proves the facts are read
     assert first.points["systolic"] == ((15, 140),) and second.points["systolic"] == ((15, 141),)

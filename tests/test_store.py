@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from kapdesk.domain.entries import Kind, Observation, PhaseEntered, Vitals
 from kapdesk.domain.protocols import protocol_to_dict
+from kapdesk.domain.vitals import VitalsReading
 from kapdesk.store import AppendOnlyError, EntryError, SchemaTooNewError, Store, StoreError
 from kapdesk.store.engine import open_engine
 from kapdesk.store.migrate import current_revision, head_revision, migrate
@@ -57,7 +59,8 @@ def test_an_older_database_is_backed_up_and_upgraded_with_its_data(db_path, prot
     assert current_revision(store.engine) == head_revision()
     [session] = store.sessions()
     assert session.id == uuid.UUID(ids["session"]) and session.client_label == "OLD-01 (synthetic)"
-    assert [e.kind for e in store.entries(session.id)] == ["phase"]
+    [phase] = store.entries(session.id)
+    assert phase.kind == "phase" and phase.data == PhaseEntered(0, "", "?")  # read, with what it lacks
     backups = list(db_path.parent.glob(f"{db_path.name}.schema-0001-*.bak"))
     assert len(backups) == 1
     restored = sqlite3.connect(backups[0])
@@ -155,31 +158,54 @@ def test_a_correction_supersedes_and_both_are_kept(store, people, protocols, clo
     clinician, client = people
     session = store.start_session(client.id, clinician.id, protocols["sublingual"])
     clock.advance(60)
-    first = store.add_entry(session.id, "vitals", {"systolic": 182}, clinician.id)
+    first = store.add_entry(session.id, Vitals(VitalsReading(systolic=182)), clinician.id)
     clock.advance(60)
-    fixed = store.add_entry(session.id, "vitals", {"systolic": 128}, clinician.id,
+    fixed = store.add_entry(session.id, Vitals(VitalsReading(systolic=128)), clinician.id,
                             occurred_at=first.occurred_at, supersedes=first.id, note="typo")
-    vitals = store.entries(session.id, kinds=["vitals"])
-    assert [(v.payload["systolic"], v.current) for v in vitals] == [(182, False), (128, True)]
+    vitals = store.entries(session.id, kinds=[Kind.VITALS])
+    assert [(v.data.reading.systolic, v.current) for v in vitals] == [(182, False), (128, True)]
     assert vitals[0].superseded_by == fixed.id and vitals[1].supersedes_id == first.id
     assert vitals[1].recorded_at > vitals[1].occurred_at
     with pytest.raises(EntryError, match="already corrected"):
-        store.add_entry(session.id, "vitals", {"systolic": 130}, clinician.id, supersedes=first.id)
+        store.add_entry(session.id, Vitals(VitalsReading(systolic=130)), clinician.id, supersedes=first.id)
 
 
 def test_bad_entries_change_nothing(store, people, protocols, clock):
     clinician, client = people
     session = store.start_session(client.id, clinician.id, protocols["sublingual"])
     before = store.entries(session.id)
+    reading = Vitals(VitalsReading(systolic=128, diastolic=84))
     with pytest.raises(EntryError, match="in the future"):
-        store.add_entry(session.id, "vitals", {}, clinician.id, occurred_at=clock.utcnow() + timedelta(minutes=10))
+        store.add_entry(session.id, reading, clinician.id, occurred_at=clock.utcnow() + timedelta(minutes=10))
     with pytest.raises(EntryError, match="before the client arrived"):
-        store.add_entry(session.id, "vitals", {}, clinician.id, occurred_at=clock.utcnow() - timedelta(hours=1))
+        store.add_entry(session.id, reading, clinician.id, occurred_at=clock.utcnow() - timedelta(hours=1))
     with pytest.raises(EntryError, match="no session"):
-        store.add_entry(uuid.uuid4(), "vitals", {}, clinician.id)
+        store.add_entry(uuid.uuid4(), reading, clinician.id)
     with pytest.raises(EntryError, match="does not belong"):
-        store.add_entry(session.id, "vitals", {}, clinician.id, supersedes=uuid.uuid4())
+        store.add_entry(session.id, reading, clinician.id, supersedes=uuid.uuid4())
     assert store.entries(session.id) == before
+
+
+def test_a_correction_keeps_the_kind_of_the_entry_it_replaces(store, people, protocols):
+    clinician, client = people
+    session = store.start_session(client.id, clinician.id, protocols["sublingual"])
+    reading = store.add_entry(session.id, Vitals(VitalsReading(systolic=128, diastolic=84)), clinician.id)
+    before = store.entries(session.id)
+    with pytest.raises(EntryError):
+        store.add_entry(session.id, Observation("a note typed into the wrong field (synthetic)"), clinician.id,
+                        supersedes=reading.id)
+    assert store.entries(session.id) == before and before[-1].current
+
+
+def test_entries_come_back_typed_and_filtered_by_kind(store, people, protocols):
+    clinician, client = people
+    session = store.start_session(client.id, clinician.id, protocols["sublingual"])
+    reading = Vitals(VitalsReading(systolic=128, diastolic=84, heart_rate=72), baseline=True)
+    note = Observation("resting (synthetic)", ("resting",))
+    added = [store.add_entry(session.id, data, clinician.id) for data in (reading, note)]
+    assert [(e.kind, e.data) for e in added] == [(Kind.VITALS, reading), (Kind.OBSERVATION, note)]
+    assert store.entries(session.id, kinds=[Kind.VITALS, Kind.OBSERVATION]) == added
+    assert [e.data for e in store.entries(session.id, kinds=[Kind.OBSERVATION])] == [note]
 
 
 def test_session_actions_record_entries_and_update_the_row(store, people, protocols, clock):

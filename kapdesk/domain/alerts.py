@@ -172,7 +172,7 @@ def evaluate(
 ) -> list[Alert]:
     """Every rule ``reading`` breaks, warnings first, then cautions (each in vital order).
 
-    ``baseline`` is the session's reference reading (usually the first pre-dose one); rises are
+    ``baseline`` is the sitting's baseline (:func:`kapdesk.domain.record.find_baseline`); rises are
     measured from it when both readings have a blood pressure. ``pre_dose`` marks a reading taken
     before any dose: it adds the pre-dose blood-pressure cue and makes the "do not dose" bounds
     set ``blocks_dosing``. Vitals the reading lacks are simply not checked.

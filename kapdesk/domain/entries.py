@@ -269,7 +269,7 @@ class RemsAnswers:
     ready_without_2h_minutes: int | None = None
 
     def describe(self) -> str:
-        events = self.serious_adverse_events.strip() or "not recorded"
+        events = self.serious_adverse_events.strip() or "none"
         ready = "?" if self.ready_without_2h_minutes is None else self.ready_without_2h_minutes
         return f"serious adverse events: {events}; ready without the 2-hour rule at {ready} min"
 
@@ -498,7 +498,8 @@ def decode(kind: str, stored: Mapping[str, Any]) -> tuple[Kind, Payload]:
         return Kind.UNKNOWN, Unreadable(kind, _frozen(stored), f"unknown kind {kind!r}")
     reader = _READERS.get(known)
     if reader is None or not isinstance(stored, Mapping):
-        return known, Unreadable(kind, _frozen(stored if isinstance(stored, Mapping) else {}), "not a payload")
+        kept = stored if isinstance(stored, Mapping) else {"value": stored}
+        return known, Unreadable(kind, _frozen(kept), "not a JSON object")
     try:
         return known, reader(stored)
     except _UNREADABLE as exc:

@@ -11,9 +11,9 @@ timeline, the PDF, the CSV, FHIR and the course view. Each rule is written here 
 * **The baseline** is the pre-dose reading rises are measured from: the latest pre-dose reading
   the clinician flagged as the baseline; failing a flag, the latest pre-dose reading
   (:func:`find_baseline`). A re-take before dosing is the one the decision was made on.
-* **The peak blood pressure** is one real reading: the one with the highest systolic (a tie goes
-  to the higher diastolic, then the earlier reading); never the highest systolic beside the
-  highest diastolic of another reading (:func:`peak_bp`).
+* **The peak blood pressure** is one real reading: the one with the highest systolic (the earliest
+  on a tie: when the peak was first reached); never the highest systolic beside the highest
+  diastolic of another reading (:func:`peak_bp`).
 * **The T+ label** counts whole minutes from T0, cut toward zero as a clock counts: 45 min 50 s
   after the dose is still ``T+45``; 4 min 10 s before it is ``T-4`` (:func:`offset_label`).
 """
@@ -25,21 +25,33 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from kapdesk.domain.alerts import DEFAULT_RULES, Alert, AlertRules, evaluate
+from kapdesk.domain.clock import Extension, PhaseMark, Segment, SessionClock, SessionFacts
 from kapdesk.domain.doses import Dose
-from kapdesk.domain.entries import EntryInfo, Vitals, of_type
+from kapdesk.domain.entries import READING_KINDS, EntryInfo, PhaseEntered, PhaseExtended, Vitals, of_type
+from kapdesk.domain.protocols import Protocol
 from kapdesk.domain.vitals import VitalsReading
 
 __all__ = [
+    "REMS_RECHECK_MINUTES",
     "BaselineReading",
     "RecordFacts",
     "TimedReading",
+    "VitalsCheck",
+    "current_readings",
     "find_baseline",
     "is_pre_dose",
+    "lowest_reading",
     "minutes_between",
     "offset_label",
     "peak_bp",
+    "phase_segments",
     "record_facts",
+    "rems_blood_pressures",
+    "session_facts",
     "t_plus",
+    "vitals_check",
+    "whole_minutes",
 ]
 
 
@@ -95,9 +107,16 @@ def minutes_between(origin: datetime, moment: datetime) -> float:
     return (moment - origin).total_seconds() / 60.0
 
 
+def whole_minutes(minutes: float) -> int:
+    """The one rounding rule for minutes on the record: whole minutes, cut toward zero, as a clock
+    counts. 45 min 50 s is 45 (not 46); 119 min 40 s of monitoring is 119, honestly short of a
+    120-minute minimum."""
+    return int(minutes)
+
+
 def offset_label(minutes: float) -> str:
     """``T+45``, ``T-12``, ``T+0``: whole minutes from T0, cut toward zero as a clock counts."""
-    whole = int(minutes)
+    whole = whole_minutes(minutes)
     return f"T-{-whole}" if whole < 0 else f"T+{whole}"
 
 
@@ -124,10 +143,77 @@ def find_baseline(readings: Iterable[TimedReading], dose_at: datetime | None) ->
 
 def peak_bp(readings: Iterable[TimedReading]) -> TimedReading | None:
     """The reading with the highest systolic pressure (one real reading; see the module docstring)."""
-    with_bp = [r for r in readings if r.reading.systolic is not None]
-    if not with_bp:
+    return _extreme(readings, "systolic", highest=True)
+
+
+def lowest_reading(readings: Iterable[TimedReading], vital: str) -> TimedReading | None:
+    """The reading with the lowest ``vital`` (a :class:`VitalsReading` field, e.g. ``"spo2"``)."""
+    return _extreme(readings, vital, highest=False)
+
+
+def _extreme(readings: Iterable[TimedReading], vital: str, *, highest: bool) -> TimedReading | None:
+    """The first reading (in time order) that reaches the highest or lowest ``vital``; None if none has it."""
+    best: TimedReading | None = None
+    for r in readings:
+        value = getattr(r.reading, vital)
+        if value is None:
+            continue
+        if best is None or (value > getattr(best.reading, vital) if highest else value < getattr(best.reading, vital)):
+            best = r
+    return best
+
+
+# The esketamine label's recheck: "reassess blood pressure approximately 40 minutes after dosing".
+REMS_RECHECK_MINUTES = 40.0
+
+
+@dataclass(frozen=True)
+class VitalsCheck:
+    """One reading checked against the clinic's rules, as the alert strip checks it."""
+
+    timed: TimedReading
+    alerts: tuple[Alert, ...]
+
+    @property
+    def acceptable(self) -> bool:
+        return not self.alerts
+
+
+def vitals_check(facts: RecordFacts, *, before: bool, rules: AlertRules = DEFAULT_RULES) -> VitalsCheck | None:
+    """Were the vitals acceptable before dosing (``before``) or at the end? (the REMS form's questions).
+
+    The reading checked is the last pre-dose one, or the last one after T0; None when there is
+    none. A pre-dose reading gets the pre-dose cues and no rise check (as on the alert strip); a
+    later one is measured from the sitting's baseline.
+    """
+    side = [r for r in facts.readings if is_pre_dose(r.at, facts.dose_at) == before]
+    if not side:
         return None
-    return max(with_bp, key=lambda r: (r.reading.systolic, r.reading.diastolic or 0, -r.at.timestamp()))
+    last = side[-1]
+    base = None if before or facts.baseline is None else facts.baseline.reading
+    return VitalsCheck(last, tuple(evaluate(last.reading, baseline=base, pre_dose=before, rules=rules)))
+
+
+def rems_blood_pressures(facts: RecordFacts) -> tuple[tuple[str, TimedReading], ...]:
+    """The REMS form's three blood pressures, each ``(label, reading)``:
+
+    * ``"before dosing"``: the last pre-dose reading with a BP;
+    * ``"about 40 min after"``: the one nearest T+:data:`REMS_RECHECK_MINUTES` (the earlier on a tie);
+    * ``"at the end"``: the last reading after T0, unless that is the 40-minute one.
+    """
+    with_bp = [r for r in facts.readings if r.reading.systolic is not None]
+    t0 = facts.dose_at
+    before = [r for r in with_bp if is_pre_dose(r.at, t0)]
+    after = [r for r in with_bp if not is_pre_dose(r.at, t0)]
+    chosen: list[tuple[str, TimedReading]] = []
+    if before:
+        chosen.append(("before dosing", before[-1]))
+    if after and t0 is not None:
+        recheck = min(after, key=lambda r: abs(minutes_between(t0, r.at) - REMS_RECHECK_MINUTES))
+        chosen.append(("about 40 min after", recheck))
+        if after[-1].id != recheck.id:
+            chosen.append(("at the end", after[-1]))
+    return tuple(chosen)
 
 
 @dataclass(frozen=True)
@@ -160,3 +246,44 @@ def record_facts(entries: Iterable[EntryInfo], dose_at: datetime | None) -> Reco
     readings = current_readings(entries)
     doses = tuple(sorted(of_type(entries, Dose), key=lambda pair: pair[0].occurred_at))
     return RecordFacts(dose_at, readings, find_baseline(readings, dose_at), peak_bp(readings), doses)
+
+
+def session_facts(entries: Iterable[EntryInfo], *, arrival: datetime, dose_at: datetime | None,
+                  ended_at: datetime | None) -> SessionFacts:
+    """The time line the session clock needs, from a sitting's current entries: phase marks (in
+    time order; marks made in one action share a time, so then by index), extensions, and the
+    times of readings. The store builds the live clock from it and the PDF its phases."""
+    marks: list[PhaseMark] = []
+    extensions: list[Extension] = []
+    readings: list[datetime] = []
+    for entry in entries:
+        if not entry.current:
+            continue
+        if isinstance(entry.data, PhaseEntered):
+            marks.append(PhaseMark(entry.data.index, entry.occurred_at))
+        elif isinstance(entry.data, PhaseExtended):
+            extensions.append(Extension(entry.data.index, entry.data.minutes, entry.occurred_at))
+        elif entry.kind in READING_KINDS:
+            readings.append(entry.occurred_at)
+    marks.sort(key=lambda mark: (mark.at, mark.index))
+    return SessionFacts(arrival=arrival, dose_at=dose_at, ended_at=ended_at, phase_marks=tuple(marks),
+                        extensions=tuple(extensions), readings=tuple(readings))
+
+
+@dataclass(frozen=True)
+class _StoppedClock:
+    """A clock that reads one moment (:meth:`SessionClock.segments` is given ``now`` and never asks)."""
+
+    at: datetime
+
+    def monotonic(self) -> float:
+        return 0.0
+
+    def utcnow(self) -> datetime:
+        return self.at
+
+
+def phase_segments(protocol: Protocol, facts: SessionFacts, at: datetime) -> tuple[Segment, ...]:
+    """The phases as the live clock gives them at the moment ``at`` (lived phases, then the plan),
+    for drawing a record outside a running session (the PDF)."""
+    return SessionClock(protocol, facts, _StoppedClock(at)).segments(at)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, threshold_lines
 from kapdesk.domain.clock import Segment
 from kapdesk.domain.doses import Dose
 from kapdesk.domain.entries import EntryInfo
@@ -38,7 +39,9 @@ __all__ = [
     "DoseMarker",
     "PhaseBand",
     "Point",
+    "ThresholdLine",
     "chart_data",
+    "chart_thresholds",
     "dose_label",
 ]
 
@@ -188,3 +191,33 @@ def chart_data(
         latest=latest,
         readings=len(facts.readings),
     )
+
+
+@dataclass(frozen=True)
+class ThresholdLine:
+    """One horizontal alert line on a chart: a :class:`VitalsReading` field and its level.
+
+    ``rise`` is set when the level is the baseline plus the clinic's rise (systolic +40, say),
+    so a label can say what the line means; an absolute bound that happens to fall on the same
+    level is one line, labelled as the rise."""
+
+    vital: str
+    value: float
+    rise: float | None = None
+
+
+def chart_thresholds(data: ChartData, rules: AlertRules = DEFAULT_RULES) -> tuple[ThresholdLine, ...]:
+    """The chart's alert lines for ``data``: :func:`kapdesk.domain.alerts.threshold_lines` measured
+    from ``data.baseline``, in vital order (:data:`CHARTED_VITALS`) then ascending. Respiratory
+    rate is not charted, so its lines are left out."""
+    baseline = data.baseline.reading if data.baseline is not None else None
+    rises = {"systolic": rules.systolic_rise, "diastolic": rules.diastolic_rise}
+    lines = threshold_lines(rules, baseline=baseline)
+    out: list[ThresholdLine] = []
+    for vital in CHARTED_VITALS:
+        for value in lines.get(vital, ()):
+            rise = rises.get(vital)
+            level = getattr(baseline, vital) if baseline is not None and vital in rises else None
+            is_rise = rise is not None and level is not None and level + rise == value
+            out.append(ThresholdLine(vital, value, rise if is_rise else None))
+    return tuple(out)

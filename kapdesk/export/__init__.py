@@ -5,7 +5,9 @@ module             what it writes
 =================  ==========================================================================
 ``csv_export``     one row per entry, corrections included (``write_csv`` / ``read_csv``)
 ``fhir``           a FHIR R4 ``collection`` Bundle as JSON (``build_bundle`` / ``write_fhir``)
-``pdf_report``     the readable A4 session report (``write_pdf``; needs a ``QGuiApplication``)
+``pdf_report``     the readable A4 session report (``write_pdf``; needs a ``QGuiApplication``):
+                   layout and pages; its parts are ``pdf_sections`` (the text), ``pdf_rems``
+                   (the REMS form), ``pdf_chart`` (the vitals chart) and ``pdf_html`` (helpers)
 ``cli``            ``kapdesk export …`` and ``export_session``, the one entry point the UI calls
 =================  ==========================================================================
 
@@ -13,6 +15,10 @@ Every writer takes a :class:`kapdesk.store.SessionRecord` and a path, writes tha
 nothing else, and touches neither the store nor the network. Writing atomically, naming the
 file and recording the audit event are ``cli.export_session``'s job, so a half-written export
 can never be mistaken for a finished one.
+
+The exports compute no clinical fact of their own: the baseline, peak readings, rises, T+
+labels, alerts and the chart's data come from the domain (:mod:`kapdesk.domain.series`,
+:mod:`kapdesk.domain.alerts`), the same functions the screen reads.
 
 This module holds only what all formats must agree on (time format, minutes from T0, when an
 export is a DRAFT, how corrections chain) and imports neither Qt nor SQLAlchemy: importing
@@ -27,7 +33,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kapdesk.store.repository import EntryInfo, SessionRecord
+    from kapdesk.domain.entries import EntryInfo
+    from kapdesk.domain.info import SessionRecord
 
 __all__ = [
     "EXTENSIONS",

@@ -21,6 +21,10 @@ class EntryError(StoreError):
     """An entry the store refuses; the message says which part is wrong."""
 
 
+class ConstraintError(EntryError):
+    """The database refused a row (a duplicate name, a changed entry): nothing was saved."""
+
+
 class NoteLockedError(EntryError):
     """A signed integration note cannot change; later words go into a signed addendum."""
 

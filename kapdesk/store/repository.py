@@ -18,17 +18,18 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload, sessionmaker
 
-from kapdesk.domain.clock import Extension, PhaseMark, SessionFacts
+from kapdesk.domain.clock import SessionFacts
 from kapdesk.domain.entries import (
     READING_KINDS, DoseTime, EntryInfo, Kind, Payload, PhaseEntered, PhaseExtended, SessionEnded, SessionStarted,
-    decode, encode,
+    Unreadable, decode, encode,
 )
+from kapdesk.domain.record import session_facts
 from kapdesk.domain.info import (
     AddendumInfo, AuditInfo, ClientInfo, ClinicianInfo, NoteInfo, OutcomeInfo, SessionInfo, SessionRecord,
 )
 from kapdesk.domain.protocols import Protocol, protocol_from_dict, protocol_to_dict
 from kapdesk.store.engine import StoreError, open_engine
-from kapdesk.store.errors import AppendOnlyError, EntryError, NoteLockedError, readable_error
+from kapdesk.store.errors import AppendOnlyError, ConstraintError, EntryError, NoteLockedError, readable_error
 from kapdesk.domain.status import SessionStatus
 from kapdesk.domain.notes import addendum_hash, clean_sections, content_hash
 from kapdesk.store.models import (
@@ -225,6 +226,8 @@ class Store(_RecordMixin):
                 yield orm
         except StoreError:
             raise
+        except IntegrityError as exc:
+            raise ConstraintError(readable_error(exc)) from exc
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(readable_error(exc)) from exc
 
@@ -247,7 +250,7 @@ class Store(_RecordMixin):
                 orm.add(row)
                 orm.flush()
                 return _clinician(row)
-        except IntegrityError:
+        except ConstraintError:
             raise EntryError(f"a clinician named {name!r} already exists") from None
 
     def clients(self) -> list[ClientInfo]:
@@ -265,7 +268,7 @@ class Store(_RecordMixin):
                 orm.flush()
                 self._audit(orm, author_id, "created", "client", row.id, {})
                 return _client(row)
-        except IntegrityError:
+        except ConstraintError:
             raise EntryError(f"a client labelled {label!r} already exists: pick it from the list") from None
 
     # -- sessions -------------------------------------------------------------------------------
@@ -366,6 +369,8 @@ class Store(_RecordMixin):
         note: str | None = None,
     ) -> EntryInfo:
         """Append one entry (a correction when ``supersedes`` names the entry it replaces)."""
+        if isinstance(data, Unreadable):
+            raise EntryError(f"an entry this build cannot read ({data.problem}) cannot be recorded again")
         kind, payload = encode(data)
         now = self.now()
         occurred_at = occurred_at or now
@@ -401,7 +406,7 @@ class Store(_RecordMixin):
         """All entries of a session in time order, corrections and the entries they replace alike."""
         query = select(Entry).where(Entry.session_id == session_id).order_by(Entry.occurred_at, Entry.recorded_at)
         if kinds is not None:
-            query = query.where(Entry.kind.in_([k.value for k in kinds]))
+            query = query.where(Entry.kind.in_([Kind(k).value for k in kinds]))
         with self._sessions() as orm:
             rows = list(orm.scalars(query))
             names = {c.id: c.name for c in orm.scalars(select(Clinician))}
@@ -419,27 +424,8 @@ class Store(_RecordMixin):
         ``info`` saves re-reading the session row when the caller has just read it.
         """
         info = info or self.session(session_id)
-        marks: list[PhaseMark] = []
-        extensions: list[Extension] = []
-        readings: list[datetime] = []
-        for entry in self.entries(session_id, kinds=(Kind.PHASE, Kind.PHASE_EXTENDED, *READING_KINDS)):
-            if not entry.current:
-                continue
-            if isinstance(entry.data, PhaseEntered):
-                marks.append(PhaseMark(entry.data.index, entry.occurred_at))
-            elif isinstance(entry.data, PhaseExtended):
-                extensions.append(Extension(entry.data.index, entry.data.minutes, entry.occurred_at))
-            elif entry.kind in READING_KINDS:
-                readings.append(entry.occurred_at)
-        marks.sort(key=lambda mark: (mark.at, mark.index))  # marks made in one action share a time
-        return SessionFacts(
-            arrival=info.arrival_at,
-            dose_at=info.dose_at,
-            ended_at=info.ended_at,
-            phase_marks=tuple(marks),
-            extensions=tuple(extensions),
-            readings=tuple(readings),
-        )
+        entries = self.entries(session_id, kinds=(Kind.PHASE, Kind.PHASE_EXTENDED, *READING_KINDS))
+        return session_facts(entries, arrival=info.arrival_at, dose_at=info.dose_at, ended_at=info.ended_at)
 
     # -- helpers --------------------------------------------------------------------------------
     def _entry(self, session_id: uuid.UUID, author_id: uuid.UUID, occurred_at: datetime, data: Payload) -> Entry:
