@@ -17,7 +17,7 @@ file and recording the audit event are ``cli.export_session``'s job, so a half-w
 can never be mistaken for a finished one.
 
 The exports compute no clinical fact of their own: the baseline, peak readings, rises, T+
-labels, alerts and the chart's data come from the domain (:mod:`kapdesk.domain.series`,
+labels, alerts and the chart's data come from the domain (:mod:`kapdesk.domain.record`, :mod:`kapdesk.domain.series`,
 :mod:`kapdesk.domain.alerts`), the same functions the screen reads.
 
 This module holds only what all formats must agree on (time format, minutes from T0, when an
