@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from kapdesk.domain.course import Course, build_course
 from kapdesk.export import FORMATS
 from kapdesk.store.errors import StoreError
-from kapdesk.ui.preparation_pane import see_through
+from kapdesk.ui.kit import see_through
 from kapdesk.ui.theme import Theme, current_theme
 
 if TYPE_CHECKING:

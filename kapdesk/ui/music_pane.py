@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 from kapdesk.music_session import MusicSession
 from kapdesk.player import PlaybackState
 from kapdesk.playlists import Playlist, Section, Track
+from kapdesk.ui.kit import restyle, set_role
 from kapdesk.ui.theme import current_theme
 
 # name -> key sequences; the first is the one shown on the button.
@@ -90,13 +91,6 @@ def key_text(keys: str | QKeySequence) -> str:
     return (keys if isinstance(keys, QKeySequence) else QKeySequence(keys)).toString(
         QKeySequence.SequenceFormat.NativeText
     )
-
-
-def _role(widget: QWidget, role: str) -> None:
-    if widget.property("role") != role:
-        widget.setProperty("role", role)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
 
 class _ThemedDelegate(QStyledItemDelegate):
@@ -181,18 +175,18 @@ class MusicPane(QFrame):
 
         self.state_line = QLabel("")
         self.state_line.setWordWrap(True)  # never widen the narrow column it shares
-        _role(self.state_line, "dim")
+        set_role(self.state_line, "dim")
         self.track_title = QLabel("")
         self.track_title.setWordWrap(True)
         self.track_title.setStyleSheet("QLabel { font-size: 26px; font-weight: 600; }")
         self.track_title.setAccessibleName("Now playing")
         self.track_artist = QLabel("")
-        _role(self.track_artist, "dim")
+        set_role(self.track_artist, "dim")
         self.time_left = QLabel("")
-        _role(self.time_left, "big")
+        set_role(self.time_left, "big")
         self.time_left.setAccessibleName("Time left in the track")
         self.time_caption = QLabel("")
-        _role(self.time_caption, "dim")
+        set_role(self.time_caption, "dim")
 
         self.buttons: dict[str, QPushButton] = {}
         for name, text, slot in (
@@ -219,7 +213,7 @@ class MusicPane(QFrame):
         self.volume.valueChanged.connect(self._volume_moved)
         self.volume.sliderReleased.connect(lambda: self._apply_volume(self.volume.value()))
         self.volume_value = QLabel("")
-        _role(self.volume_value, "dim")
+        set_role(self.volume_value, "dim")
 
         self.sections = _ChoiceList()
         self.sections.setWordWrap(False)
@@ -235,14 +229,14 @@ class MusicPane(QFrame):
 
         self.playlist_note = QLabel("")  # unplayable tracks and playlist problems
         self.playlist_note.setWordWrap(True)
-        _role(self.playlist_note, "message")
+        set_role(self.playlist_note, "message")
         self.notice = QLabel("")  # the latest thing that went wrong
         self.notice.setWordWrap(True)
-        _role(self.notice, "message")
+        set_role(self.notice, "message")
         self.availability = QLabel("")
         self.availability.setWordWrap(True)
         self.availability.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        _role(self.availability, "message")
+        set_role(self.availability, "message")
 
         # Laid out for the narrow side column of a 1280x800 laptop screen, under the clock band:
         # title beside time left, the sections beside their tracks, the playlist picker with them.
@@ -268,7 +262,7 @@ class MusicPane(QFrame):
         transport.addWidget(self.buttons["talk"], 1, 2)
         volume_row = QHBoxLayout()
         volume_caption = QLabel(f"Volume  {key_text('Ctrl+Shift+Up').removesuffix('Up')}↑↓")
-        _role(volume_caption, "dim")
+        set_role(volume_caption, "dim")
         volume_row.addWidget(volume_caption)
         volume_row.addWidget(self.volume, 1)
         volume_row.addWidget(self.volume_value)
@@ -426,10 +420,7 @@ class MusicPane(QFrame):
         self._label_button("talk", "Music back up" if active else "Talk down")
         button = self.buttons["talk"]
         armed = "true" if active else "false"
-        if button.property("armed") != armed:
-            button.setProperty("armed", armed)
-            button.style().unpolish(button)
-            button.style().polish(button)
+        restyle(button, "armed", armed)
         self._show_state()
 
     def _show_volume(self) -> None:

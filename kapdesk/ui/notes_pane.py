@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from kapdesk.domain.notes import SECTIONS, NoteSection
 from kapdesk.domain.preparation import current_preparation
 from kapdesk.store.errors import StoreError
-from kapdesk.ui.preparation_pane import see_through, set_role
+from kapdesk.ui.kit import restyle, see_through, set_role
 
 if TYPE_CHECKING:
     from kapdesk.store import AddendumInfo, EntryInfo, NoteInfo, Store
@@ -350,7 +350,7 @@ class NotesPane(QFrame):
                 return
             self._armed.start()
             self.sign_button.setText("Press again to sign  Ctrl+Shift+S")
-            self._restyle(self.sign_button, "armed", "true")
+            restyle(self.sign_button, "armed", "true")
             self._say("Press Sign again within 5 seconds to sign. A signed note is locked; later words go into addenda.",
                       error=True)
             return
@@ -373,7 +373,7 @@ class NotesPane(QFrame):
     def _disarm(self) -> None:
         self._armed.stop()
         self.sign_button.setText("Sign note  Ctrl+Shift+S")
-        self._restyle(self.sign_button, "armed", "false")
+        restyle(self.sign_button, "armed", "false")
 
     def sign_addendum(self) -> None:
         if not self.is_signed:
@@ -445,12 +445,6 @@ class NotesPane(QFrame):
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
         set_role(self.message, "message" if error else "status")
-
-    @staticmethod
-    def _restyle(widget: QWidget, name: str, value: str) -> None:
-        widget.setProperty(name, value)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
 
 def quote_entries(entries: list[EntryInfo]) -> list[EntryInfo]:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from kapdesk.domain.scales import GAD7, PHQ9, ScaleDefinition, ScaleError, score
 from kapdesk.store.errors import StoreError
-from kapdesk.ui.preparation_pane import ChoiceRow, set_role
+from kapdesk.ui.kit import ChoiceRow, set_role
 
 if TYPE_CHECKING:
     from kapdesk.store import Store

@@ -52,7 +52,7 @@ from kapdesk.domain.clinic import ClinicSettings
 from kapdesk.domain.entries import kind_label
 from kapdesk.store.errors import StoreError
 from kapdesk.ui.alerts_strip import ACK_KEYS, AlertsStrip
-from kapdesk.ui.record_forms import (
+from kapdesk.ui.record import (
     DoseSection, ObservationSection, PresenceSection, RecordContext, RemsSection, ScaleSection, Section, VitalsSection,
 )
 

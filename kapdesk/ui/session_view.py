@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSplitte
 
 from kapdesk.store.errors import StoreError
 from kapdesk.ui.clock_band import ClockBand
+from kapdesk.ui.kit import titled
 from kapdesk.domain.preparation import dose_gate, override_payload
 from kapdesk.domain.clinic import ClinicSettings, load_clinic_settings_or_defaults
 from kapdesk.ui.notes_pane import NotesPane
@@ -95,7 +96,7 @@ class SessionView(QWidget):
         self.set_alerts(self.record_pane.alerts_strip)  # under the clock, visible on every page
         self.record_area = QSplitter(Qt.Orientation.Horizontal)
         self.record_area.addWidget(self.record_pane)
-        self.record_area.addWidget(_titled("Vitals", self.chart))
+        self.record_area.addWidget(titled("Vitals", self.chart))
         self.record_area.setStretchFactor(0, 2)
         self.record_area.setStretchFactor(1, 3)
         self.preparation = PreparationPane(live)
@@ -105,7 +106,7 @@ class SessionView(QWidget):
         self.outcomes = OutcomesForm(live.store, live.info.client_id, live.clinician_id, session_id=live.id,
                                      today=lambda: live.clock.utcnow().astimezone().date())
         self.add_page("record", "Record", self.record_area, "F5")
-        self.add_page("timeline", "Timeline", _titled("Timeline", self.timeline), "F6")
+        self.add_page("timeline", "Timeline", titled("Timeline", self.timeline), "F6")
         self.add_page("preparation", "Preparation", self.preparation, "F7")
         self.add_page("notes", "Integration note", self.notes, "F8")
         self.add_page("outcomes", "PHQ-9 / GAD-7", self.outcomes, "F9")
@@ -256,15 +257,3 @@ class SessionView(QWidget):
 
     def set_alerts(self, widget: QWidget) -> None:
         self.alerts_slot.addWidget(widget)
-
-
-def _titled(title: str, widget: QWidget) -> QFrame:
-    frame = QFrame()
-    frame.setObjectName("pane")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(8, 6, 8, 8)
-    label = QLabel(title)
-    label.setProperty("role", "title")
-    layout.addWidget(label)
-    layout.addWidget(widget, 1)
-    return frame
