@@ -20,9 +20,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from kapdesk.domain.alerting import ActiveAlert
+from kapdesk.ui import keymap
 from kapdesk.ui.kit import no_focus, restyle
 
-ACK_KEYS = "Ctrl+Shift+A"
 # Beyond this many lines the strip says "+N more" rather than growing over the entry lines.
 MAX_LINES = 3
 
@@ -47,9 +47,10 @@ class AlertsStrip(QFrame):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         no_focus(self.status)
-        self.ack_button = QPushButton(f"Acknowledge  {ACK_KEYS}")
+        keys = keymap.key("record.acknowledge")
+        self.ack_button = QPushButton(f"Acknowledge  {keys}")
         self.ack_button.setProperty("compact", "true")
-        self.ack_button.setToolTip(f"Acknowledge the top alert ({ACK_KEYS}); who and when are recorded")
+        self.ack_button.setToolTip(f"Acknowledge the top alert ({keys}); who and when are recorded")
         no_focus(self.ack_button)
         self.ack_button.clicked.connect(self.acknowledge_clicked)
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
@@ -28,7 +28,8 @@ from kapdesk.domain.preparation import (
     unanswered_safety_items,
 )
 from kapdesk.store.errors import StoreError
-from kapdesk.ui.kit import ChoiceRow, see_through, set_role
+from kapdesk.ui import keymap
+from kapdesk.ui.kit import ChoiceRow, focus, see_through, set_role
 
 if TYPE_CHECKING:
     from kapdesk.live_session import LiveSession
@@ -87,11 +88,9 @@ class PreparationPane(QFrame):
         self.weight.setPlaceholderText("kg, optional (for mg/kg doses)")
         self.weight.setAccessibleName("Weight in kg")
         self.weight.setMaximumWidth(260)
-        self.save_button = QPushButton("Save preparation  Ctrl+S")
+        self.save_button = QPushButton(f"Save preparation  {keymap.key('preparation.save')}")
         self.save_button.clicked.connect(self.save)
-        shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.save)
+        keymap.shortcuts("preparation.save", self, self.save)
         self.open_items = QLabel("")  # the count, amber while any is open
         self.open_list = QLabel("")  # which ones, dim: a wall of amber would shout
         self.open_list.setWordWrap(True)
@@ -148,6 +147,11 @@ class PreparationPane(QFrame):
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
         self.load()
+
+    def focus_first(self) -> None:
+        """The cursor to the end of the intention, where the form's typing starts."""
+        focus(self.intention, Qt.FocusReason.ShortcutFocusReason)
+        self.intention.moveCursor(QTextCursor.MoveOperation.End)
 
     # -- reading and writing ------------------------------------------------------------------
     def load(self) -> None:
@@ -251,15 +255,13 @@ class SafetyOverridePanel(QFrame):
         self.reason.setPlaceholderText("Reason for dosing anyway (required, kept in the record)")
         self.reason.setAccessibleName("Override reason")
         self.reason.returnPressed.connect(self.confirm)
-        self.confirm_button = QPushButton("Dose anyway  Ctrl+Return")
+        self.confirm_button = QPushButton(f"Dose anyway  {keymap.key('override.confirm')}")
         self.confirm_button.setProperty("armed", "true")
         self.confirm_button.clicked.connect(self.confirm)
-        self.cancel_button = QPushButton("Cancel  Esc")
+        self.cancel_button = QPushButton(f"Cancel  {keymap.key('override.cancel')}")
         self.cancel_button.clicked.connect(self.cancel)
-        for keys, slot in (("Ctrl+Return", self.confirm), ("Ctrl+Enter", self.confirm), ("Esc", self.cancel)):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        keymap.shortcuts("override.confirm", self, self.confirm)
+        keymap.shortcuts("override.cancel", self, self.cancel)
         self.message = QLabel("")
         self.message.setProperty("role", "message")
         row = QHBoxLayout()

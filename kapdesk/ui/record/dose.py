@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLineEdit, QWidget
 
 from kapdesk.domain.doses import Dose, DoseEntry, DoseError, Route
+from kapdesk.ui import keymap
 from kapdesk.ui.kit import EnterFilter, clear_error, focus, make_label, mark_error, text_line
 from kapdesk.ui.record.base import RecordContext, Section
 
@@ -24,7 +25,7 @@ class DoseSection(Section):
     kinds = ("dose",)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Dose", "Alt+D", parent)
+        super().__init__("Dose", keymap.key("record.dose"), parent)
         self.drug = QComboBox()
         self.drug.setAccessibleName("drug")
         self.amount = text_line("100 mg  or  0.5 mg/kg", "amount")

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
 from kapdesk.domain.observations import EntryTimeError, Observation, ObservationError, parse_observation, split_time_suffix
+from kapdesk.ui import keymap
 from kapdesk.ui.kit import clear_error, focus, make_label, mark_error, restyle, text_line
 from kapdesk.ui.record.base import RecordContext, Section, suffix_span
 
@@ -20,8 +21,10 @@ class ObservationSection(Section):
     kinds = ("observation",)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Observation", "F3 · Alt+1…9 tags · Alt+Q quote", parent)
-        self.line = text_line("What you notice; “quotes” or Alt+Q for the client's words; #tag", "observation line")
+        quote = keymap.key("record.quote")
+        super().__init__("Observation", f"{keymap.key('record.observation')} · "
+                         f"{keymap.key('record.tag1')}…{keymap.key('record.tag9')[-1]} tags · {quote} quote", parent)
+        self.line = text_line(f"What you notice; “quotes” or {quote} for the client's words; #tag", "observation line")
         self.line.returnPressed.connect(self.save)
         self.body.addWidget(self.line)
         self.tag_row = QWidget()
@@ -31,8 +34,8 @@ class ObservationSection(Section):
         self.tag_grid.setSpacing(4)
         self.body.addWidget(self.tag_row)
         self.tag_buttons: list[QPushButton] = []
-        self.quote_button = self._toggle("Alt+Q  quote")
-        self.quote_button.setToolTip("The text is the client's own words (Alt+Q)")
+        self.quote_button = self._toggle(f"{quote}  quote")
+        self.quote_button.setToolTip(f"The text is the client's own words ({quote})")
         self.extra_tags: tuple[str, ...] = ()  # tags of a corrected entry the clinic no longer lists
         self.extra_label = make_label("", "dim")
         self.extra_label.hide()
@@ -56,7 +59,7 @@ class ObservationSection(Section):
         per_row = 5
         for index, tag in enumerate(ctx.settings.quick_tags):
             button = self._toggle(f"{index + 1} {tag}")
-            button.setToolTip(f"Tag “{tag}” (Alt+{index + 1})")
+            button.setToolTip(f"Tag “{tag}” ({keymap.key(f'record.tag{index + 1}')})")
             self.tag_grid.addWidget(button, index // per_row, index % per_row)
             self.tag_buttons.append(button)
         self.tag_grid.removeWidget(self.quote_button)

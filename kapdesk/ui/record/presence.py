@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from kapdesk.ui import keymap
 from kapdesk.ui.kit import clear_error, focus, make_label, mark_error, text_line
 from kapdesk.ui.record.base import RecordContext, Section
 
@@ -20,7 +21,7 @@ class PresenceSection(Section):
     kinds = ("presence",)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Presence", "Alt+P", parent)
+        super().__init__("Presence", keymap.key("record.presence"), parent)
         self.present = text_line("names, separated by commas", "present")
         self.handoff = text_line("hand-off to (empty if none)", "hand-off to")
         self.note = text_line("note (optional)", "presence note")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from kapdesk.ui import keymap
 from kapdesk.ui.kit import clear_error, focus, make_label, mark_error, text_line
 from kapdesk.ui.record.base import Section
 
@@ -27,7 +28,7 @@ class RemsSection(Section):
     kinds = ("rems",)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("REMS", "Alt+R", parent)
+        super().__init__("REMS", keymap.key("record.rems"), parent)
         self.adverse = text_line("serious adverse events (empty if none)", "serious adverse events")
         self.ready = text_line("minutes after the first spray (e.g. 75)", "ready to leave without the 2-hour rule")
         grid = QGridLayout()

@@ -16,6 +16,7 @@ from kapdesk.domain.scales import (
     score, summarize,
 )
 from kapdesk.domain.vitals import VitalsError, VitalsReading
+from kapdesk.ui import keymap
 from kapdesk.ui.kit import focus, make_label, restyle
 from kapdesk.ui.record.base import RecordContext, Section, local_time
 from kapdesk.ui.theme import current_theme
@@ -183,7 +184,7 @@ class ScaleSection(Section):
     kinds = ("scale",)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Scale", "F4", parent)
+        super().__init__("Scale", keymap.key("record.scale"), parent)
         self.pad = ScalePad()
         inner = QVBoxLayout(self.pad)
         inner.setContentsMargins(8, 6, 8, 6)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QLineEdit, QWidget
 
 from kapdesk.domain.observations import EntryTimeError, split_time_suffix
 from kapdesk.domain.vitals import FIELD_ORDER, VITAL_BOUNDS, VitalsError, VitalsReading, parse_vitals, validate_field
+from kapdesk.ui import keymap
 from kapdesk.ui.kit import clear_error, focus, make_label, mark_error, text_line
 from kapdesk.ui.record.base import Section, suffix_span
 
@@ -48,7 +49,7 @@ class VitalsSection(Section):
     kinds = ("vitals",)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Vitals", "F2 line · Shift+F2 fields", parent)
+        super().__init__("Vitals", f"{keymap.key('record.vitals')} line · {keymap.key('record.vitals_fields')} fields", parent)
         self.line = text_line("128/84 72 98 14   or   bp 128/84 hr 72 spo2 98 rr 14 t 36.8   (@10:35 or -5m: earlier)",
                           "vitals line")
         self.line.returnPressed.connect(self.save_line)
