@@ -19,7 +19,8 @@ from test_music_session import make_rig, playlist_folder, rig  # noqa: F401 (fix
 
 from kapdesk.music_session import MusicSession, create_player
 from kapdesk.player import PlaybackState, PlayerSettings, SectionChangeMode, install_hint
-from kapdesk.ui.music_pane import LOOK_ROLE, MUSIC_KEYS, MusicPane, format_time
+from kapdesk.ui import keymap
+from kapdesk.ui.music_pane import LOOK_ROLE, MusicPane, format_time
 from kapdesk.ui.session_view import SessionView
 from kapdesk.ui.theme import DARK, apply_theme
 
@@ -113,8 +114,8 @@ def test_keys_drive_the_player_while_a_text_field_has_the_focus(qtbot, rig: Rig,
 
 def test_every_key_is_on_its_button(desk: Desk) -> None:
     for name, button in desk.pane.buttons.items():
-        assert str(MUSIC_KEYS[name][0]) in button.text(), (name, button.text())
-        assert str(MUSIC_KEYS[name][0]) in button.toolTip()
+        assert keymap.key(f"music.{name}") in button.text(), (name, button.text())
+        assert keymap.key(f"music.{name}") in button.toolTip()
 
 
 def test_clicking_a_button_leaves_the_focus_in_the_note(qtbot, rig: Rig, desk: Desk) -> None:

@@ -243,11 +243,11 @@ def test_addenda_after_signing(qtbot, pane, store, session):
     sign_by_keyboard(qtbot, pane)
     assert pane.is_signed and pane.addenda_label.text() == "None yet."
     pane.addendum.setFocus()
-    qtbot.keyClick(pane.addendum, Qt.Key.Key_A, CTRL_SHIFT)  # empty: refused
+    qtbot.keyClick(pane.addendum, Qt.Key.Key_S, CTRL_SHIFT)  # the sign key signs the addendum now; empty: refused
     assert "empty" in pane.message.text() and store.addenda(info.id) == []
     qtbot.keyClicks(pane.addendum, "Synthetic: client called, sleeping well")
     with qtbot.waitSignal(pane.addendum_added) as added:
-        qtbot.keyClick(pane.addendum, Qt.Key.Key_A, CTRL_SHIFT)
+        qtbot.keyClick(pane.addendum, Qt.Key.Key_S, CTRL_SHIFT)
     assert [a.text for a in store.addenda(info.id)] == ["Synthetic: client called, sleeping well"]
     assert added.args[0].text == "Synthetic: client called, sleeping well"
     assert "Synthetic: client called, sleeping well" in pane.addenda_label.text()

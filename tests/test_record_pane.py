@@ -16,7 +16,7 @@ from kapdesk.domain.clinic import ClinicSettings
 from kapdesk.domain.scales import DissociationMode
 from kapdesk.domain.vitals import VitalsError, parse_vitals
 from kapdesk.live_session import LiveSession
-from kapdesk.ui.record_forms import vitals_line
+from kapdesk.ui.record.vitals import vitals_line
 from kapdesk.ui.record_pane import AUTO_ALERT_NOTE, RecordPane
 
 CTRL = Qt.KeyboardModifier.ControlModifier

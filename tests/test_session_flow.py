@@ -115,6 +115,7 @@ def test_bad_start_input_keeps_what_was_typed(qtbot, window, store):
     screen = window.start_screen
     screen.clinician.setCurrentText("Someone (synthetic)")
     screen.client.setCurrentText("   ")
+    screen.choose_protocol("sublingual")
     screen.start_button.click()
     assert "pseudonym" in screen.message.text()
     assert screen.clinician.currentText() == "Someone (synthetic)"

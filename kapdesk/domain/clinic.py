@@ -1,4 +1,4 @@
-"""Clinic settings: alert thresholds, how dissociation is scored, quick tags, read from TOML.
+"""Clinic settings: alert thresholds, how dissociation is scored, quick tags, the default protocol, from TOML.
 
 The shipped ``resources/clinic.toml`` holds the defaults; a clinic's own
 ``<user data folder>/clinic.toml`` overrides it key by key (a table's keys merge; a list such as
@@ -18,6 +18,7 @@ Plain Python, no Qt.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ __all__ = [
     "load_clinic_settings",
     "load_clinic_settings_or_defaults",
     "parse_clinic_settings",
+    "setting_location",
 ]
 
 DEFAULT_OVERDUE_ALERT_AFTER = timedelta(minutes=5)
@@ -72,7 +74,8 @@ _DISSOCIATION_WORDS: Mapping[str, DissociationMode] = MappingProxyType(
 
 _KNOWN: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "": frozenset({"alerts", "reminders", "scales", "observations", "music"}),
+        "": frozenset({"alerts", "reminders", "scales", "observations", "music", "session"}),
+        "session": frozenset({"default_protocol"}),
         "music": frozenset({"section_change"}),
         "reminders": frozenset({"overdue_alert_after_minutes"}),
         "scales": frozenset({"dissociation", "aldrete_discharge_score", "cadss_labels"}),
@@ -93,6 +96,8 @@ class ClinicSettings:
     quick_tags: tuple[str, ...] = DEFAULT_QUICK_TAGS
     # When a phase change moves the music: "fade" (now, with a fade) or "after_track".
     music_section_change: str = "fade"
+    # The protocol id the start screen offers on a record with no sessions yet (None: nothing picked).
+    default_protocol: str | None = None
     sources: tuple[Path, ...] = ()  # the files these settings were read from, in order
 
     def dissociation_scale(self) -> ScaleDefinition:
@@ -216,7 +221,7 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
         return ClinicSettingsError(source, line, name, message)
 
     _only_known(data, "", fail)
-    for table in ("reminders", "scales", "observations", "alerts", "music"):
+    for table in ("reminders", "scales", "observations", "alerts", "music", "session"):
         value = data.get(table, {})
         if not isinstance(value, Mapping):
             raise fail("", table, f"must be a [{table}] table")
@@ -273,7 +278,14 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
     if section_change not in MUSIC_SECTION_CHANGES:
         raise fail("music", "section_change", f'must be "fade" or "after_track", not {section_change!r}')
 
+    default_protocol = data.get("session", {}).get("default_protocol")
+    if default_protocol is not None and (not isinstance(default_protocol, str)
+                                         or not re.fullmatch(r"[a-z0-9][a-z0-9\-]*", default_protocol)):
+        raise fail("session", "default_protocol",
+                   f'must be a protocol id such as "sublingual" (lower-case letters, digits, hyphens), not {default_protocol!r}')
+
     return ClinicSettings(
+        default_protocol=default_protocol,
         music_section_change=section_change,
         alert_rules=rules,
         overdue_alert_after=timedelta(minutes=overdue),
@@ -293,3 +305,19 @@ def _only_known(raw: Mapping[str, Any], table: str, fail: Any) -> None:
             hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(allowed))})"
             raise fail(table, str(key), f"unknown setting{hint}")
 
+
+
+def setting_location(settings: ClinicSettings, table: str, key: str) -> str:
+    """``file:line`` of the file in force that sets ``[table] key`` (the last one read), for a message
+    about a value that is well formed but names something that is not there (a protocol not loaded)."""
+    for source in reversed(settings.sources):
+        try:
+            text = _text_of(source)
+            data = tomllib.loads(text)
+        except (ClinicSettingsError, tomllib.TOMLDecodeError):
+            continue
+        section = data.get(table)
+        if isinstance(section, Mapping) and key in section:
+            line = TomlLines(text).line_of(table, key)
+            return f"{source}:{line}" if line else str(source)
+    return "clinic.toml"

@@ -20,15 +20,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from kapdesk.domain.alerting import ActiveAlert
+from kapdesk.ui import keymap
+from kapdesk.ui.kit import no_focus, restyle
 
-ACK_KEYS = "Ctrl+Shift+A"
 # Beyond this many lines the strip says "+N more" rather than growing over the entry lines.
 MAX_LINES = 3
-
-
-def _no_focus(widget: QWidget) -> QWidget:
-    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    return widget
 
 
 class AlertsStrip(QFrame):
@@ -37,7 +33,7 @@ class AlertsStrip(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alerts")
-        _no_focus(self)
+        no_focus(self)
         # Belt and braces: a strip shown on its own (tests, a detached pane) must not activate.
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
         self.alerts_label = QLabel("")
@@ -45,16 +41,17 @@ class AlertsStrip(QFrame):
         self.alerts_label.setTextFormat(Qt.TextFormat.RichText)
         self.alerts_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.alerts_label.setMargin(4)
-        _no_focus(self.alerts_label)
+        no_focus(self.alerts_label)
         self.status = QLabel("No alerts")
         self.status.setProperty("role", "status")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        _no_focus(self.status)
-        self.ack_button = QPushButton(f"Acknowledge  {ACK_KEYS}")
+        no_focus(self.status)
+        keys = keymap.key("record.acknowledge")
+        self.ack_button = QPushButton(f"Acknowledge  {keys}")
         self.ack_button.setProperty("compact", "true")
-        self.ack_button.setToolTip(f"Acknowledge the top alert ({ACK_KEYS}); who and when are recorded")
-        _no_focus(self.ack_button)
+        self.ack_button.setToolTip(f"Acknowledge the top alert ({keys}); who and when are recorded")
+        no_focus(self.ack_button)
         self.ack_button.clicked.connect(self.acknowledge_clicked)
 
         # One row: on a 1280x800 laptop every line under the clock is taken from the record below.
@@ -87,7 +84,7 @@ class AlertsStrip(QFrame):
         active = bool(alerts)
         self.alerts_label.setVisible(active)
         self.ack_button.setVisible(active)
-        self._restyle(self.alerts_label, "state", "overdue" if active else "")
+        restyle(self.alerts_label, "state", "overdue" if active else "")
         lines = []
         for index, alert in enumerate(alerts[:MAX_LINES]):
             when = alert.raised_at.astimezone().strftime("%H:%M")
@@ -99,10 +96,3 @@ class AlertsStrip(QFrame):
         self.alerts_label.setText("<br>".join(lines))
         self.status.setText(self._note or ("" if active else "No alerts"))
         self.status.setVisible(bool(self.status.text()))
-
-    @staticmethod
-    def _restyle(widget: QWidget, name: str, value: str) -> None:
-        if widget.property(name) != value:
-            widget.setProperty(name, value)
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)

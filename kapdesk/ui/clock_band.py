@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kapdesk.domain.clock import ClockReading, Segment, format_span
+from kapdesk.ui.kit import restyle
 from kapdesk.ui.theme import current_theme
 
 
@@ -20,14 +21,6 @@ def _label(role: str = "", text: str = "") -> QLabel:
     if role:
         label.setProperty("role", role)
     return label
-
-
-def _restyle(widget: QWidget, name: str, value: str) -> None:
-    """Change a style property only when it differs, so a tick does not re-polish needlessly."""
-    if widget.property(name) != value:
-        widget.setProperty(name, value)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
 
 class TimelineBar(QWidget):
@@ -151,15 +144,15 @@ class ClockBand(QFrame):
                                       f"due {reminder.due.astimezone().strftime('%H:%M')} · Ctrl+K when taken")
         if reminder is None:
             self.reminder.setText("No reminder due" if not r.ended else "")
-            _restyle(self.reminder, "state", "idle")
+            restyle(self.reminder, "state", "idle")
             return
         left = reminder.remaining(r.now)
         if left > timedelta(minutes=2):
             self.reminder.setText(f"{reminder.label} in {format_span(left)}")
-            _restyle(self.reminder, "state", "idle")
+            restyle(self.reminder, "state", "idle")
         elif left >= timedelta(0):
             self.reminder.setText(f"{reminder.label} due in {format_span(left)}")
-            _restyle(self.reminder, "state", "due")
+            restyle(self.reminder, "state", "due")
         else:
             self.reminder.setText(f"{reminder.label} overdue by {format_span(-left)}")
-            _restyle(self.reminder, "state", "overdue")
+            restyle(self.reminder, "state", "overdue")

@@ -10,14 +10,15 @@ MOAA/S, dissociation and that session's PHQ-9 / GAD-7 (``kapdesk.domain.course``
 of PHQ-9 and GAD-7 over time in the theme's dim colours, without animation.
 
 Keys: Ctrl+F goes to the search line, Down from there to the list; Enter opens the selected
-session; Ctrl+P / Ctrl+Shift+C / Ctrl+Shift+F ask for a PDF / CSV / FHIR export. The view only
+session; Ctrl+P / Ctrl+Shift+C / Ctrl+Shift+F ask for a PDF / CSV / FHIR export (``history.*`` in
+the key map). The view only
 emits what was asked for; opening and exporting are the window's job.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from PySide6.QtCore import (
     QAbstractTableModel, QDate, QDateTime, QEvent, QMargins, QModelIndex, QObject, QPersistentModelIndex, Qt, QTime, QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSplitter, QTreeView,
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
@@ -35,7 +36,8 @@ from PySide6.QtWidgets import (
 from kapdesk.domain.course import Course, build_course
 from kapdesk.export import FORMATS
 from kapdesk.store.errors import StoreError
-from kapdesk.ui.preparation_pane import see_through
+from kapdesk.ui import keymap
+from kapdesk.ui.kit import see_through
 from kapdesk.ui.theme import Theme, current_theme
 
 if TYPE_CHECKING:
@@ -46,7 +48,6 @@ SEARCH_DELAY_MS = 250  # pause after typing before the store is asked
 COURSE_DELAY_MS = 120  # arrowing through the list does not reload a course per row passed
 COURSE_LIMIT = 500  # sessions read for one client's course (a course is typically 6-8)
 COURSE_KINDS = ("dose", "vitals", "scale")
-EXPORT_KEYS = {"pdf": "Ctrl+P", "csv": "Ctrl+Shift+C", "fhir": "Ctrl+Shift+F"}
 COURSE_COLUMNS = ("Date", "Protocol", "Dose", "Peak BP", "MOAA/S low", "Dissociation", "PHQ-9", "GAD-7")
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -97,6 +98,19 @@ class SessionListModel(QAbstractTableModel):
         return None
 
 
+class _SessionList(QTreeView):
+    """The list of sessions. It claims Enter while it has the focus (``ShortcutOverride``), so Enter
+    opens the session selected here rather than the start screen's Enter-resumes (the key map's
+    ``history.open`` overrides ``start.resume``)."""
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and keymap.matches(event, "history.open"):
+            event.accept()
+            return True
+        return super().event(event)
+
+
 class HistoryView(QWidget):
     """Past sessions and the selected client's course, for one store."""
 
@@ -124,7 +138,7 @@ class HistoryView(QWidget):
         self.search_timer.timeout.connect(self.run_search)
 
         self.model = SessionListModel(self)
-        self.list = QTreeView()
+        self.list = _SessionList()
         self.list.setModel(self.model)
         self.list.setRootIsDecorated(False)
         self.list.setUniformRowHeights(True)  # lets the view lay out a page without measuring every row
@@ -150,21 +164,21 @@ class HistoryView(QWidget):
 
         self.export_buttons: dict[str, QPushButton] = {}
         buttons = QHBoxLayout()
-        open_button = QPushButton("Open  Enter")
+        open_button = QPushButton(f"Open  {keymap.key('history.open')}")
         open_button.setProperty("compact", "true")
         open_button.clicked.connect(lambda: self._open_index(self.list.currentIndex()))
         buttons.addWidget(open_button)
         for fmt in FORMATS:
-            keys = EXPORT_KEYS[fmt]
+            keys = keymap.key(f"history.{fmt}")
             button = QPushButton(f"{fmt.upper()}  {keys}")
             button.setProperty("compact", "true")
             button.setToolTip(f"Export the selected session as {fmt.upper()} ({keys})")
             button.clicked.connect(lambda _=False, f=fmt: self.request_export(f))
             buttons.addWidget(button)
             self.export_buttons[fmt] = button
-            self._shortcut(keys, lambda f=fmt: self.request_export(f))
+            keymap.shortcuts(f"history.{fmt}", self, lambda f=fmt: self.request_export(f))
         buttons.addStretch(1)
-        self._shortcut("Ctrl+F", self.focus_search)
+        keymap.shortcuts("history.search", self, self.focus_search)
 
         list_pane = QFrame()
         list_pane.setObjectName("pane")
@@ -231,11 +245,6 @@ class HistoryView(QWidget):
         layout.addWidget(splitter)
         self.run_search()
 
-    def _shortcut(self, keys: str, slot: Callable[[], object]) -> None:
-        shortcut = QShortcut(QKeySequence(keys), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(slot)
-
     # -- the list -----------------------------------------------------------------------------
     def run_search(self) -> None:
         """Ask the store for the newest page matching the search line; keep the selection if it is still there."""
@@ -254,6 +263,14 @@ class HistoryView(QWidget):
         more = "  (the newest; search to narrow)" if shown >= self.page_size else ""
         what = f"matching “{self.search.text().strip()}”" if self.search.text().strip() else ""
         self.count_label.setText(f"{shown} session{'s' if shown != 1 else ''} {what}{more}".replace("  ", " ").strip())
+
+    def select_session(self, session_id: uuid.UUID) -> bool:
+        """Make ``session_id`` the list's current row, if it is listed (Enter on the list opens it)."""
+        row = next((i for i, s in enumerate(self.model.sessions) if s.id == session_id), None)
+        if row is None:
+            return False
+        self.list.setCurrentIndex(self.model.index(row, 0))
+        return True
 
     def selected_session_id(self) -> uuid.UUID | None:
         index = self.list.currentIndex()

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from kapdesk.domain.protocols import Protocol, ProtocolError
 from kapdesk.domain.status import SessionStatus
 from kapdesk.store.errors import StoreError
+from kapdesk.ui import keymap
 from kapdesk.ui.start_screen import StartScreen
 from kapdesk.ui.theme import DARK, LIGHT, apply_theme, current_theme
 
@@ -58,10 +58,8 @@ class MainWindow(QMainWindow):
         self.start_screen.setEnabled(False)
         self.stack.addWidget(self.start_screen)
         self.session_view: SessionView | None = None
-        for keys, slot in (("Ctrl+L", self.toggle_theme), ("F11", self.toggle_full_screen)):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
-            shortcut.activated.connect(slot)
+        for name, slot in (("app.theme", self.toggle_theme), ("app.full_screen", self.toggle_full_screen)):
+            keymap.shortcuts(name, self, slot, Qt.ShortcutContext.ApplicationShortcut)
         self.statusBar().showMessage("Opening the record…")
         if store is not None:
             self.attach_store(store)
@@ -76,7 +74,8 @@ class MainWindow(QMainWindow):
         self.store = store
         url = store.engine.url
         where = url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
-        self.statusBar().showMessage(f"Record: {where}   ·   Ctrl+L light/dark   ·   F11 full screen")
+        self.statusBar().showMessage(f"Record: {where}   ·   {keymap.key('app.theme')} light/dark   ·   "
+                                     f"{keymap.key('app.full_screen')} full screen")
         from kapdesk.ui.history_view import HistoryView  # with the record, not before the first paint
 
         from kapdesk.domain.clinic import load_clinic_settings_or_defaults
@@ -115,14 +114,30 @@ class MainWindow(QMainWindow):
             self.store.sessions(status=SessionStatus.IN_PROGRESS),
         )
         self.history.run_search()
-        # The clinic's last protocol is the likeliest next one (files load in name order otherwise).
-        latest = self.store.sessions(limit=1)
-        if latest:
-            index = self.start_screen.protocol.findData(latest[0].protocol.id)
-            if index >= 0:
-                self.start_screen.protocol.setCurrentIndex(index)
+        in_progress = self.store.sessions(status=SessionStatus.IN_PROGRESS, limit=1)
+        if in_progress:  # so that Enter on the list, too, resumes it
+            self.history.select_session(in_progress[0].id)
+        self._offer_protocol()
         self.stack.setCurrentWidget(self.start_screen)
         self.start_screen.focus_first()
+
+    def _offer_protocol(self) -> None:
+        """The clinic's last protocol is the likeliest next one; on a record with no sessions, the
+        clinic's ``[session] default_protocol``, or none: a protocol is never picked by file order."""
+        from kapdesk.domain.clinic import setting_location
+
+        latest = self.store.sessions(limit=1)
+        if latest and self.start_screen.choose_protocol(latest[0].protocol.id):
+            return
+        default = self.clinic_settings.default_protocol if self.clinic_settings is not None else None
+        if not self.start_screen.choose_protocol(default):
+            self.start_screen.choose_protocol(None)
+            where = setting_location(self.clinic_settings, "session", "default_protocol")
+            known = ", ".join(sorted(self.protocols)) or "none"
+            problem = f"{where}: session.default_protocol: no protocol “{default}” is loaded (loaded: {known})."
+            shown = self.start_screen.message.text()
+            if problem not in shown:
+                self.start_screen.show_message(f"{shown}\n{problem}".strip())
 
     def show_session(self, session_id: uuid.UUID, clinician_id: uuid.UUID) -> SessionView:
         # Imported here, not at the top: the start screen must paint before any of this loads.

@@ -8,29 +8,21 @@ problems are one quiet amber line (never a dialog), and nothing takes keyboard f
 the buttons, slider and playlist picker only take focus from Tab, so a click on them leaves the
 cursor in the note the therapist was typing.
 
-Keys (``MUSIC_KEYS``). They work anywhere inside ``shortcut_scope`` (the session view, when the
-lead passes it; the pane itself by default), also while a text field has the focus, because none
-of them is a text-editing key (Ctrl+Shift+Left/Right would be: they select words):
-
-=====================  ==================================================
-Ctrl+P                 play / pause (fades; also the media play/pause key)
-Alt+Right              next track (also the media "next" key)
-Alt+Left               previous track; restarts the track when > 5 s in (media "previous")
-Alt+PgDown             next section of the arc
-Ctrl+T                 talk level: fade the music down to speak, and back up
-Ctrl+Shift+Up / Down   volume up / down by 5 (a slow ramp, never a jump)
-Enter                  in the sections list: go to that section; in the tracks list: play it
-=====================  ==================================================
+Keys (``music.*`` in :mod:`kapdesk.ui.keymap`: play / pause, previous and next track, next section,
+talk level, volume up and down; play and the track keys also on the media keys). They work
+anywhere inside ``shortcut_scope`` (the session view, when the lead passes it; the pane itself by
+default), also while a text field has the focus, because none of them is a text-editing key
+(Ctrl+Shift+Left/Right would be: they select words). In the sections list Enter goes to that
+section; in the tracks list it plays the track.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QPalette, QShortcut, QWheelEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPalette, QShortcut, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -50,19 +42,10 @@ from PySide6.QtWidgets import (
 from kapdesk.music_session import MusicSession
 from kapdesk.player import PlaybackState
 from kapdesk.playlists import Playlist, Section, Track
+from kapdesk.ui import keymap
+from kapdesk.ui.kit import restyle, set_role
 from kapdesk.ui.theme import current_theme
 
-# name -> key sequences; the first is the one shown on the button.
-MUSIC_KEYS: dict[str, tuple[str | QKeySequence, ...]] = {
-    "play": ("Ctrl+P", QKeySequence(Qt.Key.Key_MediaTogglePlayPause), QKeySequence(Qt.Key.Key_MediaPlay),
-             QKeySequence(Qt.Key.Key_MediaPause)),
-    "previous": ("Alt+Left", QKeySequence(Qt.Key.Key_MediaPrevious)),
-    "next": ("Alt+Right", QKeySequence(Qt.Key.Key_MediaNext)),
-    "section": ("Alt+PgDown",),
-    "talk": ("Ctrl+T",),
-    "volume_up": ("Ctrl+Shift+Up",),
-    "volume_down": ("Ctrl+Shift+Down",),
-}
 VOLUME_STEP = 5
 
 # How a list row is drawn, read by _ThemedDelegate at paint time so a theme switch (Ctrl+L) applies.
@@ -84,19 +67,6 @@ def format_time(seconds: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def key_text(keys: str | QKeySequence) -> str:
-    return (keys if isinstance(keys, QKeySequence) else QKeySequence(keys)).toString(
-        QKeySequence.SequenceFormat.NativeText
-    )
-
-
-def _role(widget: QWidget, role: str) -> None:
-    if widget.property("role") != role:
-        widget.setProperty("role", role)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
 
 class _ThemedDelegate(QStyledItemDelegate):
@@ -181,18 +151,18 @@ class MusicPane(QFrame):
 
         self.state_line = QLabel("")
         self.state_line.setWordWrap(True)  # never widen the narrow column it shares
-        _role(self.state_line, "dim")
+        set_role(self.state_line, "dim")
         self.track_title = QLabel("")
         self.track_title.setWordWrap(True)
         self.track_title.setStyleSheet("QLabel { font-size: 26px; font-weight: 600; }")
         self.track_title.setAccessibleName("Now playing")
         self.track_artist = QLabel("")
-        _role(self.track_artist, "dim")
+        set_role(self.track_artist, "dim")
         self.time_left = QLabel("")
-        _role(self.time_left, "big")
+        set_role(self.time_left, "big")
         self.time_left.setAccessibleName("Time left in the track")
         self.time_caption = QLabel("")
-        _role(self.time_caption, "dim")
+        set_role(self.time_caption, "dim")
 
         self.buttons: dict[str, QPushButton] = {}
         for name, text, slot in (
@@ -215,17 +185,17 @@ class MusicPane(QFrame):
         self.volume.setPageStep(2 * VOLUME_STEP)
         self.volume.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.volume.setAccessibleName("Music volume")
-        self.volume.setToolTip(f"Music volume ({key_text('Ctrl+Shift+Up')} / {key_text('Ctrl+Shift+Down')})")
+        self.volume.setToolTip(f"Music volume ({keymap.key('music.volume_up')} / {keymap.key('music.volume_down')})")
         self.volume.valueChanged.connect(self._volume_moved)
         self.volume.sliderReleased.connect(lambda: self._apply_volume(self.volume.value()))
         self.volume_value = QLabel("")
-        _role(self.volume_value, "dim")
+        set_role(self.volume_value, "dim")
 
         self.sections = _ChoiceList()
         self.sections.setWordWrap(False)
         self.sections.setAccessibleName("Sections of the arc")
         self.sections.setToolTip("The arc. Selecting shows a section's tracks; Enter or a double-click moves the "
-                                 f"music there ({key_text('Alt+PgDown')}: the next section)")
+                                 f"music there ({keymap.key('music.section')}: the next section)")
         self.sections.currentRowChanged.connect(self._browse_row)
         self.sections.chosen.connect(self._section_chosen)
         self.tracks = _ChoiceList()
@@ -235,14 +205,14 @@ class MusicPane(QFrame):
 
         self.playlist_note = QLabel("")  # unplayable tracks and playlist problems
         self.playlist_note.setWordWrap(True)
-        _role(self.playlist_note, "message")
+        set_role(self.playlist_note, "message")
         self.notice = QLabel("")  # the latest thing that went wrong
         self.notice.setWordWrap(True)
-        _role(self.notice, "message")
+        set_role(self.notice, "message")
         self.availability = QLabel("")
         self.availability.setWordWrap(True)
         self.availability.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        _role(self.availability, "message")
+        set_role(self.availability, "message")
 
         # Laid out for the narrow side column of a 1280x800 laptop screen, under the clock band:
         # title beside time left, the sections beside their tracks, the playlist picker with them.
@@ -267,8 +237,8 @@ class MusicPane(QFrame):
         transport.addWidget(self.buttons["section"], 1, 0, 1, 2)
         transport.addWidget(self.buttons["talk"], 1, 2)
         volume_row = QHBoxLayout()
-        volume_caption = QLabel(f"Volume  {key_text('Ctrl+Shift+Up').removesuffix('Up')}↑↓")
-        _role(volume_caption, "dim")
+        volume_caption = QLabel(f"Volume  {keymap.key('music.volume_up').removesuffix('Up')}↑↓")
+        set_role(volume_caption, "dim")
         volume_row.addWidget(volume_caption)
         volume_row.addWidget(self.volume, 1)
         volume_row.addWidget(self.volume_value)
@@ -301,7 +271,7 @@ class MusicPane(QFrame):
             ("volume_up", lambda: self.step_volume(VOLUME_STEP)),
             ("volume_down", lambda: self.step_volume(-VOLUME_STEP)),
         ):
-            self.shortcuts[name] = [self._shortcut(scope, keys, slot) for keys in MUSIC_KEYS[name]]
+            self.shortcuts[name] = keymap.shortcuts(f"music.{name}", scope, slot)
         if scope is not self:
             # The shortcuts live on the scope; they must not outlive this pane and call into it.
             owned = [shortcut for group in self.shortcuts.values() for shortcut in group]
@@ -384,7 +354,7 @@ class MusicPane(QFrame):
         words = STATE_WORDS[state]
         section = self._section_title(player.current_section_key)
         if state is PlaybackState.STOPPED:
-            words = f"Stopped · {key_text('Ctrl+P')} plays"
+            words = f"Stopped · {keymap.key('music.play')} plays"
         elif section:
             words = f"{words} · {section}"
         if player.talk_active:
@@ -426,10 +396,7 @@ class MusicPane(QFrame):
         self._label_button("talk", "Music back up" if active else "Talk down")
         button = self.buttons["talk"]
         armed = "true" if active else "false"
-        if button.property("armed") != armed:
-            button.setProperty("armed", armed)
-            button.style().unpolish(button)
-            button.style().polish(button)
+        restyle(button, "armed", armed)
         self._show_state()
 
     def _show_volume(self) -> None:
@@ -602,7 +569,7 @@ class MusicPane(QFrame):
         self._show_volume()
 
     def _label_button(self, name: str, text: str) -> None:
-        keys = key_text(MUSIC_KEYS[name][0])
+        keys = keymap.key(f"music.{name}")
         button = self.buttons[name]
         button.setText(f"{text}  {keys}")
         button.setToolTip(f"{text} ({keys})")
@@ -612,12 +579,6 @@ class MusicPane(QFrame):
         section = playlist.section(key) if playlist is not None and key is not None else None
         return section.title if section is not None else ""
 
-    @staticmethod
-    def _shortcut(scope: QWidget, keys: str | QKeySequence, slot: Callable[[], object]) -> QShortcut:
-        shortcut = QShortcut(keys if isinstance(keys, QKeySequence) else QKeySequence(keys), scope)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(slot)
-        return shortcut
 
 
 def _delete_later(objects: list[QShortcut]) -> None:

@@ -19,12 +19,11 @@ so nothing is lost and nothing is signed without the clinician's key press.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QHideEvent
 from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
     QVBoxLayout, QWidget,
@@ -33,7 +32,8 @@ from PySide6.QtWidgets import (
 from kapdesk.domain.notes import SECTIONS, NoteSection
 from kapdesk.domain.preparation import current_preparation
 from kapdesk.store.errors import StoreError
-from kapdesk.ui.preparation_pane import see_through, set_role
+from kapdesk.ui import keymap
+from kapdesk.ui.kit import focus, restyle, see_through, set_role
 
 if TYPE_CHECKING:
     from kapdesk.store import AddendumInfo, EntryInfo, NoteInfo, Store
@@ -51,10 +51,11 @@ def format_quote(text: str, at: datetime) -> str:
 class NotesPane(QFrame):
     """The integration note of one session, for one author.
 
-    Keys (while focus is inside the pane): Alt+1 … Alt+0 go to the ten sections; Ctrl+S saves
-    the draft now; Ctrl+Shift+Q goes to the quote list, where Enter inserts the selected quote
-    into the section last written in; Ctrl+I does the same from anywhere in the pane;
-    Ctrl+Shift+S signs (press twice); Ctrl+Shift+A signs the addendum.
+    Keys (``notes.*`` in the key map; while focus is inside the pane): Alt+1 … Alt+0 go to the ten
+    sections; Ctrl+S saves the draft now; Ctrl+Shift+Q goes to the quote list, where Enter inserts
+    the selected quote into the section last written in; Ctrl+I does the same from anywhere in the
+    pane; Ctrl+Shift+S signs (press twice), and once the note is signed it signs the addendum.
+    (The addendum had Ctrl+Shift+A, which the session view uses to acknowledge an alert.)
     """
 
     saved = Signal(object)  # NoteInfo: a draft save has been committed
@@ -77,7 +78,7 @@ class NotesPane(QFrame):
         title.setProperty("role", "title")
         self.status = QLabel("")
         set_role(self.status, "status")
-        self.sign_button = QPushButton("Sign note  Ctrl+Shift+S")
+        self.sign_button = QPushButton(f"Sign note  {keymap.key('notes.sign')}")
         self.sign_button.clicked.connect(self.sign)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -102,7 +103,7 @@ class NotesPane(QFrame):
         self.addendum.setPlaceholderText("A later addition, signed on its own (the note above stays as signed)")
         self.addendum.setAccessibleName("Addendum")
         self.addendum.setFixedHeight(90)
-        self.addendum_button = QPushButton("Sign addendum  Ctrl+Shift+A")
+        self.addendum_button = QPushButton(f"Sign addendum  {keymap.key('notes.sign')}")
         self.addendum_button.clicked.connect(self.sign_addendum)
         self.signed_box = QWidget()
         signed_layout = QVBoxLayout(self.signed_box)
@@ -165,14 +166,14 @@ class NotesPane(QFrame):
         self._armed.setInterval(ARM_MS)
         self._armed.timeout.connect(self._disarm)
 
-        for keys, slot in (
-            ("Ctrl+S", self.save), ("Ctrl+I", self.insert_quote), ("Ctrl+Shift+S", self.sign),
-            ("Ctrl+Shift+A", self.sign_addendum), ("Ctrl+Shift+Q", self.quotes.setFocus),
+        for name, slot in (
+            ("notes.save", self.save), ("notes.insert_quote", self.insert_quote), ("notes.sign", self.sign),
+            ("notes.quotes", self.quotes.setFocus),
         ):
-            self._shortcut(keys, slot)
+            keymap.shortcuts(name, self, slot)
         for number, section in enumerate(SECTIONS, start=1):
             editor = self.editors[section.key]
-            self._shortcut(f"Alt+{number % 10}", editor.setFocus)
+            keymap.shortcuts(f"notes.section{number}", self, editor.setFocus)
 
         self.reload()
         self.refresh_quotes()
@@ -180,7 +181,7 @@ class NotesPane(QFrame):
     def _section(self, section: NoteSection, digit: int) -> QVBoxLayout:
         box = QVBoxLayout()
         box.setSpacing(2)
-        heading = QLabel(f"{section.title}   <span style='font-weight: normal'>Alt+{digit}</span>")
+        heading = QLabel(f"{section.title}   <span style='font-weight: normal'>{keymap.key(f'notes.section{digit or 10}')}</span>")
         heading.setStyleSheet("font-weight: 600;")
         hint = QLabel(section.hint)
         hint.setProperty("role", "dim")
@@ -199,10 +200,11 @@ class NotesPane(QFrame):
         box.addSpacing(6)
         return box
 
-    def _shortcut(self, keys: str, slot: Callable[[], object]) -> None:
-        shortcut = QShortcut(QKeySequence(keys), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(slot)
+    def focus_first(self) -> None:
+        """The cursor where writing continues: the section last written in (the first at the start),
+        or the addendum box once the note is signed."""
+        editor = self.addendum if self.is_signed else self.editors[self._last_section]
+        focus(editor, Qt.FocusReason.ShortcutFocusReason)
 
     # -- state --------------------------------------------------------------------------------
     @property
@@ -338,19 +340,20 @@ class NotesPane(QFrame):
 
     # -- signing ------------------------------------------------------------------------------
     def sign(self) -> None:
-        """First press arms, second press (within 5 s) saves the draft and signs it."""
+        """First press arms, second press (within 5 s) saves the draft and signs it. Once the note is
+        signed, the same key signs the addendum (one press: the note above it stays as signed)."""
         from kapdesk.store import NoteLockedError
 
         if self.is_signed:
-            self._say("This note is already signed; add an addendum below.")
+            self.sign_addendum()
             return
         if not self._armed.isActive():
             if not any(text.strip() for text in self.sections().values()):
                 self._say("The note is empty: write something before signing.", error=True)
                 return
             self._armed.start()
-            self.sign_button.setText("Press again to sign  Ctrl+Shift+S")
-            self._restyle(self.sign_button, "armed", "true")
+            self.sign_button.setText(f"Press again to sign  {keymap.key('notes.sign')}")
+            restyle(self.sign_button, "armed", "true")
             self._say("Press Sign again within 5 seconds to sign. A signed note is locked; later words go into addenda.",
                       error=True)
             return
@@ -372,8 +375,8 @@ class NotesPane(QFrame):
 
     def _disarm(self) -> None:
         self._armed.stop()
-        self.sign_button.setText("Sign note  Ctrl+Shift+S")
-        self._restyle(self.sign_button, "armed", "false")
+        self.sign_button.setText(f"Sign note  {keymap.key('notes.sign')}")
+        restyle(self.sign_button, "armed", "false")
 
     def sign_addendum(self) -> None:
         if not self.is_signed:
@@ -445,12 +448,6 @@ class NotesPane(QFrame):
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
         set_role(self.message, "message" if error else "status")
-
-    @staticmethod
-    def _restyle(widget: QWidget, name: str, value: str) -> None:
-        widget.setProperty(name, value)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
 
 def quote_entries(entries: list[EntryInfo]) -> list[EntryInfo]:

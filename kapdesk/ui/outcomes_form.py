@@ -17,14 +17,14 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
 from kapdesk.domain.scales import GAD7, PHQ9, ScaleDefinition, ScaleError, score
 from kapdesk.store.errors import StoreError
-from kapdesk.ui.preparation_pane import ChoiceRow, set_role
+from kapdesk.ui import keymap
+from kapdesk.ui.kit import ChoiceRow, focus, set_role
 
 if TYPE_CHECKING:
     from kapdesk.store import Store
@@ -86,11 +86,9 @@ class OutcomesForm(QFrame):
         self.rows: list[ScoreRow] = []
         self.total = QLabel("")
         self.total.setStyleSheet("font-size: 20px;")
-        self.save_button = QPushButton("Save  Ctrl+S")
+        self.save_button = QPushButton(f"Save  {keymap.key('outcomes.save')}")
         self.save_button.clicked.connect(self.save)
-        shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.save)
+        keymap.shortcuts("outcomes.save", self, self.save)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         set_role(self.message, "status")
@@ -113,6 +111,12 @@ class OutcomesForm(QFrame):
         layout.addWidget(self.message)
         layout.addStretch(1)
         self._build_rows()
+
+    def focus_first(self) -> None:
+        """The cursor on the first unanswered item (item 1 of a fresh form): the digits go there."""
+        row = next((r for r in self.rows if r.value is None), self.rows[0] if self.rows else None)
+        if row is not None:
+            focus(row, Qt.FocusReason.ShortcutFocusReason)
 
     @property
     def definition(self) -> ScaleDefinition:

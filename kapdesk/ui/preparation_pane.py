@@ -9,7 +9,7 @@ Every control is reached with Tab. A yes/no item takes the keyboard itself: Y an
 Backspace or Delete clears it back to "not answered". Nothing here opens a dialog or takes focus
 by itself; problems are said in one quiet line.
 
-:class:`ChoiceRow` (a focusable row answered by keys) is shared with the outcome form.
+:class:`~kapdesk.ui.kit.ChoiceRow` (a focusable row answered by keys) comes from the widget kit.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QRect, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPen, QShortcut
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
-    QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy,
-    QVBoxLayout, QWidget,
+    QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from kapdesk.domain.preparation import (
@@ -29,130 +28,13 @@ from kapdesk.domain.preparation import (
     unanswered_safety_items,
 )
 from kapdesk.store.errors import StoreError
-from kapdesk.ui.theme import current_theme
+from kapdesk.ui import keymap
+from kapdesk.ui.kit import ChoiceRow, focus, see_through, set_role
 
 if TYPE_CHECKING:
     from kapdesk.live_session import LiveSession
 
 YES_NO: tuple[tuple[bool, str, Qt.Key], ...] = ((True, "Yes", Qt.Key.Key_Y), (False, "No", Qt.Key.Key_N))
-_CLEAR_KEYS = (Qt.Key.Key_Backspace, Qt.Key.Key_Delete)
-
-
-def set_role(label: QLabel, role: str) -> None:
-    """Switch a label between "status" (dim) and "message" (amber) and re-polish only on change."""
-    if label.property("role") != role:
-        label.setProperty("role", role)
-        label.style().unpolish(label)
-        label.style().polish(label)
-
-
-def see_through(*widgets: QWidget) -> None:
-    """Let the pane's ground show through containers (splitters, scroll areas and their viewports).
-
-    The theme gives every widget the window colour; a splitter or scroll area inside a pane would
-    otherwise paint a darker block in the middle of it. The rule names only the widget itself.
-    """
-    for widget in widgets:
-        if not widget.objectName():
-            widget.setObjectName(f"seeThrough{id(widget)}")
-        widget.setStyleSheet(f"#{widget.objectName()} {{ background: transparent; }}")
-        widget.setAutoFillBackground(False)
-
-
-class ChoiceRow(QFrame):
-    """One question answered from the keyboard: a label, then one small button per choice.
-
-    The row itself takes focus (its buttons do not), so Tab moves from question to question
-    and a key answers the focused one. ``choices`` pairs each value with its button text and
-    its key; Backspace/Delete clears the answer (``None``). Left/Right step through the choices.
-    The chosen button is drawn highlighted; the focused row gets an accent frame, painted here
-    from the current theme so it follows a light/dark switch.
-    """
-
-    changed = Signal(object)  # the new value, or None when cleared
-
-    def __init__(self, key: str, label: str, choices: Sequence[tuple[Any, str, Qt.Key]], *, tooltips: Sequence[str] = (),
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.key = key
-        self.choices = tuple(choices)
-        self._value: Any = None
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAccessibleName(label)
-        self.label = QLabel(label)
-        self.label.setWordWrap(True)
-        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 3, 6, 3)
-        layout.addWidget(self.label, 1)
-        self.buttons: list[QPushButton] = []
-        for index, (value, text, _key) in enumerate(self.choices):
-            button = QPushButton(text)
-            button.setCheckable(True)
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setProperty("compact", "true")
-            # palette(highlight) follows the app palette, so a theme switch restyles the chosen answer.
-            button.setStyleSheet("QPushButton:checked { background: palette(highlight); font-weight: 600; }")
-            if index < len(tooltips):
-                button.setToolTip(tooltips[index])
-            button.ensurePolished()  # the theme's font decides the width; the tick must not make it jump
-            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(f"✓ {text}") + 26)
-            button.clicked.connect(lambda _=False, v=value: self._choose(v))
-            layout.addWidget(button)
-            self.buttons.append(button)
-
-    @property
-    def value(self) -> Any:
-        return self._value
-
-    def set_value(self, value: Any) -> None:
-        """Set the answer without emitting ``changed`` (used when loading a saved record)."""
-        if value is not None and value not in [c[0] for c in self.choices]:
-            raise ValueError(f"{self.key}: {value!r} is not one of the choices")
-        self._value = value
-        for button, (choice, text, _key) in zip(self.buttons, self.choices):
-            chosen = value is not None and choice == value and type(choice) is type(value)
-            button.setChecked(chosen)
-            # A tick as well as the shade: in a dim room two dark greys are too close to tell apart.
-            button.setText(f"✓ {text}" if chosen else text)
-
-    def _choose(self, value: Any) -> None:
-        self.set_value(value)
-        self.changed.emit(value)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
-        key = event.key()
-        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier & ~Qt.KeyboardModifier.ShiftModifier:
-            super().keyPressEvent(event)  # Ctrl/Alt combinations belong to shortcuts
-            return
-        for value, _text, choice_key in self.choices:
-            if key == choice_key:
-                self._choose(value)
-                return
-        if key in _CLEAR_KEYS:
-            self._choose(None)
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
-            values = [c[0] for c in self.choices]
-            index = next((i for i, v in enumerate(values) if self._value is not None and v == self._value), -1)
-            step = 1 if key == Qt.Key.Key_Right else -1
-            self._choose(values[(index + step) % len(values)] if index >= 0 else values[0 if step > 0 else -1])
-        else:
-            super().keyPressEvent(event)
-
-    def focusInEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
-        super().focusInEvent(event)
-        self.update()
-
-    def focusOutEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
-        super().focusOutEvent(event)
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
-        super().paintEvent(event)
-        if self.hasFocus():
-            painter = QPainter(self)
-            painter.setPen(QPen(current_theme().color("accent"), 2))
-            painter.drawRoundedRect(QRect(1, 1, self.width() - 2, self.height() - 2), 4, 4)
 
 
 def yes_no_row(item: PrepItem) -> ChoiceRow:
@@ -206,11 +88,9 @@ class PreparationPane(QFrame):
         self.weight.setPlaceholderText("kg, optional (for mg/kg doses)")
         self.weight.setAccessibleName("Weight in kg")
         self.weight.setMaximumWidth(260)
-        self.save_button = QPushButton("Save preparation  Ctrl+S")
+        self.save_button = QPushButton(f"Save preparation  {keymap.key('preparation.save')}")
         self.save_button.clicked.connect(self.save)
-        shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.save)
+        keymap.shortcuts("preparation.save", self, self.save)
         self.open_items = QLabel("")  # the count, amber while any is open
         self.open_list = QLabel("")  # which ones, dim: a wall of amber would shout
         self.open_list.setWordWrap(True)
@@ -267,6 +147,11 @@ class PreparationPane(QFrame):
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
         self.load()
+
+    def focus_first(self) -> None:
+        """The cursor to the end of the intention, where the form's typing starts."""
+        focus(self.intention, Qt.FocusReason.ShortcutFocusReason)
+        self.intention.moveCursor(QTextCursor.MoveOperation.End)
 
     # -- reading and writing ------------------------------------------------------------------
     def load(self) -> None:
@@ -370,15 +255,13 @@ class SafetyOverridePanel(QFrame):
         self.reason.setPlaceholderText("Reason for dosing anyway (required, kept in the record)")
         self.reason.setAccessibleName("Override reason")
         self.reason.returnPressed.connect(self.confirm)
-        self.confirm_button = QPushButton("Dose anyway  Ctrl+Return")
+        self.confirm_button = QPushButton(f"Dose anyway  {keymap.key('override.confirm')}")
         self.confirm_button.setProperty("armed", "true")
         self.confirm_button.clicked.connect(self.confirm)
-        self.cancel_button = QPushButton("Cancel  Esc")
+        self.cancel_button = QPushButton(f"Cancel  {keymap.key('override.cancel')}")
         self.cancel_button.clicked.connect(self.cancel)
-        for keys, slot in (("Ctrl+Return", self.confirm), ("Ctrl+Enter", self.confirm), ("Esc", self.cancel)):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        keymap.shortcuts("override.confirm", self, self.confirm)
+        keymap.shortcuts("override.cancel", self, self.cancel)
         self.message = QLabel("")
         self.message.setProperty("role", "message")
         row = QHBoxLayout()

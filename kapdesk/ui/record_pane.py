@@ -1,29 +1,16 @@
 """The in-session record pane: vitals, observations, scales, doses, presence, and the alerts strip.
 
-What the clinician types during the sitting goes here, by keyboard, one-handed:
+What the clinician types during the sitting goes here, by keyboard, one-handed. Its keys are the
+``record.*`` actions of :mod:`kapdesk.ui.keymap`: F2 vitals line (Shift+F2 six fields), F3
+observation, F4 scales, Alt+D dose, Alt+P presence, Alt+R REMS, Ctrl+Shift+A acknowledge the top
+alert; inside the pane Alt+1 … Alt+9 toggle the clinic's quick tags and Alt+Q marks a client quote
+(both put the cursor in the observation line); Enter / Esc save / cancel a correction.
 
-=================  ==========================================================================
-key                what it does
-=================  ==========================================================================
-F2                 vitals line (``128/84 72 98 14``, ``bp 128/84 hr 72 …``, ``… @10:35``, ``… -5m``)
-Shift+F2           vitals as six fields instead of one line (and back)
-F3                 observation line
-F4                 scales: digits score, ↑/↓ item, ←/→ or M D B N A scale, Enter saves,
-                   Shift+Enter saves incomplete, Esc clears
-Alt+D              dose form
-Alt+P              presence and hand-off
-Ctrl+Shift+A       acknowledge the top alert (who and when are recorded)
-Alt+1 … Alt+9      (inside the pane) toggle the clinic's quick tags; Alt+Q marks a client quote;
-                   both put the cursor in the observation line
-Enter / Esc        save / cancel a correction
-=================  ==========================================================================
-
-The first seven are window-wide (``Qt.WindowShortcut``) on the pane, or on the widget given to
-:meth:`RecordPane.install_keys` (the session view, so that F2 works from any of its tabs; the
-pane then emits :attr:`RecordPane.page_requested` so the view can show the page holding it).
-They avoid the session view's Ctrl keys and F5–F9 page keys, the main window's Ctrl+L and F11,
-and the music pane's Alt+←/→/PgDown; Ctrl+V is left to paste. Alt+digits stay inside the pane
-because the notes pane uses them for its sections.
+The window-wide ones (``WINDOW_ACTIONS``) are ``Qt.WindowShortcut`` on the pane, or on the widget
+given to :meth:`RecordPane.install_keys` (the session view, so that F2 works from any of its tabs;
+the pane then emits :attr:`RecordPane.page_requested` so the view can show the page holding it).
+The key map's clash test keeps them apart from the session view's, the music's and the pages'
+keys. Alt+digits stay inside the pane because the notes pane uses them for its sections.
 
 **Alerts.** After every committed change (``LiveSession.on_change``) and every few seconds (for a
 reading that becomes overdue), the pane asks :func:`kapdesk.domain.alerting.alert_board` what is
@@ -43,7 +30,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
@@ -51,8 +38,9 @@ from kapdesk.domain.alerting import ActiveAlert, AlertBoard, alert_board
 from kapdesk.domain.clinic import ClinicSettings
 from kapdesk.domain.entries import kind_label
 from kapdesk.store.errors import StoreError
-from kapdesk.ui.alerts_strip import ACK_KEYS, AlertsStrip
-from kapdesk.ui.record_forms import (
+from kapdesk.ui import keymap
+from kapdesk.ui.alerts_strip import AlertsStrip
+from kapdesk.ui.record import (
     DoseSection, ObservationSection, PresenceSection, RecordContext, RemsSection, ScaleSection, Section, VitalsSection,
 )
 
@@ -60,25 +48,17 @@ if TYPE_CHECKING:
     from kapdesk.live_session import LiveSession
     from kapdesk.store import EntryInfo
 
-__all__ = ["ALERT_CHECK_MS", "AUTO_ALERT_NOTE", "KEYS", "QUOTE_KEY", "RecordPane"]
+__all__ = ["ALERT_CHECK_MS", "AUTO_ALERT_NOTE", "WINDOW_ACTIONS", "RecordPane"]
 
 # How often a reading that has become overdue is looked for. Coarse on purpose: the clock band
 # already turns amber at once; the strip adds the alert minutes later (clinic setting).
 ALERT_CHECK_MS = 5000
 AUTO_ALERT_NOTE = "raised by KAPDesk in the alert strip"
 
-# Window-wide keys (see the module docstring); Alt+Q and Alt+1 … Alt+9 work inside the pane.
-KEYS: dict[str, str] = {
-    "vitals": "F2",
-    "vitals_fields": "Shift+F2",
-    "observation": "F3",
-    "scale": "F4",
-    "dose": "Alt+D",
-    "presence": "Alt+P",
-    "rems": "Alt+R",
-    "acknowledge": ACK_KEYS,
-}
-QUOTE_KEY = "Alt+Q"
+# Window-wide actions of the key map (see the module docstring); record.quote and record.tag1 …
+# record.tag9 work inside the pane.
+WINDOW_ACTIONS = ("record.vitals", "record.vitals_fields", "record.observation", "record.scale", "record.dose",
+                  "record.presence", "record.rems", "record.acknowledge")
 
 
 class RecordPane(QFrame):
@@ -107,7 +87,8 @@ class RecordPane(QFrame):
 
         title = QLabel("Record")
         title.setProperty("role", "title")
-        keys = QLabel("F2 vitals · F3 note · F4 scale · Alt+D dose · Alt+P presence")
+        keys = QLabel(" · ".join(f"{keymap.key(f'record.{name}')} {word}" for name, word in (
+            ("vitals", "vitals"), ("observation", "note"), ("scale", "scale"), ("dose", "dose"), ("presence", "presence"))))
         keys.setProperty("role", "dim")
         header = QHBoxLayout()
         header.addWidget(title)
@@ -157,16 +138,14 @@ class RecordPane(QFrame):
 
         self._window_keys: list[QShortcut] = []
         self._pane_keys: list[QShortcut] = []
-        for keys_text, slot in (
-            (QUOTE_KEY, self.observation.toggle_quote),
-            *((f"Alt+{n}", lambda n=n: self.observation.toggle_tag(n - 1)) for n in range(1, 10)),
+        for name, slot in (
+            ("record.quote", self.observation.toggle_quote),
+            *((f"record.tag{n}", lambda n=n: self.observation.toggle_tag(n - 1)) for n in range(1, 10)),
         ):
             # Inside the pane only: the notes pane has its own Alt+digits.
-            shortcut = QShortcut(QKeySequence(keys_text), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
-            shortcut.setEnabled(False)
-            self._pane_keys.append(shortcut)
+            for shortcut in keymap.shortcuts(name, self, slot):
+                shortcut.setEnabled(False)
+                self._pane_keys.append(shortcut)
         self.install_keys(self)
 
         self._alert_timer = QTimer(self)
@@ -238,21 +217,12 @@ class RecordPane(QFrame):
             old.setEnabled(False)
             old.deleteLater()
         self._window_keys = []
-        for name, slot in (
-            ("vitals", self.focus_vitals),
-            ("vitals_fields", self.toggle_vitals_form),
-            ("observation", self.focus_observation),
-            ("scale", self.show_scales),
-            ("dose", self.show_dose),
-            ("presence", self.show_presence),
-            ("rems", self.show_rems),
-            ("acknowledge", self.acknowledge_top_alert),
-        ):
-            shortcut = QShortcut(QKeySequence(KEYS[name]), scope)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(slot)
-            shortcut.setEnabled(self.live is not None)
-            self._window_keys.append(shortcut)
+        slots = (self.focus_vitals, self.toggle_vitals_form, self.focus_observation, self.show_scales, self.show_dose,
+                 self.show_presence, self.show_rems, self.acknowledge_top_alert)
+        for name, slot in zip(WINDOW_ACTIONS, slots, strict=True):
+            for shortcut in keymap.shortcuts(name, scope, slot, Qt.ShortcutContext.WindowShortcut):
+                shortcut.setEnabled(self.live is not None)
+                self._window_keys.append(shortcut)
 
     def _on_screen(self) -> None:
         if not self.isVisible():
@@ -294,9 +264,10 @@ class RecordPane(QFrame):
     def _show_lower(self, section: Section) -> None:
         self.lower.setCurrentWidget(section)
         names = []
-        pages = [(self.scales, "F4 Scale"), (self.dose, "Alt+D Dose"), (self.presence, "Alt+P Presence")]
+        pages = [(self.scales, f"{keymap.key('record.scale')} Scale"), (self.dose, f"{keymap.key('record.dose')} Dose"),
+                 (self.presence, f"{keymap.key('record.presence')} Presence")]
         if self.live is not None and self.live.info.protocol.drug == "esketamine":
-            pages.append((self.rems, "Alt+R REMS"))
+            pages.append((self.rems, f"{keymap.key('record.rems')} REMS"))
         for page, text in pages:
             names.append(f"<b>[{text}]</b>" if page is section else text)
         self.lower_tabs.setText("  ·  ".join(names))

@@ -7,14 +7,16 @@ under the controls; nothing here opens a dialog or takes keyboard focus by itsel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from kapdesk.store.errors import StoreError
 from kapdesk.ui.clock_band import ClockBand
+from kapdesk.ui import keymap
+from kapdesk.ui.kit import focus, titled
 from kapdesk.domain.preparation import dose_gate, override_payload
 from kapdesk.domain.clinic import ClinicSettings, load_clinic_settings_or_defaults
 from kapdesk.ui.notes_pane import NotesPane
@@ -43,22 +45,21 @@ class SessionView(QWidget):
         self.message.setWordWrap(True)
 
         self.buttons: dict[str, QPushButton] = {}
-        for name, text, keys, slot in (
-            ("dose", "Dose T0", "Ctrl+D", self.mark_dose),
-            ("next", "Next phase", "Ctrl+N", self.advance_phase),
-            ("extend5", "+5 min", "Ctrl+E", lambda: self.extend_phase(5)),
-            ("extend15", "+15 min", "Ctrl+Shift+E", lambda: self.extend_phase(15)),
-            ("reminder", "Vitals taken", "Ctrl+K", self.reminder_done),
-            ("end", "End session", "Ctrl+Shift+W", self.end_session),
-            ("back", "Start screen", "Ctrl+Backspace", self.closed.emit),
+        for name, text, action, slot in (
+            ("dose", "Dose T0", "session.dose", self.mark_dose),
+            ("next", "Next phase", "session.next_phase", self.advance_phase),
+            ("extend5", "+5 min", "session.extend5", lambda: self.extend_phase(5)),
+            ("extend15", "+15 min", "session.extend15", lambda: self.extend_phase(15)),
+            ("reminder", "Vitals taken", "session.reading_taken", self.reminder_done),
+            ("end", "End session", "session.end", self.end_session),
+            ("back", "Start screen", "session.back", self.closed.emit),
         ):
+            keys = keymap.key(action)
             button = QPushButton(f"{text}  {keys}")
             button.setProperty("compact", "true")
             button.setToolTip(f"{text} ({keys})")
             button.clicked.connect(slot)
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(button.click)
+            keymap.shortcuts(action, self, button.click)
             self.band.controls.addWidget(button)
             self.buttons[name] = button
         self.band.controls.addStretch(1)
@@ -70,6 +71,7 @@ class SessionView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.pages: dict[str, QWidget] = {}
+        self._focus_first: dict[str, Callable[[], None]] = {}
         self.side = QVBoxLayout()
         side = QWidget()
         side.setLayout(self.side)
@@ -95,7 +97,7 @@ class SessionView(QWidget):
         self.set_alerts(self.record_pane.alerts_strip)  # under the clock, visible on every page
         self.record_area = QSplitter(Qt.Orientation.Horizontal)
         self.record_area.addWidget(self.record_pane)
-        self.record_area.addWidget(_titled("Vitals", self.chart))
+        self.record_area.addWidget(titled("Vitals", self.chart))
         self.record_area.setStretchFactor(0, 2)
         self.record_area.setStretchFactor(1, 3)
         self.preparation = PreparationPane(live)
@@ -104,11 +106,12 @@ class SessionView(QWidget):
         live.on_change(lambda entry: self.notes.refresh_quotes() if entry is None or entry.kind == "observation" else None)
         self.outcomes = OutcomesForm(live.store, live.info.client_id, live.clinician_id, session_id=live.id,
                                      today=lambda: live.clock.utcnow().astimezone().date())
-        self.add_page("record", "Record", self.record_area, "F5")
-        self.add_page("timeline", "Timeline", _titled("Timeline", self.timeline), "F6")
-        self.add_page("preparation", "Preparation", self.preparation, "F7")
-        self.add_page("notes", "Integration note", self.notes, "F8")
-        self.add_page("outcomes", "PHQ-9 / GAD-7", self.outcomes, "F9")
+        # Each page key shows its page and puts the cursor where typing is expected there.
+        self.add_page("record", "Record", self.record_area, self.record_pane.vitals.focus_entry)
+        self.add_page("timeline", "Timeline", titled("Timeline", self.timeline), self.timeline.focus_list)
+        self.add_page("preparation", "Preparation", self.preparation, self.preparation.focus_first)
+        self.add_page("notes", "Integration note", self.notes, self.notes.focus_first)
+        self.add_page("outcomes", "PHQ-9 / GAD-7", self.outcomes, self.outcomes.focus_first)
         # Before the dose the therapist is preparing; afterwards the record matters most.
         self.tabs.setCurrentIndex(list(self.pages).index(
             "preparation" if live.info.dose_at is None and not live.ended else "notes" if live.ended else "record"))
@@ -197,7 +200,7 @@ class SessionView(QWidget):
         button = self.buttons["end"]
         if not self._armed.isActive():
             self._armed.start()
-            button.setText("Press again to end  Ctrl+Shift+W")
+            button.setText(f"Press again to end  {keymap.key('session.end')}")
             button.setProperty("armed", "true")
             button.style().polish(button)
             self.say("Press End session again within 5 seconds to end the session.", error=True)
@@ -216,7 +219,7 @@ class SessionView(QWidget):
     def _disarm(self) -> None:
         self._armed.stop()
         button = self.buttons["end"]
-        button.setText("End session  Ctrl+Shift+W")
+        button.setText(f"End session  {keymap.key('session.end')}")
         button.setProperty("armed", "false")
         button.style().polish(button)
 
@@ -232,39 +235,32 @@ class SessionView(QWidget):
             self._timer.stop()
 
     # -- panes --------------------------------------------------------------------------------
-    def add_page(self, key: str, title: str, widget: QWidget, keys: str) -> None:
-        """A page in the body's tabs, with a key that shows it and focuses its first field."""
+    def add_page(self, key: str, title: str, widget: QWidget, focus_first: Callable[[], None] | None = None) -> None:
+        """A page in the body's tabs, with its key (``page.<key>`` in the key map) that shows it and
+        calls ``focus_first`` to put the cursor where typing starts (default: the first field)."""
         self.pages[key] = widget
+        self._focus_first[key] = focus_first or (lambda: focus(widget, Qt.FocusReason.ShortcutFocusReason)
+                                                 if widget.focusPolicy() != Qt.FocusPolicy.NoFocus
+                                                 else widget.focusNextChild())
         # Pages scroll rather than push the window past a 1280x800 laptop screen.
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(widget)
-        self.tabs.addTab(scroll, f"{title}  {keys}")
-        shortcut = QShortcut(QKeySequence(keys), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(lambda: self.show_page(key))
+        self.tabs.addTab(scroll, f"{title}  {keymap.key(f'page.{key}')}")
+        keymap.shortcuts(f"page.{key}", self, lambda: self.show_page(key))
 
     def show_page(self, key: str) -> None:
-        page = self.pages[key]
+        """Show a page and put the keyboard focus where typing is expected on it.
+
+        Only ever on the user's request (a page key, an entry key, a correction, the dose): a page
+        never takes the focus by itself.
+        """
         self.tabs.setCurrentIndex(list(self.pages).index(key))
-        page.setFocus()
-        page.focusNextChild() if page.focusWidget() is None else None
+        self._focus_first[key]()
 
     def set_side(self, widget: QWidget) -> None:
         self.side.addWidget(widget)
 
     def set_alerts(self, widget: QWidget) -> None:
         self.alerts_slot.addWidget(widget)
-
-
-def _titled(title: str, widget: QWidget) -> QFrame:
-    frame = QFrame()
-    frame.setObjectName("pane")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(8, 6, 8, 8)
-    label = QLabel(title)
-    label.setProperty("role", "title")
-    layout.addWidget(label)
-    layout.addWidget(widget, 1)
-    return frame

@@ -1,7 +1,10 @@
 """The start screen: resume a sitting in progress, or start one, and see past sessions.
 
-A sitting interrupted by a crash is offered first and has the keyboard focus, so after a restart
-one Enter brings the clock back. Bad input is said beside the form and the typed text stays.
+A sitting interrupted by a crash is offered first and has the keyboard focus, and while it is
+offered Enter resumes it wherever the focus is (``start.resume`` in the key map), so after a
+restart one Enter brings the clock back. Bad input is said beside the form and the typed text
+stays. No protocol is picked for the clinician unless there is a reason (the clinic's last
+session, or the clinic's ``default_protocol``): the main window calls :meth:`choose_protocol`.
 """
 
 from __future__ import annotations
@@ -9,10 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kapdesk.domain.protocols import Protocol, ProtocolError
+from kapdesk.ui import keymap
 
 if TYPE_CHECKING:
     from kapdesk.store import SessionInfo
@@ -36,14 +39,17 @@ class StartScreen(QWidget):
         self.client = QComboBox(editable=True)
         self.client.lineEdit().setPlaceholderText("Client pseudonym (never a real name)")
         self.protocol = QComboBox()
+        self.protocol.setPlaceholderText("Pick the protocol")
         for protocol in protocols:
             self.protocol.addItem(protocol.name, protocol.id)
-        self.start_button = QPushButton("Start session   Ctrl+Return")
+        self.protocol.setCurrentIndex(-1)  # nothing picked on the clinician's behalf
+        self.protocol.setAccessibleName("Protocol")
+        self.start_button = QPushButton(f"Start session   {keymap.key('start.start')}")
         self.start_button.clicked.connect(self._request_start)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.start_button.click)
+        keymap.shortcuts("start.start", self, self.start_button.click)
+        self._resume_keys = keymap.shortcuts("start.resume", self, self._resume_first)
+        for shortcut in self._resume_keys:
+            shortcut.setEnabled(False)  # only while a session in progress is offered
         self.message = QLabel("")
         self.message.setProperty("role", "message")
         self.message.setWordWrap(True)
@@ -54,9 +60,9 @@ class StartScreen(QWidget):
         heading = QLabel("New session")
         heading.setProperty("role", "title")
         form.addRow(heading)
-        form.addRow("&Clinician", self.clinician)
-        form.addRow("C&lient", self.client)
-        form.addRow("&Protocol", self.protocol)
+        form.addRow(keymap.mnemonic("Clinician", "start.clinician"), self.clinician)
+        form.addRow(keymap.mnemonic("Client", "start.client"), self.client)
+        form.addRow(keymap.mnemonic("Protocol", "start.protocol"), self.protocol)
         form.addRow(self.start_button)
         form.addRow(self.message)
         if protocol_errors:
@@ -100,12 +106,25 @@ class StartScreen(QWidget):
         self.resume_buttons = []
         for info in in_progress:
             started = info.arrival_at.astimezone().strftime("%H:%M on %d %b")
-            button = QPushButton(f"Resume the session in progress: {info.client_label} · {info.protocol.name} · arrived {started}   Enter")
+            button = QPushButton(f"Resume the session in progress: {info.client_label} · {info.protocol.name} · "
+                                 f"arrived {started}   {keymap.key('start.resume')}")
             button.setProperty("armed", "true")
             button.clicked.connect(lambda _=False, sid=info.id, who=info.clinician_name: self.resume_requested.emit(sid, who))
             self.resume_box.addWidget(button)
             self.resume_buttons.append(button)
+        for shortcut in self._resume_keys:
+            shortcut.setEnabled(bool(self.resume_buttons))
         self.focus_first()
+
+    def choose_protocol(self, protocol_id: str | None) -> bool:
+        """Pick ``protocol_id`` (None: none); False when no loaded protocol has that id."""
+        index = self.protocol.findData(protocol_id) if protocol_id is not None else -1
+        self.protocol.setCurrentIndex(index)
+        return index >= 0 or protocol_id is None
+
+    def _resume_first(self) -> None:
+        if self.resume_buttons:
+            self.resume_buttons[0].click()
 
     def focus_first(self) -> None:
         """After a crash the resume offer comes first; otherwise the form."""
@@ -115,6 +134,11 @@ class StartScreen(QWidget):
             self.resume_buttons[0].setDefault(True)
 
     def _request_start(self) -> None:
+        if self.protocol.currentIndex() < 0 and self.protocols:
+            names = " · ".join(p.name for p in self.protocols)
+            self.show_message(f"Pick the protocol first ({keymap.key('start.protocol')}, then ↑/↓): {names}.")
+            self.protocol.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
         self.start_requested.emit(self.clinician.currentText(), self.client.currentText(), self.protocol.currentData() or "")
 
     def show_message(self, text: str) -> None:

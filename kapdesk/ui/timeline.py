@@ -37,7 +37,7 @@ import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QStyle, QStyledItemDelegate,
     QStyleOptionViewItem, QTreeView, QVBoxLayout, QWidget,
@@ -45,21 +45,20 @@ from PySide6.QtWidgets import (
 
 from kapdesk.domain.entries import describe_entry, kind_label
 from kapdesk.domain.series import minutes_between, offset_label
+from kapdesk.ui import keymap
 from kapdesk.ui.theme import Theme, current_theme
 
 if TYPE_CHECKING:
     from kapdesk.live_session import LiveSession
     from kapdesk.store import EntryInfo
 
-__all__ = ["CORRECTED_MARK", "CORRECT_KEY", "ENTRY_ROLE", "FILTER_GROUPS", "FILTER_KEY", "Timeline", "TimelineModel", "filter_group"]
+__all__ = ["CORRECTED_MARK", "ENTRY_ROLE", "FILTER_GROUPS", "Timeline", "TimelineModel", "filter_group"]
 
 COLUMNS = ("Time", "T+", "What", "Detail", "By")
 TIME, OFFSET, WHAT, DETAIL, AUTHOR = range(len(COLUMNS))
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's EntryInfo
-CORRECT_KEY = QKeySequence("Ctrl+R")
 # Drawn (not struck through) before the struck-through detail of a superseded entry.
 CORRECTED_MARK = "corrected ↓"
-FILTER_KEY = QKeySequence("Ctrl+F")
 
 # The kind buttons: (key, button text, entry kinds). Kinds not listed fall under "other", so a
 # kind added to entries.py later is still shown and can still be filtered.
@@ -270,7 +269,7 @@ class TimelineModel(QAbstractTableModel):
         if not entry.current:
             lines.append("Corrected: the correction is on the next row.")
         else:
-            lines.append("Ctrl+R: record a correction")
+            lines.append(f"{keymap.key('timeline.correct')}: record a correction")
         return "\n".join(lines)
 
 
@@ -374,7 +373,7 @@ class _EntryView(QTreeView):
 
 
 def _is_correct_key(event: QKeyEvent) -> bool:
-    return QKeySequence(event.keyCombination()) == CORRECT_KEY
+    return keymap.matches(event, "timeline.correct")
 
 
 class _FilterBox(QLineEdit):
@@ -410,7 +409,7 @@ class Timeline(QWidget):
         self.proxy = _TimelineFilter(self.model, self)
 
         self.text_filter = _FilterBox()
-        self.text_filter.setPlaceholderText("Filter entries  Ctrl+F")
+        self.text_filter.setPlaceholderText(f"Filter entries  {keymap.key('timeline.filter')}")
         self.text_filter.setClearButtonEnabled(True)
         self.text_filter.setAccessibleName("Filter entries by text")
         self.text_filter.textChanged.connect(self.proxy.set_text)
@@ -457,14 +456,12 @@ class Timeline(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.view.setColumnWidth(column, width)
         self.view.correct.connect(self.request_correction)
-        self.text_filter.leave.connect(self._focus_list)
+        self.text_filter.leave.connect(self.focus_list)
         self.proxy.rowsAboutToBeInserted.connect(self._note_follow)
         self.proxy.rowsInserted.connect(self._follow)
         self._following = True
 
-        focus_filter = QShortcut(FILTER_KEY, self)
-        focus_filter.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        focus_filter.activated.connect(self.focus_filter)
+        keymap.shortcuts("timeline.filter", self, self.focus_filter)
 
         top = QHBoxLayout()
         top.addWidget(self.text_filter, 1)
@@ -562,8 +559,9 @@ class Timeline(QWidget):
     def _kinds_changed(self) -> None:
         self.proxy.set_groups(key for key, button in self.kind_buttons.items() if button.isChecked())
 
-    def _focus_list(self) -> None:
-        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+    def focus_list(self) -> None:
+        """The cursor to the list, on the selected entry (the newest when none is), ready for Ctrl+R."""
+        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
         if not self.view.currentIndex().isValid() and self.proxy.rowCount():
             self.view.setCurrentIndex(self.proxy.index(self.proxy.rowCount() - 1, 0))
 
