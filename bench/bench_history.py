@@ -6,9 +6,9 @@ eight weekly sessions each, 20 clinicians, the shipped protocols, and per sessio
 sitting leaves (start, phase, baseline vitals, T0, dose, a later reading, MOAA/S, CADSS-6, end)
 plus a PHQ-9 and a GAD-7 for every other session.
 
-Ours: ``HistoryView(store)`` on an open store (a fresh engine each run, so the search query is
+Ours: ``HistoryView(clinic)`` on an open record (a fresh engine each run, so the search query is
 compiled cold, as on the first opening in a day) → ``show()`` → the first paint of the session
-list, whose model then holds the newest page (PAGE_SIZE = 200; the search goes to the store).
+list, whose model then holds the newest page (PAGE_SIZE = 200; the search goes to the record).
 The course of the first client is read on the selection timer, after the first paint, and is not
 in this figure. Baseline, in the same run: a raw ``sqlite3`` SELECT of the same newest 200 rows
 (joined to client and clinician) into a plain ``QTreeWidget``, shown and painted.
@@ -41,6 +41,7 @@ def build_record(path: Path, sessions: int) -> None:
     from sqlalchemy import insert
 
     from kapdesk.domain.doses import parse_dose
+    from kapdesk.domain.entries import DoseTime, PhaseEntered, SessionEnded, SessionStarted, Vitals, encode
     from kapdesk.domain.protocols import load_protocols, protocol_to_dict
     from kapdesk.domain.scales import SCALES, score
     from kapdesk.domain.vitals import parse_vitals
@@ -55,9 +56,9 @@ def build_record(path: Path, sessions: int) -> None:
                    "created_at": start} for i in range(CLINICIANS)]
     clients = [{"id": uuid.uuid4(), "label": f"BENCH-{i:05d} (synthetic)", "date_of_birth": date(1980, 1, 1) + timedelta(days=i),
                 "created_at": start, "created_by": clinicians[i % CLINICIANS]["id"]} for i in range(sessions // PER_CLIENT + 1)]
-    baseline = parse_vitals("124/80 72 98 14").to_payload() | {"baseline": True}
-    moaas = score(SCALES["moaas"], {"responsiveness": 4}).to_payload()
-    cadss = score(SCALES["cadss6"], dict(zip(SCALES["cadss6"].item_keys, (2, 3, 1, 2, 1, 0)))).to_payload()
+    baseline = Vitals(parse_vitals("124/80 72 98 14"), baseline=True)
+    moaas = score(SCALES["moaas"], {"responsiveness": 4})
+    cadss = score(SCALES["cadss6"], dict(zip(SCALES["cadss6"].item_keys, (2, 3, 1, 2, 1, 0))))
     phq9 = {k: 1 for k in SCALES["phq9"].item_keys}
     gad7 = {k: 1 for k in SCALES["gad7"].item_keys}
     session_rows, entry_rows, outcome_rows = [], [], []
@@ -72,15 +73,15 @@ def build_record(path: Path, sessions: int) -> None:
                              "protocol_id": protocol.id, "protocol": protocol_to_dict(protocol), "status": "ended",
                              "arrival_at": arrival, "dose_at": dose_at, "ended_at": ended, "created_at": arrival})
         dose = parse_dose(f"{protocol.drug} {56 if protocol.drug == 'esketamine' else 100} mg {protocol.route}",
-                          given_by=clinician["name"]).to_payload()
-        peak = parse_vitals(f"{130 + n % 30}/{84 + n % 10} 80 97 14").to_payload() | {"baseline": False}
-        for minutes, kind, payload in (
-            (0, "session_started", {"protocol": protocol.id}), (0, "phase", {"index": 0, "key": "arrival", "name": "Arrival"}),
-            (12, "vitals", baseline), (20, "dose_time", {}), (20, "dose", dose), (60, "vitals", peak),
-            (70, "scale", moaas), (72, "scale", cadss), (180, "session_ended", {}),
+                          given_by=clinician["name"])
+        peak = Vitals(parse_vitals(f"{130 + n % 30}/{84 + n % 10} 80 97 14"), baseline=False)
+        for minutes, data in (
+            (0, SessionStarted(protocol.id)), (0, PhaseEntered(0, "arrival", "Arrival")), (12, baseline),
+            (20, DoseTime()), (20, dose), (60, peak), (70, moaas), (72, cadss), (180, SessionEnded()),
         ):
+            kind, payload = encode(data)  # the one codec: the stored shape the app writes
             at = arrival + timedelta(minutes=minutes)
-            entry_rows.append({"id": uuid.uuid4(), "session_id": sid, "kind": kind, "occurred_at": at, "recorded_at": at,
+            entry_rows.append({"id": uuid.uuid4(), "session_id": sid, "kind": kind.value, "occurred_at": at, "recorded_at": at,
                                "author_id": clinician["id"], "supersedes_id": None, "payload": payload, "note": None})
         if n % 2 == 0:
             for measure, answers in (("phq9", phq9), ("gad7", gad7)):
@@ -121,13 +122,16 @@ def _until_painted(app, waiter, started: float) -> float:
 
 
 def open_ours(app, db: Path, page: int) -> float:
+    from kapdesk.domain.clock import SystemClock
+    from kapdesk.session import Clinic
     from kapdesk.store import Store
     from kapdesk.ui.history_view import HistoryView
 
-    store = Store.open(str(db))
-    store.clinicians()  # the app has used its store before the history opens: connect outside the timing
+    clock = SystemClock()
+    clinic = Clinic(Store.open(str(db), now=clock.utcnow), clock)
+    clinic.clinicians()  # the app has used its record before the history opens: connect outside the timing
     started = time.perf_counter()
-    view = HistoryView(store)
+    view = HistoryView(clinic)
     waiter = _paint_waiter(view.list.viewport())
     view.resize(1280, 800)
     view.show()
@@ -137,7 +141,7 @@ def open_ours(app, db: Path, page: int) -> float:
     view.close()
     view.deleteLater()
     app.processEvents()
-    store.close()
+    clinic.close()
     return elapsed
 
 

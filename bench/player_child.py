@@ -70,9 +70,8 @@ def cpu(out: str, seconds: float) -> int:
 
     from kapdesk.domain.clock import SystemClock
     from kapdesk.domain.protocols import load_protocols
-    from kapdesk.session.live import LiveSession
-    from kapdesk.session.music import MusicSession, create_player
     from kapdesk.paths import protocol_folders
+    from kapdesk.session import Clinic, MusicSession, create_player
     from kapdesk.store import Store
     from kapdesk.ui.music_pane import MusicPane
     from kapdesk.ui.theme import DARK, apply_theme
@@ -80,13 +79,13 @@ def cpu(out: str, seconds: float) -> int:
     app = QApplication(sys.argv[:1])
     apply_theme(app, DARK)
     clock = SystemClock()
-    store = Store.open(str(Path(os.environ["KAPDESK_DATA_DIR"]) / "bench.sqlite3"), now=clock.utcnow)
+    clinic = Clinic(Store.open(str(Path(os.environ["KAPDESK_DATA_DIR"]) / "bench.sqlite3"), now=clock.utcnow), clock)
     protocols, _errors = load_protocols(protocol_folders())
     protocol = next(p for p in protocols if p.id == "sublingual")
-    clinician = store.add_clinician("Bench Clinician (synthetic)")
-    client = store.add_client("BENCH-01 (synthetic)", clinician.id)
-    info = store.start_session(client.id, clinician.id, protocol)
-    live = LiveSession(store, info.id, clinician.id, clock)
+    clinician = clinic.clinician_named("Bench Clinician (synthetic)")
+    client = clinic.client_labelled("BENCH-01 (synthetic)", clinician.id)
+    info = clinic.start_session(client.id, clinician.id, protocol)
+    live = clinic.open_session(info.id, clinician.id)
     player, availability = create_player(extra_args=afile_args(out))
     if player is None:
         print(f"NO-VLC {availability.reason}", flush=True)
@@ -107,7 +106,7 @@ def cpu(out: str, seconds: float) -> int:
     code = app.exec()
     music.close(fade_s=0)
     player.close()
-    store.close()
+    clinic.close()
     return code
 
 

@@ -23,7 +23,7 @@ class Watch(QObject):
         if not self.painted and event.type() == QEvent.Type.Paint and isinstance(watched, QMainWindow):
             self.painted = True
             print(f"{time.time():.6f}", flush=True)
-            if self.kapdesk and watched.store is None:
+            if self.kapdesk and watched.clinic is None:
                 watched.record_opened.connect(self.ready)
             else:
                 self.ready()

@@ -1,4 +1,4 @@
-"""Start-up: parse the command line, open the store, build the window.
+"""Start-up: parse the command line, open the record, build the window.
 
 ``kapdesk``                      the app, on the default SQLite file (or --db / KAPDESK_DB)
 ``kapdesk demo --db PATH``       write a synthetic completed session, print its id
@@ -91,7 +91,7 @@ def build(target: str, theme: str = "dark"):
     """
     app, window = make_window(theme)
     lock = acquire_lock(target)
-    window.attach_store(open_store(target, window))
+    window.attach_clinic(open_clinic(target, window))
     return app, window, lock
 
 
@@ -113,10 +113,12 @@ def acquire_lock(target: str):
     return lock
 
 
-def open_store(target: str, window):
+def open_clinic(target: str, window):
+    """The record at ``target``, opened (and migrated) on the window's clock, as the screens use it."""
+    from kapdesk.session import Clinic
     from kapdesk.store import Store
 
-    return Store.open(target, now=window.clock.utcnow)
+    return Clinic(Store.open(target, now=window.clock.utcnow), window.clock)
 
 
 def run_gui(target: str, theme: str) -> int:
@@ -137,7 +139,7 @@ def run_gui(target: str, theme: str) -> int:
     def open_record() -> None:
         if not failure:
             try:
-                window.attach_store(open_store(target, window))
+                window.attach_clinic(open_clinic(target, window))
                 return
             except (StoreError, OSError) as exc:
                 failure.append(str(exc))
@@ -150,8 +152,8 @@ def run_gui(target: str, theme: str) -> int:
     window.first_painted.connect(lambda: QTimer.singleShot(0, open_record))
     window.show()
     code = app.exec()
-    if window.store is not None:
-        window.store.close()
+    if window.clinic is not None:
+        window.clinic.close()
     if lock is not None:
         lock.release()
     return EXIT_STORE if failure else code

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from kapdesk.app import build
 from kapdesk.domain.clock import format_span
-from kapdesk.store import DatabaseLockedError
+from kapdesk.session import DatabaseLockedError
 
 DRIVER = Path(__file__).parent / "drivers" / "live_app.py"
 
@@ -68,7 +68,7 @@ def test_sigkill_mid_session_then_resume(qtbot, tmp_path):
         assert shown in expected
         assert view.band.phase_left.text().endswith("left in this phase")
     finally:
-        window.store.close()
+        window.clinic.close()
         lock.release()
     check = sqlite3.connect(db_path).execute("PRAGMA integrity_check").fetchone()
     assert check == ("ok",)

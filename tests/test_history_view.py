@@ -1,4 +1,4 @@
-"""History: search through the store, keyboard navigation, the course table and chart. Synthetic record."""
+"""History: search through the clinic's record, keyboard navigation, the course table and chart. Synthetic record."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from PySide6.QtCore import QDateTime, Qt
 
 from kapdesk.domain.doses import parse_dose
 from kapdesk.domain.scales import SCALES, score
+from kapdesk.domain.entries import Vitals
 from kapdesk.domain.vitals import parse_vitals
+from kapdesk.session import Clinic
 from kapdesk.ui.history_view import COURSE_COLUMNS, HistoryView
 from kapdesk.ui.theme import DARK
 
@@ -22,16 +24,15 @@ DAY = 24 * 3600
 def sitting(store, clock, client, clinician, protocol, *, dose_mg, bp, moaas, cadss, phq9=None, gad7=None):
     """One completed synthetic sitting, then a week passes."""
     info = store.start_session(client.id, clinician.id, protocol)
-    store.add_entry(info.id, "vitals", parse_vitals("124/80 72 98 14").to_payload() | {"baseline": True}, clinician.id)
+    store.add_entry(info.id, Vitals(parse_vitals("124/80 72 98 14"), baseline=True), clinician.id)
     clock.advance(600)
     store.mark_dose(info.id, clinician.id)
-    store.add_entry(info.id, "dose", parse_dose(f"ketamine {dose_mg} mg SL", given_by="Nurse (synthetic)").to_payload(),
-                    clinician.id)
+    store.add_entry(info.id, parse_dose(f"ketamine {dose_mg} mg SL", given_by="Nurse (synthetic)"), clinician.id)
     clock.advance(2400)
-    store.add_entry(info.id, "vitals", parse_vitals(f"{bp} 80 97 14").to_payload() | {"baseline": False}, clinician.id)
-    store.add_entry(info.id, "scale", score(SCALES["moaas"], {"responsiveness": moaas}).to_payload(), clinician.id)
+    store.add_entry(info.id, Vitals(parse_vitals(f"{bp} 80 97 14"), baseline=False), clinician.id)
+    store.add_entry(info.id, score(SCALES["moaas"], {"responsiveness": moaas}), clinician.id)
     answers = dict(zip(SCALES["cadss6"].item_keys, cadss))
-    store.add_entry(info.id, "scale", score(SCALES["cadss6"], answers).to_payload(), clinician.id)
+    store.add_entry(info.id, score(SCALES["cadss6"], answers), clinician.id)
     taken = clock.utcnow().astimezone().date()
     for key, each in (("phq9", phq9), ("gad7", gad7)):
         if each is not None:
@@ -59,8 +60,8 @@ def record(store, clock, people, protocols):
 
 
 @pytest.fixture
-def view(qtbot, store, record):
-    view = HistoryView(store)
+def view(qtbot, store, clock, record):
+    view = HistoryView(Clinic(store, clock))
     qtbot.addWidget(view)
     view.resize(1280, 800)
     view.show()
@@ -99,8 +100,8 @@ def test_search_goes_to_the_store_after_a_pause(qtbot, view, record):
     assert view.model.rowCount() == 0 and view.selected_session_id() is None
 
 
-def test_the_page_is_limited(qtbot, store, record):
-    view = HistoryView(store, page_size=2)
+def test_the_page_is_limited(qtbot, store, clock, record):
+    view = HistoryView(Clinic(store, clock), page_size=2)
     qtbot.addWidget(view)
     assert view.model.rowCount() == 2
     assert "the newest; search to narrow" in view.count_label.text()
@@ -186,8 +187,8 @@ def test_an_outcome_without_a_session_is_charted_by_date(qtbot, store, view, rec
     assert course.series("phq9")[0] == (date(2026, 1, 1), 27)
 
 
-def test_an_empty_record_shows_a_dark_chart_not_a_white_one(qtbot, store):
-    view = HistoryView(store)
+def test_an_empty_record_shows_a_dark_chart_not_a_white_one(qtbot, store, clock):
+    view = HistoryView(Clinic(store, clock))
     qtbot.addWidget(view)
     assert view.model.rowCount() == 0 and view.course is None
     assert view.chart.backgroundBrush().color().name() == DARK.panel

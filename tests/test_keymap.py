@@ -13,6 +13,7 @@ from kapdesk.domain.protocols import load_protocols
 from kapdesk.paths import protocol_folders
 from kapdesk.ui import keymap
 from kapdesk.ui.keymap import ACTIONS, NOTES, RECORD, SESSION, START, Action
+from kapdesk.session import Clinic
 from kapdesk.ui.main_window import MainWindow
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -59,7 +60,7 @@ def test_the_readme_key_table_is_the_key_map():
 @pytest.fixture
 def window(qtbot, store, clock):
     protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, store)
+    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

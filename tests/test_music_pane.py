@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QStyleOpt
 from test_music_session import TRACK_S, Rig, advance_to, write_playlist
 from test_music_session import make_rig, playlist_folder, rig  # noqa: F401 (fixtures shared with the glue tests)
 
-from kapdesk.music_session import MusicSession, create_player
+from kapdesk.session import MusicSession, create_player
 from kapdesk.player import PlaybackState, PlayerSettings, SectionChangeMode, install_hint
 from kapdesk.ui import keymap
 from kapdesk.ui.music_pane import LOOK_ROLE, MusicPane, format_time

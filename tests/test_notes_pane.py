@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import Qt
 
+from kapdesk.domain.entries import Kind, Observation, Preparation, of_type
 from kapdesk.domain.notes import SECTION_KEYS
-from kapdesk.store import NoteLockedError, StoreError
+from kapdesk.session import LiveSession, NoteLockedError, StoreError
 from kapdesk.ui.notes_pane import AUTOSAVE_MS, NotesPane, format_quote
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -21,24 +22,26 @@ def session(store, people, protocols, clock):
     """A sitting with a preparation, two flagged quotes, one plain observation and one corrected quote."""
     clinician, client = people
     info = store.start_session(client.id, clinician.id, protocols["sublingual"])
-    store.add_entry(info.id, "preparation", {"intention": "Synthetic: to rest in what comes", "checklist": {},
-                                             "contraindications": {}, "medications": {}, "weight_kg": None}, clinician.id)
+    store.add_entry(info.id, Preparation(intention="Synthetic: to rest in what comes"), clinician.id)
     clock.advance(40 * 60)
-    store.add_entry(info.id, "observation", {"text": "It's like the ocean is breathing", "tags": [], "quote": True},
-                    clinician.id)
+    store.add_entry(info.id, Observation("It's like the ocean is breathing", quote=True), clinician.id)
     clock.advance(60)
-    store.add_entry(info.id, "observation", {"text": "Lying still (synthetic)", "tags": [], "quote": False}, clinician.id)
+    store.add_entry(info.id, Observation("Lying still (synthetic)", quote=False), clinician.id)
     clock.advance(60)
-    typo = store.add_entry(info.id, "observation", {"text": "I dont have to", "tags": [], "quote": True}, clinician.id)
-    store.add_entry(info.id, "observation", {"text": "I don't have to carry it all", "tags": [], "quote": True},
+    typo = store.add_entry(info.id, Observation("I dont have to", quote=True), clinician.id)
+    store.add_entry(info.id, Observation("I don't have to carry it all", quote=True),
                     clinician.id, occurred_at=typo.occurred_at, supersedes=typo.id)
     return info, clinician
 
 
-@pytest.fixture
-def pane(qtbot, store, session):
+def open_live(store, session, clock) -> LiveSession:
     info, clinician = session
-    pane = NotesPane(store, info.id, clinician.id)
+    return LiveSession(store, info.id, clinician.id, clock)
+
+
+@pytest.fixture
+def pane(qtbot, store, session, clock):
+    pane = NotesPane(open_live(store, session, clock))
     qtbot.addWidget(pane)
     pane.resize(1100, 800)
     pane.show()
@@ -83,9 +86,9 @@ def test_typing_is_saved_after_the_debounce(qtbot, pane, store, session, clock):
     assert pane.status.text() == f"Draft saved {clock.utcnow().astimezone().strftime('%H:%M:%S')}"
 
 
-def test_the_real_timer_saves_without_help(qtbot, store, session):
+def test_the_real_timer_saves_without_help(qtbot, store, session, clock):
     info, clinician = session
-    pane = NotesPane(store, info.id, clinician.id, debounce_ms=10)
+    pane = NotesPane(open_live(store, session, clock), debounce_ms=10)
     qtbot.addWidget(pane)
     with qtbot.waitSignal(pane.saved, timeout=2000):
         pane.editors["themes"].setPlainText("Synthetic: being held")
@@ -139,19 +142,19 @@ def test_a_failed_save_keeps_the_text_and_says_so(qtbot, pane, store, session, m
 
 # -- quotes -------------------------------------------------------------------------------------
 def test_only_current_flagged_quotes_are_offered(pane, store, session):
-    quotes = [e for e in store.entries(session[0].id, kinds=("observation",)) if e.current and e.payload["quote"]]
-    expected = [f"{e.occurred_at.astimezone():%H:%M}  “{e.payload['text']}”" for e in quotes]
+    quotes = [(e, o) for e, o in of_type(store.entries(session[0].id), Observation) if o.quote]
+    expected = [f"{e.occurred_at.astimezone():%H:%M}  “{o.text}”" for e, o in quotes]
     assert [pane.quotes.item(i).text() for i in range(pane.quotes.count())] == expected
     assert len(expected) == 2 and "I dont have to" not in " ".join(expected)  # the corrected version only
 
 
 def test_enter_on_a_quote_inserts_it_into_the_last_section(qtbot, pane, store, session):
-    first = store.entries(session[0].id, kinds=("observation",))[0]
+    first = store.entries(session[0].id, kinds=[Kind.OBSERVATION])[0]
     type_into(qtbot, pane, "insights", "Synthetic:")
     pane.quotes.setFocus()
     pane.quotes.setCurrentRow(0)
     qtbot.keyClick(pane.quotes, Qt.Key.Key_Return)
-    quote = format_quote(first.payload["text"], first.occurred_at)
+    quote = format_quote(first.data.text, first.occurred_at)
     assert quote == f"“It's like the ocean is breathing” ({first.occurred_at.astimezone():%H:%M})"
     assert pane.editors["insights"].toPlainText() == f"Synthetic: {quote}"
     assert pane.editors["insights"].hasFocus()  # back to writing
@@ -170,8 +173,18 @@ def test_ctrl_i_inserts_the_selected_quote_at_the_cursor(qtbot, pane):
 def test_new_quotes_appear_on_refresh(pane, store, session, clock):
     info, clinician = session
     clock.advance(60)
-    store.add_entry(info.id, "observation", {"text": "Warm light (synthetic)", "tags": [], "quote": True}, clinician.id)
+    store.add_entry(info.id, Observation("Warm light (synthetic)", quote=True), clinician.id)
     pane.refresh_quotes()
+    assert pane.quotes.count() == 3
+
+
+def test_a_quote_recorded_in_the_sitting_appears_at_once(pane, session, clock):
+    """The pane follows ``live.changed``: a quote flagged in the record pane is offered without a refresh."""
+    clock.advance(60)
+    pane.live.record(Observation("Soft rain (synthetic)", quote=True))
+    assert pane.quotes.count() == 3
+    assert pane.quotes.item(2).text().endswith("“Soft rain (synthetic)”")
+    pane.live.record(Observation("Not a quote (synthetic)"))
     assert pane.quotes.count() == 3
 
 
@@ -261,7 +274,7 @@ def test_a_signed_note_reopens_read_only(qtbot, store, session, clock):
     clock.advance(timedelta(minutes=5).total_seconds())
     store.sign_note(info.id, clinician.id)
     store.add_addendum(info.id, "Synthetic addendum", clinician.id)
-    pane = NotesPane(store, info.id, clinician.id)
+    pane = NotesPane(open_live(store, session, clock))
     qtbot.addWidget(pane)
     assert pane.is_signed and pane.editors["described"].isReadOnly()
     assert pane.editors["intention"].toPlainText() == ""  # the signed note, not the preparation

@@ -1,4 +1,4 @@
-"""PHQ-9 / GAD-7 entry: typed as digits, totals and bands live, saved through the store. Synthetic answers."""
+"""PHQ-9 / GAD-7 entry: typed as digits, totals and bands live, saved through the session. Synthetic answers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 
 from kapdesk.domain.scales import GAD7, PHQ9
+from kapdesk.session import Clinic, LiveSession
 from kapdesk.ui.outcomes_form import OutcomesForm
 
 TODAY = date(2026, 1, 5)  # the FakeClock's day
@@ -15,10 +16,10 @@ DIGIT = {0: Qt.Key.Key_0, 1: Qt.Key.Key_1, 2: Qt.Key.Key_2, 3: Qt.Key.Key_3}
 
 
 @pytest.fixture
-def form(qtbot, store, people, protocols):
+def form(qtbot, store, people, protocols, clock):
     clinician, client = people
     session = store.start_session(client.id, clinician.id, protocols["sublingual"])
-    form = OutcomesForm(store, client.id, clinician.id, session_id=session.id, today=lambda: TODAY)
+    form = OutcomesForm(LiveSession(store, session.id, clinician.id, clock), today=lambda: TODAY)
     form.session = session  # for the assertions below
     qtbot.addWidget(form)
     form.show()
@@ -109,11 +110,30 @@ def test_an_earlier_date_and_no_later_one(qtbot, form, store, people):
     assert store.outcomes(people[1].id)[0].taken_on == date(2025, 12, 29)
 
 
-def test_without_a_session(qtbot, store, people):
+def test_without_a_session(qtbot, store, people, clock):
     clinician, client = people
-    form = OutcomesForm(store, client.id, clinician.id, today=lambda: TODAY)
+    form = OutcomesForm(clinic=Clinic(store, clock), client_id=client.id, author_id=clinician.id, today=lambda: TODAY)
     qtbot.addWidget(form)
     for row in form.rows:
         row.set_value(0)
     form.save()
     assert store.outcomes(client.id)[0].session_id is None
+
+
+def test_in_a_sitting_today_is_the_sitting_clocks_day(qtbot, store, people, protocols, clock):
+    clinician, client = people
+    session = store.start_session(client.id, clinician.id, protocols["sublingual"])
+    form = OutcomesForm(LiveSession(store, session.id, clinician.id, clock))
+    qtbot.addWidget(form)
+    day = clock.utcnow().astimezone().date()
+    assert form.taken_on.date() == QDate(day.year, day.month, day.day)
+    for row in form.rows:
+        row.set_value(1)
+    form.save()
+    saved = store.outcomes(client.id)[0]
+    assert (saved.session_id, saved.taken_on, saved.total) == (session.id, day, 9)
+
+
+def test_without_a_sitting_a_client_and_an_author_are_needed(store, clock):
+    with pytest.raises(TypeError):
+        OutcomesForm(clinic=Clinic(store, clock))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from kapdesk.domain.protocols import load_protocols
 from kapdesk.paths import protocol_folders
+from kapdesk.session import Clinic
 from kapdesk.ui.main_window import MainWindow
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -21,7 +22,7 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 @pytest.fixture
 def window(qtbot, store, clock):
     protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, store)
+    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

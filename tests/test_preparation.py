@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
@@ -194,9 +195,10 @@ def test_every_control_is_reached_by_tab_and_answered_by_keys(qtbot, pane, live,
         qtbot.keyClick(pane.save_button, Qt.Key.Key_S, CTRL)
     entry = saved.args[0]
     assert entry.kind == "preparation"
-    assert entry.payload["intention"] == "Synthetic: to meet the heaviness with curiosity"
-    assert entry.payload["checklist"] == {i.key: True for i in CHECKLIST}
-    assert entry.payload["weight_kg"] == 68.5
+    assert entry.data.intention == "Synthetic: to meet the heaviness with curiosity"
+    assert entry.data.checklist == {i.key: True for i in CHECKLIST}
+    assert entry.data.weight_kg == 68.5
+    assert entry.data == pane.preparation()  # what the form says is what was saved
     assert dose_gate(live.entries()) == []
     assert pane.message.text().startswith("Preparation saved")
 
@@ -230,7 +232,7 @@ def test_a_second_save_supersedes_the_first(qtbot, pane, live, store, clock):
     assert second.args[0].supersedes_id == first.args[0].id
     assert "correction" in pane.message.text()
     versions = store.entries(live.id, kinds=("preparation",))
-    assert [(e.payload["intention"], e.current) for e in versions] == [
+    assert [(e.data.intention, e.current) for e in versions] == [
         ("Synthetic intention, first words", False), ("Synthetic intention, corrected", True)]
 
     pane.save()  # nothing changed: no third version

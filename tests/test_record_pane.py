@@ -13,9 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from kapdesk.domain.clinic import ClinicSettings
-from kapdesk.domain.scales import DissociationMode
-from kapdesk.domain.vitals import VitalsError, parse_vitals
-from kapdesk.live_session import LiveSession
+from kapdesk.domain.doses import Dose, Route
+from kapdesk.domain.entries import AlertAck, Kind, Observation, Preparation, Presence, RemsAnswers, Vitals
+from kapdesk.domain.scales import DissociationMode, ScaleResult
+from kapdesk.domain.vitals import VitalsError, VitalsReading, parse_vitals
+from kapdesk.session import LiveSession
 from kapdesk.ui.record.vitals import vitals_line
 from kapdesk.ui.record_pane import AUTO_ALERT_NOTE, RecordPane
 
@@ -41,7 +43,7 @@ def pane(qtbot, live) -> RecordPane:
 
 
 def kinds(live: LiveSession, kind: str):
-    return [e for e in live.store.entries(live.id) if e.kind == kind]
+    return [e for e in live.store.entries(live.id) if e.kind == Kind(kind)]
 
 
 def enter(qtbot, line: QLineEdit, text: str) -> None:
@@ -76,8 +78,8 @@ def test_a_reading_typed_into_the_line_is_saved_before_it_is_confirmed(qtbot, pa
         qtbot.keyClick(line, Qt.Key.Key_Return)
     [entry] = kinds(live, "vitals")
     assert saved.args == [entry]
-    assert entry.payload == {"systolic": 128, "diastolic": 84, "hr": 72, "spo2": 98, "rr": 14, "temp_c": None,
-                             "baseline": True}  # no dose yet: this is the pre-dose baseline
+    assert entry.data == Vitals(VitalsReading(128, 84, 72, 98, 14, None),
+                                baseline=True)  # no dose yet: this is the pre-dose baseline
     assert entry.author_id == people[0].id and entry.occurred_at == clock.utcnow()
     assert line.text() == ""
     assert pane.vitals.message.text() == f"Saved {local(clock.utcnow())} — 128/84  HR 72  SpO₂ 98%  RR 14  (baseline)"
@@ -90,7 +92,7 @@ def test_the_labelled_form_with_a_time_a_few_minutes_ago(qtbot, pane, live, cloc
     enter(qtbot, pane.vitals.line, "bp 128/84 hr 72 spo2 98 rr 14 t 36.8 -5m")
     [entry] = kinds(live, "vitals")
     assert entry.occurred_at == clock.utcnow() - timedelta(minutes=5)
-    assert entry.payload["temp_c"] == 36.8
+    assert entry.data.reading.temperature_c == 36.8
     assert pane.vitals.message.text().startswith(f"Saved {local(entry.occurred_at)} — ")
 
 
@@ -148,7 +150,7 @@ def test_readings_before_the_dose_are_the_baseline_and_later_ones_are_not(qtbot,
     enter(qtbot, pane.vitals.line, "130/85 74 98 14 -3m")  # taken before T0, typed after it
     clock.advance(15 * 60)
     enter(qtbot, pane.vitals.line, "134/86 78 98 14")
-    assert [e.payload["baseline"] for e in kinds(live, "vitals")] == [True, True, False]
+    assert [e.data.baseline for e in kinds(live, "vitals")] == [True, True, False]
 
 
 def test_the_field_form_checks_each_field_the_same_way(qtbot, pane, live):
@@ -173,8 +175,7 @@ def test_the_field_form_checks_each_field_the_same_way(qtbot, pane, live):
     fields["temperature_c"].setText("36,8")
     qtbot.keyClick(fields["temperature_c"], Qt.Key.Key_Return)
     [entry] = kinds(live, "vitals")
-    assert entry.payload | {} == {"systolic": 128, "diastolic": 84, "hr": 72, "spo2": 98, "rr": None,
-                                  "temp_c": 36.8, "baseline": True}
+    assert entry.data == Vitals(VitalsReading(128, 84, 72, 98, None, 36.8), baseline=True)
     assert all(f.text() == "" for f in fields.values())
     assert QApplication.focusWidget() is fields["systolic"]
     qtbot.keyClick(pane, Qt.Key.Key_F2, SHIFT)  # and back to the line
@@ -210,8 +211,8 @@ def test_a_dose_needs_a_unit_then_saves_with_the_protocol_defaults(qtbot, pane, 
     dose.lot.setText("SYN-0001")
     enter(qtbot, dose.amount, "100 mg")
     [entry] = kinds(live, "dose")
-    assert entry.payload == {"drug": "ketamine", "amount_mg": 100.0, "route": "sublingual", "given_by": people[0].name,
-                             "lot": "SYN-0001", "booster": False, "mg_per_kg": None, "weight_kg": None, "warnings": []}
+    assert entry.data == Dose(drug="ketamine", amount_mg=100.0, route=Route.SUBLINGUAL, given_by=people[0].name,
+                              lot="SYN-0001", booster=False, mg_per_kg=None, weight_kg=None, warnings=())
     assert dose.message.text().startswith("Saved ")
     assert dose.amount.text() == "" and dose.booster.isChecked()  # a further dose is a booster by default
 
@@ -226,18 +227,17 @@ def test_mg_per_kg_needs_the_weight(qtbot, pane, live):
     assert kinds(live, "dose") == []
     enter(qtbot, dose.weight, "72")
     [entry] = kinds(live, "dose")
-    assert (entry.payload["amount_mg"], entry.payload["mg_per_kg"], entry.payload["weight_kg"]) == (36.0, 0.5, 72.0)
+    assert (entry.data.amount_mg, entry.data.mg_per_kg, entry.data.weight_kg) == (36.0, 0.5, 72.0)
 
 
 def test_mg_per_kg_uses_the_weight_from_preparation(qtbot, pane, live):
-    live.record("preparation", {"intention": "", "checklist": {}, "contraindications": {}, "medications": {},
-                                "weight_kg": 68.0})
+    live.record(Preparation(weight_kg=68.0))
     qtbot.keyClick(pane, Qt.Key.Key_D, ALT)
     assert pane.dose.weight.text() == "68"
     pane.dose.route.setCurrentIndex(pane.dose.route.findText("IV", Qt.MatchFlag.MatchStartsWith))
     enter(qtbot, pane.dose.amount, "0,5 mg/kg")
     [entry] = kinds(live, "dose")
-    assert (entry.payload["amount_mg"], entry.payload["route"]) == (34.0, "intravenous infusion")
+    assert (entry.data.amount_mg, entry.data.route) == (34.0, Route.INTRAVENOUS_INFUSION)
 
 
 def test_a_non_standard_esketamine_dose_is_saved_with_its_warning_said(qtbot, pane, live):
@@ -246,7 +246,7 @@ def test_a_non_standard_esketamine_dose_is_saved_with_its_warning_said(qtbot, pa
     pane.dose.route.setCurrentIndex(pane.dose.route.findText("IN", Qt.MatchFlag.MatchStartsWith))
     enter(qtbot, pane.dose.amount, "70 mg")
     [entry] = kinds(live, "dose")
-    assert entry.payload["warnings"] and "not a standard dose" in pane.dose.message.text()
+    assert entry.data.warnings and "not a standard dose" in pane.dose.message.text()
     assert pane.dose.message.property("role") == "message"
 
 
@@ -266,8 +266,8 @@ def test_moaas_by_key_with_its_anchor_words_on_screen(qtbot, pane, live):
     assert "<b>4</b> — lethargic response" in pane.scales.items_label.text()
     qtbot.keyClick(pad, Qt.Key.Key_Return)
     [entry] = kinds(live, "scale")
-    assert entry.payload["scale"] == "moaas" and entry.payload["answers"] == {"responsiveness": 4}
-    assert entry.payload["total"] == 4
+    assert entry.data.scale_key == "moaas" and dict(entry.data.answers) == {"responsiveness": 4}
+    assert entry.data.total == 4
     assert "MOAA/S 4: lethargic response" in pane.scales.message.text()
     assert pad.current_answers() == {"responsiveness": None}
 
@@ -288,7 +288,7 @@ def test_aldrete_shows_its_total_and_the_discharge_cue(qtbot, pane, live):
     assert total.property("role") == "title"
     qtbot.keyClick(pad, Qt.Key.Key_Return)
     [entry] = kinds(live, "scale")
-    assert entry.payload["scale"] == "aldrete" and entry.payload["total"] == 9 and entry.payload["complete"]
+    assert entry.data.scale_key == "aldrete" and entry.data.total == 9 and entry.data.complete
 
 
 def test_aldrete_shows_what_the_latest_reading_suggests(qtbot, pane, live, clock):
@@ -315,7 +315,7 @@ def test_a_missing_item_is_named_and_shift_enter_saves_it_incomplete(qtbot, pane
     assert pad.current_item == 2  # the first missing item
     qtbot.keyClick(pad, Qt.Key.Key_Return, SHIFT)
     [entry] = kinds(live, "scale")
-    assert entry.payload["complete"] is False and entry.payload["answers"] == {"cadss_1": 2, "cadss_2": 3}
+    assert entry.data.complete is False and dict(entry.data.answers) == {"cadss_1": 2, "cadss_2": 3}
 
 
 def test_a_clinic_rating_dissociation_takes_two_digits_for_ten(qtbot, live):
@@ -328,7 +328,7 @@ def test_a_clinic_rating_dissociation_takes_two_digits_for_ten(qtbot, live):
     qtbot.keyClick(pad, Qt.Key.Key_0)
     qtbot.keyClick(pad, Qt.Key.Key_Return)
     [entry] = kinds(live, "scale")
-    assert entry.payload["answers"] == {"dissociation": 10}
+    assert dict(entry.data.answers) == {"dissociation": 10}
 
 
 def test_nausea_and_bprs_are_scored_item_by_item(qtbot, pane, live):
@@ -343,8 +343,8 @@ def test_nausea_and_bprs_are_scored_item_by_item(qtbot, pane, live):
         qtbot.keyClick(pad, digit)
     qtbot.keyClick(pad, Qt.Key.Key_Return)
     nausea, bprs = kinds(live, "scale")
-    assert nausea.payload["answers"] == {"nausea": 2, "vomited": 0}
-    assert bprs.payload["scale"] == "bprs_plus" and bprs.payload["total"] == 5
+    assert dict(nausea.data.answers) == {"nausea": 2, "vomited": 0}
+    assert bprs.data.scale_key == "bprs_plus" and bprs.data.total == 5
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,7 +365,7 @@ def test_an_observation_with_quick_tags_and_the_quote_key(qtbot, pane, live):
     assert QApplication.focusWidget() is line and line.text() == "It is so big"
     qtbot.keyClick(line, Qt.Key.Key_Return)
     [entry] = kinds(live, "observation")
-    assert entry.payload == {"text": "It is so big", "tags": ["crying"], "quote": True}
+    assert entry.data == Observation("It is so big", ("crying",), quote=True)
     assert not any(b.isChecked() for b in pane.observation.tag_buttons) and not pane.observation.quote_button.isChecked()
     assert pane.observation.message.text().endswith("“It is so big”  [crying]")
 
@@ -376,7 +376,7 @@ def test_observation_hashtags_and_errors(qtbot, pane, live):
     assert_refused(pane.observation, pane.observation.line, "restless #sobbing", "Unknown tag ‘#sobbing’")
     assert pane.observation.line.selectedText() == "#sobbing"
     [entry] = kinds(live, "observation")
-    assert entry.payload == {"text": "Eye mask off, sitting up", "tags": ["moving", "eye mask off"], "quote": False}
+    assert entry.data == Observation("Eye mask off, sitting up", ("moving", "eye mask off"), quote=False)
 
 
 def test_presence_and_hand_off(qtbot, pane, live, people):
@@ -390,8 +390,8 @@ def test_presence_and_hand_off(qtbot, pane, live, people):
     presence.handoff.setText("Dr C (synthetic)")
     enter(qtbot, presence.note, "handed over at discharge")
     [entry] = kinds(live, "presence")
-    assert entry.payload == {"present": [people[0].name, "Nurse B (synthetic)"], "handoff_to": "Dr C (synthetic)",
-                             "note": "handed over at discharge"}
+    assert entry.data == Presence((people[0].name, "Nurse B (synthetic)"), handoff_to="Dr C (synthetic)",
+                                  note="handed over at discharge")
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,7 +411,7 @@ def test_a_vitals_correction_supersedes_and_keeps_the_original_time(qtbot, pane,
     old, new = live.store.entries(live.id, kinds=["vitals"])
     assert old.id == original.id and not old.current and old.superseded_by == new.id
     assert new.supersedes_id == original.id and new.occurred_at == original.occurred_at
-    assert new.payload["hr"] == 72 and old.payload["hr"] == 27  # nothing overwritten
+    assert new.data.reading.heart_rate == 72 and old.data.reading.heart_rate == 27  # nothing overwritten
     assert pane.vitals.message.text().startswith("Correction saved")
     assert not pane.vitals.banner.isVisibleTo(pane)
     assert not pane.correct(old)  # the superseded version cannot be corrected again
@@ -421,14 +421,13 @@ def test_a_vitals_correction_supersedes_and_keeps_the_original_time(qtbot, pane,
 @pytest.mark.parametrize("kind", ["observation", "dose", "scale", "presence"])
 def test_every_entry_kind_of_the_pane_can_be_corrected(qtbot, pane, live, kind):
     payloads = {
-        "observation": {"text": "crying softly", "tags": ["crying"], "quote": False},
-        "dose": {"drug": "ketamine", "amount_mg": 100.0, "route": "sublingual", "given_by": "N (synthetic)",
-                 "lot": "SYN-1", "booster": False, "mg_per_kg": None, "weight_kg": None, "warnings": []},
-        "scale": {"scale": "moaas", "answers": {"responsiveness": 3}, "total": 3, "band": None, "complete": True,
-                  "flags": []},
-        "presence": {"present": ["A (synthetic)"], "handoff_to": None, "note": ""},
+        "observation": Observation("crying softly", ("crying",), quote=False),
+        "dose": Dose(drug="ketamine", amount_mg=100.0, route=Route.SUBLINGUAL, given_by="N (synthetic)",
+                     lot="SYN-1", booster=False),
+        "scale": ScaleResult("moaas", (("responsiveness", 3),), total=3, band=None, complete=True),
+        "presence": Presence(("A (synthetic)",), handoff_to=None, note=""),
     }
-    original = live.record(kind, payloads[kind])
+    original = live.record(payloads[kind])
     assert pane.correct(original)
     section = next(s for s in pane.sections if kind in s.kinds)
     if kind == "observation":
@@ -487,7 +486,7 @@ def test_an_alert_while_typing_an_observation_takes_no_focus_and_is_acknowledged
     qtbot.keyClicks(note, "quiet, eyes clo")
     clock.advance(40 * 60)
     with qtbot.waitSignal(pane.alerts_changed) as changed:
-        live.record("vitals", parse_vitals("186/112 96 97 16").to_payload() | {"baseline": False})  # another pane
+        live.record(Vitals(parse_vitals("186/112 96 97 16"), baseline=False))  # another pane
     assert changed.args == [3]  # systolic above 180, and both rises from 128/84
     qtbot.waitUntil(lambda: len(alerts_in_record(live)) == 3)  # written once, on the next turn of the loop
     assert QApplication.focusWidget() is note and note.text() == "quiet, eyes clo"
@@ -504,7 +503,7 @@ def test_an_alert_while_typing_an_observation_takes_no_focus_and_is_acknowledged
     top = pane.board.top
     qtbot.keyClick(note, Qt.Key.Key_A, CTRL | SHIFT)
     [ack] = kinds(live, "alert_ack")
-    assert ack.payload == {"alert": str(top.entry_id), "key": "systolic_high", "message": top.message}
+    assert ack.data == AlertAck(top.entry_id, "systolic_high", top.message)
     assert ack.author_id == people[0].id and ack.occurred_at == clock.utcnow()
     assert f"Acknowledged {local(clock.utcnow())} by {people[0].name}" in strip.status.text()
     assert len(pane.board) == 2 and QApplication.focusWidget() is note and note.text() == "quiet, eyes clo"
@@ -572,10 +571,11 @@ def test_an_alert_is_acknowledged_with_the_mouse_too_without_taking_focus(qtbot,
 def test_wired_into_the_session_view_the_keys_work_from_any_tab(qtbot, store, clock):
     from kapdesk.domain.protocols import load_protocols
     from kapdesk.paths import protocol_folders
+    from kapdesk.session import Clinic
     from kapdesk.ui.main_window import MainWindow
 
     protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, store)
+    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
@@ -652,4 +652,4 @@ def test_rems_answers_for_an_esketamine_sitting(qtbot, store, clock, people, pro
     pane.rems.ready.clear()
     enter(qtbot, pane.rems.ready, "75")
     [entry] = kinds(live, "rems")
-    assert entry.payload == {"serious_adverse_events": "none observed (synthetic)", "ready_without_2h_minutes": 75}
+    assert entry.data == RemsAnswers("none observed (synthetic)", 75)

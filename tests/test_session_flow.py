@@ -4,8 +4,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
+from kapdesk.domain.entries import Vitals
 from kapdesk.domain.protocols import load_protocols
+from kapdesk.domain.vitals import VitalsReading
 from kapdesk.paths import protocol_folders
+from kapdesk.session import Clinic
 from kapdesk.ui.main_window import MainWindow
 from kapdesk.ui.session_view import SessionView
 
@@ -13,7 +16,7 @@ from kapdesk.ui.session_view import SessionView
 @pytest.fixture
 def window(qtbot, store, clock):
     protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, store)
+    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -54,7 +57,7 @@ def test_full_flow_by_keyboard(qtbot, window, store, clock):
     qtbot.keyClick(view.override.reason, Qt.Key.Key_Return)
     assert band.since_dose.text() == "T+00:00"
     override = [e for e in store.entries(view.live.id) if e.kind == "safety_override"]
-    assert override and override[0].payload["reason"] == "Synthetic: preparation done on paper"
+    assert override and override[0].data.reason == "Synthetic: preparation done on paper"
     assert band.phase.text() == "Dosing (troche held)"
     assert not view.buttons["dose"].isEnabled()
 
@@ -154,7 +157,7 @@ def test_ticking_reads_no_database(qtbot, window, clock, store):
 
 def test_resume_is_offered_first_after_a_restart(qtbot, store, clock):
     protocols, errors = load_protocols(protocol_folders())
-    first = MainWindow(protocols, errors, clock, store)
+    first = MainWindow(protocols, errors, clock, Clinic(store, clock))
     qtbot.addWidget(first)
     first.show()
     qtbot.waitExposed(first)
@@ -165,7 +168,7 @@ def test_resume_is_offered_first_after_a_restart(qtbot, store, clock):
     view.override.confirm()
     clock.advance(300)
 
-    second = MainWindow(protocols, errors, clock, store)  # as after a restart
+    second = MainWindow(protocols, errors, clock, Clinic(store, clock))  # as after a restart
     qtbot.addWidget(second)
     second.show()
     qtbot.waitExposed(second)
@@ -179,17 +182,16 @@ def test_resume_is_offered_first_after_a_restart(qtbot, store, clock):
 
 
 def test_a_recorded_reading_moves_the_reminder_without_rereading_everything(store, people, protocols, clock):
-    from kapdesk.live_session import LiveSession
+    from kapdesk.session import LiveSession
 
     clinician, client = people
     session = store.start_session(client.id, clinician.id, protocols["sublingual"])
     live = LiveSession(store, session.id, clinician.id, clock)
     assert live.reading().next_reminder.label == "Pre-dose vitals"
     seen = []
-    live.on_change(seen.append)
+    live.changed.connect(seen.append)
     clock.advance(60)
-    entry = live.record("vitals", {"systolic": 120, "diastolic": 80, "hr": 70, "spo2": 98, "rr": 14, "temp_c": None,
-                                   "baseline": True})
+    entry = live.record(Vitals(VitalsReading(120, 80, 70, 98, 14, None), baseline=True))
     assert seen == [entry]
     assert live.reading().next_reminder is None  # no dose yet: nothing else is due
     # The shortcut agrees with a full re-read of the record.
@@ -200,7 +202,7 @@ def test_the_last_protocol_used_is_offered_first(qtbot, store, people, protocols
     clinician, client = people
     store.start_session(client.id, clinician.id, protocols["iv-infusion"])
     loaded, errors = load_protocols(protocol_folders())
-    window = MainWindow(loaded, errors, clock, store)
+    window = MainWindow(loaded, errors, clock, Clinic(store, clock))
     qtbot.addWidget(window)
     assert window.start_screen.protocol.itemData(0) != "iv-infusion"  # not simply the first in the list
     assert window.start_screen.protocol.currentData() == "iv-infusion"

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from kapdesk.domain.clinic import load_clinic_settings_or_defaults
 from kapdesk.domain.protocols import load_protocols
 from kapdesk.paths import protocol_folders
+from kapdesk.session import Clinic
 from kapdesk.ui.main_window import MainWindow
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -26,7 +27,7 @@ def clinic_file(text: str) -> Path:
 
 def open_window(qtbot, store, clock):
     protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, store)
+    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 
-from kapdesk.domain.entries import describe_entry
+from kapdesk.domain.entries import AlertRaised, MusicEvent, Observation, Vitals
 from kapdesk.domain.vitals import parse_vitals
-from kapdesk.live_session import LiveSession
+from kapdesk.session import LiveSession
 from kapdesk.ui.theme import DARK
 from kapdesk.ui.timeline import (
     AUTHOR,
@@ -32,12 +32,12 @@ def timeline(qtbot, live):
     return timeline
 
 
-def vitals(text: str, *, baseline: bool = False) -> dict:
-    return parse_vitals(text).to_payload() | {"baseline": baseline}
+def vitals(text: str, *, baseline: bool = False) -> Vitals:
+    return Vitals(parse_vitals(text), baseline)
 
 
-def observation(text: str, *, quote: bool = False) -> dict:
-    return {"text": text, "tags": [], "quote": quote}
+def observation(text: str, *, quote: bool = False) -> Observation:
+    return Observation(text, quote=quote)
 
 
 def cell(timeline: Timeline, row: int, column: int, role=Qt.ItemDataRole.DisplayRole):
@@ -52,18 +52,18 @@ def sitting(live: LiveSession, clock) -> dict:
     """A short synthetic sitting: baseline, dose, a corrected reading, a quote, music."""
     made = {}
     clock.advance(12 * 60)
-    made["baseline"] = live.record("vitals", vitals("126/82 74 98 14", baseline=True))
+    made["baseline"] = live.record(vitals("126/82 74 98 14", baseline=True))
     clock.advance(8 * 60)
     live.mark_dose()
-    live.record("music", {"event": "track_start", "title": "Synthetic Drift", "artist": "Synthetic Ensemble"})
+    live.record(MusicEvent("track_start", title="Synthetic Drift", artist="Synthetic Ensemble"))
     clock.advance(45 * 60)
-    made["wrong"] = live.record("vitals", vitals("155/96 96 97 14"))
-    live.record("observation", observation("It's like the ocean is breathing with me.", quote=True))
+    made["wrong"] = live.record(vitals("155/96 96 97 14"))
+    live.record(observation("It's like the ocean is breathing with me.", quote=True))
     clock.advance(60)
-    made["fixed"] = live.record("vitals", vitals("155/96 86 97 14"), occurred_at=made["wrong"].occurred_at,
+    made["fixed"] = live.record(vitals("155/96 86 97 14"), occurred_at=made["wrong"].occurred_at,
                                 supersedes=made["wrong"].id, note="HR mistyped")
     clock.advance(4 * 60)
-    made["later"] = live.record("observation", observation("Resting, slow breathing"))
+    made["later"] = live.record(observation("Resting, slow breathing"))
     return made
 
 
@@ -77,7 +77,7 @@ def test_every_entry_in_time_order_with_its_columns(timeline, live, clock):
     assert cell(timeline, row, TIME) == made["baseline"].occurred_at.astimezone().strftime("%H:%M")
     assert cell(timeline, row, OFFSET) == "T-8"
     assert cell(timeline, row, WHAT) == "Vitals"
-    assert cell(timeline, row, DETAIL) == describe_entry("vitals", made["baseline"].payload)
+    assert cell(timeline, row, DETAIL) == made["baseline"].describe()
     assert cell(timeline, row, AUTHOR) == "Test Clinician (synthetic)"
     last = len(shown) - 1
     assert cell(timeline, last, OFFSET) == "T+50" and cell(timeline, last, WHAT) == "Observation"
@@ -87,10 +87,10 @@ def test_the_dose_mark_adds_its_entries_and_t_offsets_without_a_rebuild(timeline
     resets = []
     timeline.model.modelReset.connect(lambda: resets.append(1))
     clock.advance(12 * 60)
-    live.record("vitals", vitals("126/82 74 98"))
+    live.record(vitals("126/82 74 98"))
     assert cell(timeline, timeline.proxy.rowCount() - 1, OFFSET) == ""  # no T0 yet
     clock.advance(8 * 60)
-    live.mark_dose()  # on_change(None): dose_time and the dosing phase are synced in
+    live.mark_dose()  # changed(None): dose_time and the dosing phase are synced in
     assert kinds(timeline)[-2:] == ["dose_time", "phase"]
     assert cell(timeline, 2, OFFSET) == "T-8"  # the reading now has its offset
     assert resets == []
@@ -102,17 +102,17 @@ def test_new_entries_are_inserted_not_rebuilt(timeline, live, clock):
     timeline.model.modelReset.connect(lambda: resets.append(1))
     start = timeline.model.rowCount()
     clock.advance(60)
-    live.record("observation", observation("Eyes closed"))
+    live.record(observation("Eyes closed"))
     clock.advance(60)
-    live.record("vitals", vitals("126/82 74 98"))
+    live.record(vitals("126/82 74 98"))
     assert inserted == [(start, start), (start + 1, start + 1)]
     assert resets == []
 
 
 def test_a_back_dated_entry_lands_where_it_happened(timeline, live, clock):
     clock.advance(30 * 60)
-    late = live.record("observation", observation("Now"))
-    early = live.record("vitals", vitals("126/82 74 98"), occurred_at=late.occurred_at - timedelta(minutes=20))
+    late = live.record(observation("Now"))
+    early = live.record(vitals("126/82 74 98"), occurred_at=late.occurred_at - timedelta(minutes=20))
     ids = [e.id for e in timeline.visible_entries()]
     assert ids.index(early.id) == ids.index(late.id) - 1
 
@@ -185,9 +185,9 @@ def test_text_and_kind_filters_combine_and_new_entries_respect_them(timeline, li
     timeline.set_text_filter("breathing")
     assert len(timeline.visible_entries()) == 2
     clock.advance(60)
-    live.record("vitals", vitals("130/84 72 98"))  # filtered out as it arrives
-    live.record("observation", observation("Breathing deeper"))
-    assert [e.payload["text"] for e in timeline.visible_entries()][-1] == "Breathing deeper"
+    live.record(vitals("130/84 72 98"))  # filtered out as it arrives
+    live.record(observation("Breathing deeper"))
+    assert [e.data.text for e in timeline.visible_entries()][-1] == "Breathing deeper"
     assert len(timeline.visible_entries()) == 3
 
 
@@ -234,7 +234,7 @@ def test_ctrl_f_goes_to_the_filter_and_return_back_to_the_list(timeline, live, c
 
 def test_alerts_take_the_attention_colour(timeline, live, clock):
     clock.advance(60)
-    live.record("alert", {"key": "spo2_low", "severity": "warning", "message": "SpO₂ 90% is below 92%", "reading": None})
+    live.record(AlertRaised("spo2_low", "warning", "SpO₂ 90% is below 92%"))
     row = timeline.proxy.rowCount() - 1
     assert QColor(cell(timeline, row, DETAIL, Qt.ItemDataRole.ForegroundRole)) == DARK.color("attention")
 
@@ -245,12 +245,12 @@ def test_the_list_follows_new_entries_only_while_at_the_bottom(timeline, live, c
     qtbot.waitExposed(timeline)
     for n in range(30):
         clock.advance(60)
-        live.record("observation", observation(f"Synthetic note {n}"))
+        live.record(observation(f"Synthetic note {n}"))
     bar = timeline.view.verticalScrollBar()
     assert bar.maximum() > 0 and bar.value() == bar.maximum()
     bar.setValue(0)  # the therapist scrolls back to read
     clock.advance(60)
-    live.record("observation", observation("One more"))
+    live.record(observation("One more"))
     assert bar.value() == 0
 
 

@@ -11,9 +11,9 @@ from PySide6.QtCharts import QChart
 
 from kapdesk.domain.alerts import AlertRules
 from kapdesk.domain.doses import parse_dose
+from kapdesk.domain.entries import EntryInfo, Kind, MusicEvent, Observation, Vitals
 from kapdesk.domain.vitals import parse_vitals
-from kapdesk.live_session import LiveSession
-from kapdesk.store import EntryInfo
+from kapdesk.session import LiveSession
 from kapdesk.ui.theme import DARK
 from kapdesk.ui.vitals_chart import VitalsChart
 
@@ -27,14 +27,14 @@ def chart(qtbot, live):
     return chart
 
 
-def reading(text: str, *, baseline: bool = False) -> dict:
-    return parse_vitals(text).to_payload() | {"baseline": baseline}
+def reading(text: str, *, baseline: bool = False) -> Vitals:
+    return Vitals(parse_vitals(text), baseline)
 
 
 def dosed(live: LiveSession, clock) -> None:
     """Arrive, take a flagged baseline at arrival + 12, mark T0 at arrival + 20."""
     clock.advance(12 * 60)
-    live.record("vitals", reading("126/82 74 98 14", baseline=True))
+    live.record(reading("126/82 74 98 14", baseline=True))
     clock.advance(8 * 60)
     live.mark_dose()
 
@@ -43,7 +43,7 @@ def test_points_follow_recorded_readings_in_minutes_from_the_dose(chart, live, c
     dosed(live, clock)
     for minutes, text in ((15, "140/90 80 97"), (30, "152/95 84 96")):
         clock.advance(15 * 60)
-        live.record("vitals", reading(text))
+        live.record(reading(text))
     assert chart.points("systolic") == [(-8, 126), (15, 140), (30, 152)]
     assert chart.points("diastolic") == [(-8, 82), (15, 90), (30, 95)]
     assert chart.points("heart_rate") == [(-8, 74), (15, 80), (30, 84)]
@@ -54,11 +54,11 @@ def test_points_follow_recorded_readings_in_minutes_from_the_dose(chart, live, c
 
 def test_before_the_dose_the_axis_counts_from_arrival_then_moves_to_t0(chart, live, clock):
     clock.advance(12 * 60)
-    live.record("vitals", reading("126/82 74 98"))
+    live.record(reading("126/82 74 98"))
     assert chart.points("systolic") == [(12, 126)]
     assert "arrival" in chart.axis_x.titleText()
     clock.advance(8 * 60)
-    live.mark_dose()  # on_change(None): the chart re-reads and re-bases
+    live.mark_dose()  # changed(None): the chart re-reads and re-bases
     assert chart.points("systolic") == [(-8, 126)]
     assert "dose" in chart.axis_x.titleText()
     assert (chart.axis_x.min(), chart.axis_x.max()) == (-30, 180)
@@ -67,10 +67,10 @@ def test_before_the_dose_the_axis_counts_from_arrival_then_moves_to_t0(chart, li
 def test_a_correction_replaces_the_point_it_corrects(chart, live, clock):
     dosed(live, clock)
     clock.advance(45 * 60)
-    wrong = live.record("vitals", reading("155/96 96 97"))
+    wrong = live.record(reading("155/96 96 97"))
     assert chart.points("heart_rate")[-1] == (45, 96)
     clock.advance(60)
-    live.record("vitals", reading("155/96 86 97"), occurred_at=wrong.occurred_at, supersedes=wrong.id,
+    live.record(reading("155/96 86 97"), occurred_at=wrong.occurred_at, supersedes=wrong.id,
                 note="HR mistyped")
     assert chart.points("heart_rate") == [(-8, 74), (45, 86)]
 
@@ -83,11 +83,11 @@ def test_a_new_reading_replaces_each_series_once_and_never_appends(chart, live, 
         series.pointsReplaced.connect(lambda name=name: replaced.__setitem__(name, replaced[name] + 1))
         series.pointAdded.connect(added.append)
     clock.advance(15 * 60)
-    live.record("vitals", reading("140/90 80 97"))
+    live.record(reading("140/90 80 97"))
     assert replaced == {name: 1 for name in chart.series}
     assert added == []
     clock.advance(60)
-    live.record("vitals", reading("140/90"))  # BP only: heart rate and SpO₂ are untouched
+    live.record(reading("140/90"))  # BP only: heart rate and SpO₂ are untouched
     assert replaced == {"systolic": 2, "diastolic": 2, "heart_rate": 1, "spo2": 1}
 
 
@@ -95,8 +95,8 @@ def test_entries_the_chart_does_not_draw_cost_nothing(chart, live, clock, monkey
     dosed(live, clock)
     calls = []
     monkeypatch.setattr(chart, "show_data", lambda *a, **k: calls.append(a))
-    live.record("observation", {"text": "Resting, slow breathing", "tags": [], "quote": False})
-    live.record("music", {"event": "track_start", "title": "Synthetic Track", "artist": "Synthetic"})
+    live.record(Observation("Resting, slow breathing"))
+    live.record(MusicEvent("track_start", title="Synthetic Track", artist="Synthetic"))
     assert calls == []
 
 
@@ -124,7 +124,7 @@ def test_clinic_rules_move_the_threshold_lines(chart, live, clock):
 
 def test_dose_markers_and_phase_bands(chart, live, clock):
     dosed(live, clock)
-    live.record("dose", parse_dose("ketamine 100 mg SL lot SYN-0001", given_by="Synthetic Nurse").to_payload())
+    live.record(parse_dose("ketamine 100 mg SL lot SYN-0001", given_by="Synthetic Nurse"))
     data = chart.data
     assert data is not None
     assert [(d.minute, d.label) for d in data.doses] == [(0, "ketamine 100 mg SL")]
@@ -150,9 +150,9 @@ def test_a_six_hour_session_at_one_reading_a_minute_renders(qtbot, chart, live, 
     dose_at = live.info.dose_at
     author = live.clinician_id
     entries = [
-        EntryInfo(id=uuid.uuid4(), session_id=live.id, kind="vitals", occurred_at=dose_at + timedelta(minutes=m),
+        EntryInfo(id=uuid.uuid4(), session_id=live.id, kind=Kind.VITALS, occurred_at=dose_at + timedelta(minutes=m),
                   recorded_at=dose_at + timedelta(minutes=m), author_id=author, author_name="Synthetic Nurse",
-                  payload=reading(f"{120 + m % 30}/{80 + m % 10} {70 + m % 15} {95 + m % 4}"))
+                  data=reading(f"{120 + m % 30}/{80 + m % 10} {70 + m % 15} {95 + m % 4}"))
         for m in range(1, 361)
     ]
     chart.update_from(entries, arrival=live.info.arrival_at, dose_at=dose_at)
@@ -168,8 +168,8 @@ def test_nothing_brighter_than_the_themes_text(qtbot, chart, live, clock):
     """The dark theme lights no room: no pixel of the chart is brighter than the text colour."""
     dosed(live, clock)
     clock.advance(15 * 60)
-    live.record("vitals", reading("140/90 80 97"))
-    live.record("dose", parse_dose("ketamine 100 mg SL", given_by="Synthetic Nurse").to_payload())
+    live.record(reading("140/90 80 97"))
+    live.record(parse_dose("ketamine 100 mg SL", given_by="Synthetic Nurse"))
     image = chart.render_to_image(600, 320)
     assert (image.width(), image.height()) == (600, 320)
     brightest = max(image.pixelColor(x, y).lightness() for x in range(0, 600, 3) for y in range(0, 320, 3))
@@ -180,7 +180,7 @@ def test_a_closed_chart_ignores_later_entries(qtbot, live, clock):
     chart = VitalsChart(theme=DARK)
     chart.set_session(live)
     shiboken6.delete(chart)
-    live.record("vitals", reading("126/82 74 98"))  # must not touch the deleted widget
+    live.record(reading("126/82 74 98"))  # must not touch the deleted widget
 
 
 def test_switching_sessions_ignores_the_old_one(qtbot, chart, live, store, people, protocols, clock):
@@ -190,5 +190,5 @@ def test_switching_sessions_ignores_the_old_one(qtbot, chart, live, store, peopl
                         clinician.id, clock)
     chart.set_session(other)
     clock.advance(60)
-    live.record("vitals", reading("126/82 74 98"))
+    live.record(reading("126/82 74 98"))
     assert chart.points("systolic") == []

@@ -22,6 +22,7 @@ from kapdesk.domain.observations import Observation
 from kapdesk.domain.preparation import make_preparation
 from kapdesk.domain.vitals import parse_vitals
 from kapdesk.paths import protocol_folders
+from kapdesk.session import Clinic
 from kapdesk.store import Store
 from kapdesk.ui.main_window import MainWindow
 from kapdesk.ui.theme import DARK, LIGHT, apply_theme
@@ -52,9 +53,9 @@ def main(out: Path) -> None:
     db = Path(tempfile.mkdtemp()) / "shots.sqlite3"
     write_demo_session(str(db))
     clock = FakeClock()
-    store = Store.open(str(db), now=clock.utcnow)
+    clinic = Clinic(Store.open(str(db), now=clock.utcnow), clock)
     protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, store)
+    window = MainWindow(protocols, errors, clock, clinic)
     window.resize(1280, 800)
     window.show()
     screen = window.start_screen
@@ -100,7 +101,7 @@ def main(out: Path) -> None:
     shoot(app, window, out / "session-light.png")
     apply_theme(app, DARK)
     window.close()
-    store.close()
+    clinic.close()
 
 
 if __name__ == "__main__":

@@ -39,13 +39,14 @@ from typing import Literal
 from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, evaluate
 from kapdesk.domain.clock import Reminder
 from kapdesk.domain.entries import AlertAck, AlertRaised, EntryInfo, of_type
-from kapdesk.domain.record import is_pre_dose, record_facts
+from kapdesk.domain.record import RecordFacts, is_pre_dose, record_facts
 
 __all__ = [
     "OVERDUE_KEY",
     "ActiveAlert",
     "AlertBoard",
     "alert_board",
+    "raised_at",
 ]
 
 OVERDUE_KEY = "reading_overdue"
@@ -69,6 +70,7 @@ class ActiveAlert:
     reading_id: uuid.UUID | None
     raised_at: datetime
     entry_id: uuid.UUID | None = None
+    t_plus: str | None = None  # the record's T+ label of ``raised_at`` (None before T0)
 
     @property
     def recorded(self) -> bool:
@@ -135,7 +137,7 @@ def alert_board(
             existing = recorded.get((alert.key, timed.id))
             found.append(
                 ActiveAlert(alert.key, alert.severity, alert.message, timed.id, timed.at,
-                            existing.id if existing is not None else None)
+                            existing.id if existing is not None else None, facts.t_plus(timed.at))
             )
 
     if reminder is not None and reminder.done_at is None and now > reminder.due + overdue_after:
@@ -145,9 +147,17 @@ def alert_board(
         due = reminder.due.astimezone().strftime("%H:%M")
         found.append(
             ActiveAlert(OVERDUE_KEY, "caution", f"{reminder.label} overdue (due {due}): take a reading",
-                        None, reminder.due, existing.id if existing is not None else None)
+                        None, reminder.due, existing.id if existing is not None else None, facts.t_plus(reminder.due))
         )
 
     active = [a for a in found if a.entry_id is None or a.entry_id not in acknowledged]
     active.sort(key=lambda a: (_SEVERITY_ORDER.get(a.severity, 2), -a.raised_at.timestamp()))
     return AlertBoard(tuple(active))
+
+
+def raised_at(entry: EntryInfo, alert: AlertRaised, facts: RecordFacts) -> datetime:
+    """When a recorded alert's condition began: the time of the reading it is about (as the strip
+    shows it, :attr:`ActiveAlert.raised_at`), or, for an alert about no reading (an overdue one),
+    when it was recorded."""
+    reading = facts.reading(alert.reading) if alert.reading is not None else None
+    return reading.at if reading is not None else entry.occurred_at

@@ -302,7 +302,11 @@ class _BundleBuilder:
     def vitals(self, entry: EntryInfo, vitals: Vitals) -> list[Json]:
         reading = vitals.reading
         out: list[Json] = []
-        baseline = [{"text": "Baseline (pre-dose) reading"}] if vitals.baseline else []
+        base = self.record.facts.baseline
+        # The sitting's one baseline (domain/record.py), named when the clinician's flag made it:
+        # every pre-dose reading is saved flagged, and only the one rises are measured from is it.
+        is_baseline = base is not None and base.flagged and base.entry_id == entry.id
+        baseline = [{"text": "Baseline (pre-dose) reading"}] if is_baseline else []
         if reading.systolic is not None:
             obs = self._common(entry, uuid.uuid5(entry.id, "85354-9"))
             components = []

@@ -45,6 +45,7 @@ from kapdesk.domain.entries import (
     SessionStarted,
     Vitals,
 )
+from kapdesk.domain.alerting import raised_at
 from kapdesk.domain.info import SessionRecord
 from kapdesk.domain.notes import SECTIONS
 from kapdesk.domain.observations import Observation
@@ -315,8 +316,8 @@ class Report:
             acked = acks.get(entry.id)
             ack_text = (f"{self.time(acked.occurred_at)} by {esc(acked.author_name)}" if acked
                         else "<b>not acknowledged</b>")
-            rows.append([self.time(entry.occurred_at), self.t_plus(entry.occurred_at), esc(alert.severity),
-                         esc(entry.describe()), ack_text])
+            began = raised_at(entry, alert, self.facts)  # the strip's time: the reading's
+            rows.append([self.time(began), self.t_plus(began), esc(alert.severity), esc(entry.describe()), ack_text])
         return "<h2>Alerts</h2>" + table(("Time", "T+", "Severity", "Alert", "Acknowledged"), rows, (8, 7, 11, 49, 25))
 
     def rems(self) -> str:

@@ -14,7 +14,7 @@ What it does, and why:
   is one short transaction on the GUI thread; libvlc's audio runs on its own threads meanwhile.
   An entry that cannot be saved (disk full, database busy) stays queued, in order, and is
   retried: the record must never lose one.
-* **The arc.** When the session's phase changes (seen through ``LiveSession.on_change``), the
+* **The arc.** When the session's phase changes (seen through ``LiveSession.changed``), the
   music moves to that phase's section (``protocol.phases[i].music``), by the player's
   ``section_change_mode``: fade now, or after the current track. When the session ends the music
   fades out (``fade_out_and_stop``).

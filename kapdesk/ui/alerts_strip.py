@@ -88,6 +88,8 @@ class AlertsStrip(QFrame):
         lines = []
         for index, alert in enumerate(alerts[:MAX_LINES]):
             when = alert.raised_at.astimezone().strftime("%H:%M")
+            if alert.t_plus is not None:  # the record's T+ minute, the same label every output uses
+                when += f" ({alert.t_plus})"
             text = f"{escape(when)}&nbsp;&nbsp;{escape(alert.message)}"
             # The top alert (the one the key acknowledges) is set larger, to be read from the chair.
             lines.append(f'<span style="font-size: 19px; font-weight: 600">{text}</span>' if index == 0 else text)

@@ -1,12 +1,12 @@
 """Past sessions, searchable, and the course of treatment of the selected session's client.
 
 The list shows one page, the newest ``PAGE_SIZE`` sessions matching the search, read by the
-store (``search_sessions``: client label, protocol or clinician) rather than filtered here, so
-opening the view costs the same with ten sessions or ten thousand. Typing in the search line
-re-asks the store after a short pause.
+record (``Clinic.search_sessions``: client label, protocol or clinician) rather than filtered
+here, so opening the view costs the same with ten sessions or ten thousand. Typing in the search
+line asks again after a short pause.
 
 Selecting a session shows its client's course: per session the dose, peak blood pressure, lowest
-MOAA/S, dissociation and that session's PHQ-9 / GAD-7 (``kapdesk.domain.course``), and a chart
+MOAA/S, dissociation and that session's PHQ-9 / GAD-7 (``Clinic.course``), and a chart
 of PHQ-9 and GAD-7 over time in the theme's dim colours, without animation.
 
 Keys: Ctrl+F goes to the search line, Down from there to the list; Enter opens the selected
@@ -33,21 +33,21 @@ from PySide6.QtWidgets import (
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from kapdesk.domain.course import Course, build_course
+from kapdesk.domain.course import Course
 from kapdesk.export import FORMATS
-from kapdesk.store.errors import StoreError
+from kapdesk.session import StoreError
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import see_through
 from kapdesk.ui.theme import Theme, current_theme
 
 if TYPE_CHECKING:
-    from kapdesk.store import SessionInfo, Store
+    from kapdesk.domain.info import SessionInfo
+    from kapdesk.session import Clinic
 
-PAGE_SIZE = 200  # newest sessions shown; the search narrows in the store, not in this list
-SEARCH_DELAY_MS = 250  # pause after typing before the store is asked
+PAGE_SIZE = 200  # newest sessions shown; the search narrows in the record, not in this list
+SEARCH_DELAY_MS = 250  # pause after typing before the record is asked
 COURSE_DELAY_MS = 120  # arrowing through the list does not reload a course per row passed
 COURSE_LIMIT = 500  # sessions read for one client's course (a course is typically 6-8)
-COURSE_KINDS = ("dose", "vitals", "scale")
 COURSE_COLUMNS = ("Date", "Protocol", "Dose", "Peak BP", "MOAA/S low", "Dissociation", "PHQ-9", "GAD-7")
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -112,15 +112,15 @@ class _SessionList(QTreeView):
 
 
 class HistoryView(QWidget):
-    """Past sessions and the selected client's course, for one store."""
+    """Past sessions and the selected client's course, for one clinic's record."""
 
     open_session_requested = Signal(object)  # uuid.UUID of the session to open
     export_requested = Signal(object, str)  # uuid.UUID, format: "pdf" | "csv" | "fhir"
     course_shown = Signal(object)  # uuid.UUID of the client whose course is now on screen
 
-    def __init__(self, store: Store, *, page_size: int = PAGE_SIZE, parent: QWidget | None = None) -> None:
+    def __init__(self, clinic: Clinic, *, page_size: int = PAGE_SIZE, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = store
+        self.clinic = clinic
         self.page_size = page_size
         self.course: Course | None = None
         self.course_client: uuid.UUID | None = None
@@ -247,11 +247,11 @@ class HistoryView(QWidget):
 
     # -- the list -----------------------------------------------------------------------------
     def run_search(self) -> None:
-        """Ask the store for the newest page matching the search line; keep the selection if it is still there."""
+        """Ask the record for the newest page matching the search line; keep the selection if it is still there."""
         self.search_timer.stop()
         selected = self.selected_session_id()
         try:
-            sessions = self.store.search_sessions(self.search.text(), limit=self.page_size)
+            sessions = self.clinic.search_sessions(self.search.text(), limit=self.page_size)
         except StoreError as exc:
             self.count_label.setText(f"Could not read the sessions: {exc}")
             return
@@ -330,11 +330,9 @@ class HistoryView(QWidget):
 
     def show_course(self, client_id: uuid.UUID, client_label: str | None = None) -> Course:
         """Read and show one client's course (a few short reads: sessions, their entries, outcomes)."""
-        sessions = self.store.sessions(client_id=client_id, limit=COURSE_LIMIT)
-        pairs = [(s, self.store.entries(s.id, kinds=COURSE_KINDS)) for s in sessions]
-        course = build_course(pairs, self.store.outcomes(client_id))
+        sessions, course = self.clinic.course(client_id, limit=COURSE_LIMIT)
         self.course, self.course_client = course, client_id
-        label = client_label or (sessions[0].client_label if sessions else self.store.client(client_id).label)
+        label = client_label or (sessions[0].client_label if sessions else self.clinic.client(client_id).label)
         count = len(course.sessions)
         self.course_title.setText(f"Course: {label} · {count} session{'s' if count != 1 else ''}")
         self._fill_table(course)

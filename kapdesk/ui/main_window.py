@@ -1,7 +1,7 @@
 """The one window: the start screen, then the session view of the sitting in progress.
 
 The window paints before the record is open: the start screen appears at once, its form
-waiting, and ``attach_store`` fills it a moment later. SQLAlchemy costs a few hundred
+waiting, and ``attach_clinic`` fills it a moment later. SQLAlchemy costs a few hundred
 milliseconds to import, and a therapist should see the app answer the click straight away.
 """
 
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from kapdesk.domain.protocols import Protocol, ProtocolError
 from kapdesk.domain.status import SessionStatus
-from kapdesk.store.errors import StoreError
+from kapdesk.session import StoreError
 from kapdesk.ui import keymap
 from kapdesk.ui.start_screen import StartScreen
 from kapdesk.ui.theme import DARK, LIGHT, apply_theme, current_theme
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     import uuid
 
     from kapdesk.domain.clock import Clock
-    from kapdesk.store import ClientInfo, ClinicianInfo, Store
+    from kapdesk.domain.info import ClientInfo, ClinicianInfo
+    from kapdesk.session import Clinic
     from kapdesk.ui.session_view import SessionView
 
 
@@ -32,13 +33,13 @@ EXTENSIONS = {"pdf": "pdf", "csv": "csv", "fhir": "fhir.json"}
 
 
 class MainWindow(QMainWindow):
-    record_opened = Signal()  # the store is attached and the start screen filled
+    record_opened = Signal()  # the clinic's record is attached and the start screen filled
     first_painted = Signal()  # once, when the window has first been drawn
 
     def __init__(self, protocols: list[Protocol], protocol_errors: list[ProtocolError], clock: Clock,
-                 store: Store | None = None) -> None:
+                 clinic: Clinic | None = None) -> None:
         super().__init__()
-        self.store: Store | None = None
+        self.clinic: Clinic | None = None
         self.history = None
         self.clinic_settings = None
         # One music player for the app, created with the first session (libvlc loads slowly).
@@ -61,8 +62,8 @@ class MainWindow(QMainWindow):
         for name, slot in (("app.theme", self.toggle_theme), ("app.full_screen", self.toggle_full_screen)):
             keymap.shortcuts(name, self, slot, Qt.ShortcutContext.ApplicationShortcut)
         self.statusBar().showMessage("Opening the record…")
-        if store is not None:
-            self.attach_store(store)
+        if clinic is not None:
+            self.attach_clinic(clinic)
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().paintEvent(event)
@@ -70,11 +71,9 @@ class MainWindow(QMainWindow):
             self._painted = True
             self.first_painted.emit()
 
-    def attach_store(self, store: Store) -> None:
-        self.store = store
-        url = store.engine.url
-        where = url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
-        self.statusBar().showMessage(f"Record: {where}   ·   {keymap.key('app.theme')} light/dark   ·   "
+    def attach_clinic(self, clinic: Clinic) -> None:
+        self.clinic = clinic
+        self.statusBar().showMessage(f"Record: {clinic.location}   ·   {keymap.key('app.theme')} light/dark   ·   "
                                      f"{keymap.key('app.full_screen')} full screen")
         from kapdesk.ui.history_view import HistoryView  # with the record, not before the first paint
 
@@ -84,7 +83,7 @@ class MainWindow(QMainWindow):
         if clinic_errors:
             self.start_screen.show_message("Clinic settings not loaded (defaults in force):\n" +
                                            "\n".join(str(e) for e in clinic_errors))
-        self.history = HistoryView(store)
+        self.history = HistoryView(clinic)
         self.history.open_session_requested.connect(self.open_session)
         self.history.export_requested.connect(self.export_session)
         self.start_screen.set_history(self.history)
@@ -109,12 +108,12 @@ class MainWindow(QMainWindow):
             self.session_view.deleteLater()
             self.session_view = None
         self.start_screen.populate(
-            [c.name for c in self.store.clinicians()],
-            [c.label for c in self.store.clients()],
-            self.store.sessions(status=SessionStatus.IN_PROGRESS),
+            [c.name for c in self.clinic.clinicians()],
+            [c.label for c in self.clinic.clients()],
+            self.clinic.sessions(status=SessionStatus.IN_PROGRESS),
         )
         self.history.run_search()
-        in_progress = self.store.sessions(status=SessionStatus.IN_PROGRESS, limit=1)
+        in_progress = self.clinic.sessions(status=SessionStatus.IN_PROGRESS, limit=1)
         if in_progress:  # so that Enter on the list, too, resumes it
             self.history.select_session(in_progress[0].id)
         self._offer_protocol()
@@ -126,7 +125,7 @@ class MainWindow(QMainWindow):
         clinic's ``[session] default_protocol``, or none: a protocol is never picked by file order."""
         from kapdesk.domain.clinic import setting_location
 
-        latest = self.store.sessions(limit=1)
+        latest = self.clinic.sessions(limit=1)
         if latest and self.start_screen.choose_protocol(latest[0].protocol.id):
             return
         default = self.clinic_settings.default_protocol if self.clinic_settings is not None else None
@@ -141,13 +140,11 @@ class MainWindow(QMainWindow):
 
     def show_session(self, session_id: uuid.UUID, clinician_id: uuid.UUID) -> SessionView:
         # Imported here, not at the top: the start screen must paint before any of this loads.
-        from kapdesk.live_session import LiveSession
+        from kapdesk.session import MusicSession, create_player
+        from kapdesk.ui.music_pane import MusicPane
         from kapdesk.ui.session_view import SessionView
 
-        from kapdesk.music_session import MusicSession, create_player
-        from kapdesk.ui.music_pane import MusicPane
-
-        live = LiveSession(self.store, session_id, clinician_id, self.clock)
+        live = self.clinic.open_session(session_id, clinician_id)
         view = SessionView(live, self.clinic_settings)
         view.closed.connect(self.show_start)
         if self._availability is None:
@@ -172,7 +169,7 @@ class MainWindow(QMainWindow):
         try:
             clinician = self._clinician(clinician_name)
             client = self._client(client_label, clinician.id)
-            info = self.store.start_session(client.id, clinician.id, protocol)
+            info = self.clinic.start_session(client.id, clinician.id, protocol)
         except StoreError as exc:
             self.start_screen.show_message(f"Not started: {exc}.")
             return
@@ -189,7 +186,7 @@ class MainWindow(QMainWindow):
         self.show_session(session_id, clinician.id)
 
     def open_session(self, session_id: uuid.UUID) -> None:
-        info = self.store.session(session_id)
+        info = self.clinic.session(session_id)
         if info.status == SessionStatus.IN_PROGRESS:
             self.resume_session(session_id, info.clinician_name)
         else:
@@ -199,27 +196,23 @@ class MainWindow(QMainWindow):
         name = name.strip()
         if not name:
             raise StoreError("type the clinician's name")
-        existing = next((c for c in self.store.clinicians() if c.name == name), None)
-        return existing or self.store.add_clinician(name)
+        return self.clinic.clinician_named(name)
 
     def _client(self, label: str, author_id: uuid.UUID) -> ClientInfo:
         label = label.strip()
         if not label:
             raise StoreError("type or pick the client's pseudonym")
-        existing = next((c for c in self.store.clients() if c.label == label), None)
-        return existing or self.store.add_client(label, author_id)
+        return self.clinic.client_labelled(label, author_id)
 
     def export_session(self, session_id: uuid.UUID, fmt: str) -> None:
         """Export from the history list into the user's documents folder; say where, quietly."""
-        from kapdesk.export.cli import export_session
-
-        info = self.store.session(session_id)
+        info = self.clinic.session(session_id)
         folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)) / "KAPDesk exports"
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in info.client_label)
         name = f"{stem}-{info.arrival_at.astimezone():%Y-%m-%d-%H%M}.{EXTENSIONS[fmt]}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = export_session(self.store, session_id, fmt, folder / name, None)
+            path = self.clinic.export(session_id, fmt, folder / name, None)
         except (StoreError, OSError) as exc:
             self.statusBar().showMessage(f"Not exported: {exc}")
             return

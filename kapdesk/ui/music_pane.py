@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPalette, QShortcut, QWheelEvent
@@ -39,12 +40,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapdesk.music_session import MusicSession
 from kapdesk.player import PlaybackState
 from kapdesk.playlists import Playlist, Section, Track
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import restyle, set_role
 from kapdesk.ui.theme import current_theme
+
+if TYPE_CHECKING:
+    from kapdesk.session import MusicSession
 
 VOLUME_STEP = 5
 

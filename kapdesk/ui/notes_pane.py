@@ -4,21 +4,21 @@ Integration is client-led (product.md, "Three stages"): the sections hold the cl
 the therapist's record of them. Quotes flagged during the sitting are offered beside the note
 with their times, and go into the section being written as ``“quote” (10:42)``.
 
-Never lose a word: every change is saved as the draft (``Store.save_note_draft``, one committed
-transaction) 800 ms after the last keystroke, when a section loses focus, and when the pane is
+Never lose a word: every change is saved as the draft (``LiveSession.save_note_draft``, one
+committed transaction) 800 ms after the last keystroke, when a section loses focus, and when the pane is
 hidden or closed. The dim line says when the draft last reached the disk.
 
-Signing takes two presses within a few seconds (no dialog). The store then locks the note (its
+Signing takes two presses within a few seconds (no dialog). The record then locks the note (its
 triggers refuse any change) and the pane turns read-only, showing who signed, when, and the
 start of the content hash; later words go into signed addenda listed under it. If another
-window signed the note first, the store refuses our draft with ``NoteLockedError``: the pane
+window signed the note first, the record refuses our draft with ``NoteLockedError``: the pane
 switches to the signed note and moves what had been typed since into the addendum box, unsigned,
 so nothing is lost and nothing is signed without the clinician's key press.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -29,14 +29,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from kapdesk.domain.entries import EntryInfo, Kind, Observation, of_type
 from kapdesk.domain.notes import SECTIONS, NoteSection
 from kapdesk.domain.preparation import current_preparation
-from kapdesk.store.errors import StoreError
+from kapdesk.session import NoteLockedError, StoreError
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import focus, restyle, see_through, set_role
 
 if TYPE_CHECKING:
-    from kapdesk.store import AddendumInfo, EntryInfo, NoteInfo, Store
+    from kapdesk.domain.info import AddendumInfo, NoteInfo
+    from kapdesk.session import LiveSession
 
 AUTOSAVE_MS = 800  # after the last keystroke: long enough not to save mid-word, short enough to lose nothing
 ARM_MS = 5000  # how long the Sign button waits for its second press
@@ -49,7 +51,10 @@ def format_quote(text: str, at: datetime) -> str:
 
 
 class NotesPane(QFrame):
-    """The integration note of one session, for one author.
+    """The integration note of one session, written by the sitting's acting clinician.
+
+    It reads and writes through the :class:`~kapdesk.session.LiveSession` and follows its
+    :attr:`~kapdesk.session.LiveSession.changed` signal: a newly flagged quote is offered at once.
 
     Keys (``notes.*`` in the key map; while focus is inside the pane): Alt+1 … Alt+0 go to the ten
     sections; Ctrl+S saves the draft now; Ctrl+Shift+Q goes to the quote list, where Enter inserts
@@ -62,13 +67,10 @@ class NotesPane(QFrame):
     signed = Signal(object)  # NoteInfo: the note is signed and locked
     addendum_added = Signal(object)  # AddendumInfo: a signed addendum has been committed
 
-    def __init__(self, store: Store, session_id: uuid.UUID, author_id: uuid.UUID, *, debounce_ms: int = AUTOSAVE_MS,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, live: LiveSession, *, debounce_ms: int = AUTOSAVE_MS, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pane")
-        self.store = store
-        self.session_id = session_id
-        self.author_id = author_id
+        self.live = live
         self._dirty = False
         self._loading = False
         self._note: NoteInfo | None = None
@@ -177,6 +179,7 @@ class NotesPane(QFrame):
 
         self.reload()
         self.refresh_quotes()
+        live.changed.connect(self._record_changed)
 
     def _section(self, section: NoteSection, digit: int) -> QVBoxLayout:
         box = QVBoxLayout()
@@ -209,7 +212,7 @@ class NotesPane(QFrame):
     # -- state --------------------------------------------------------------------------------
     @property
     def note(self) -> NoteInfo | None:
-        """The note as last read from or committed to the store."""
+        """The note as last read from or committed to the record."""
         return self._note
 
     @property
@@ -225,18 +228,17 @@ class NotesPane(QFrame):
         return {key: editor.toPlainText() for key, editor in self.editors.items()}
 
     def reload(self) -> None:
-        """Read the note from the store (unsaved typing is dropped: call :meth:`save` first).
+        """Read the note from the record (unsaved typing is dropped: call :meth:`save` first).
 
         A session without a note yet starts with the intention from its preparation, so the
         therapist revisits it in the client's own words; it is saved with the first edit.
         """
-        self._note = self.store.note(self.session_id)
+        self._note = self.live.note()
         if self._note is not None:
             texts = dict(self._note.sections)
         else:
-            preparation = current_preparation(self.store.entries(self.session_id, kinds=("preparation",)))
-            intention = str(preparation.payload.get("intention") or "") if preparation is not None else ""
-            texts = {"intention": intention}
+            preparation = current_preparation(self.live.entries())
+            texts = {"intention": preparation[1].intention if preparation is not None else ""}
         self._loading = True
         try:
             for key, editor in self.editors.items():
@@ -249,11 +251,11 @@ class NotesPane(QFrame):
         self._show_state()
 
     def refresh_quotes(self) -> None:
-        """Re-read the session's flagged quotes (call after the session records a new one)."""
+        """Re-read the session's flagged quotes (done by itself when the sitting records an observation)."""
         selected = self.quotes.currentRow()
         self.quotes.clear()
-        for entry in quote_entries(self.store.entries(self.session_id, kinds=("observation",))):
-            text = str(entry.payload.get("text") or "").strip()
+        for entry, observation in quote_entries(self.live.entries()):
+            text = observation.text.strip()
             if not text:
                 continue
             item = QListWidgetItem(f"{entry.occurred_at.astimezone().strftime('%H:%M')}  “{text}”")
@@ -261,6 +263,11 @@ class NotesPane(QFrame):
             self.quotes.addItem(item)
         if self.quotes.count():
             self.quotes.setCurrentRow(min(max(selected, 0), self.quotes.count() - 1))
+
+    def _record_changed(self, entry: EntryInfo | None) -> None:
+        """The sitting committed something: a new or corrected observation may change the quotes."""
+        if entry is None or entry.kind == Kind.OBSERVATION:
+            self.refresh_quotes()
 
     # -- autosave -----------------------------------------------------------------------------
     def _edited(self) -> None:
@@ -282,16 +289,12 @@ class NotesPane(QFrame):
         A failure other than the lock leaves the text dirty, says so in amber, and the next
         keystroke, focus change or timer tries again: the words stay on the screen meanwhile.
         """
-        # Imported here: kapdesk.store's error classes load SQLAlchemy, which must not delay first paint
-        # if a window imports this module early.
-        from kapdesk.store import NoteLockedError
-
         self.autosave_timer.stop()
         if self.is_signed or not (self._dirty or force):
             return not self._dirty
         sections = self.sections()
         try:
-            note = self.store.save_note_draft(self.session_id, sections, self.author_id)
+            note = self.live.save_note_draft(sections)
         except NoteLockedError:
             self._signed_elsewhere(sections)
             return False
@@ -342,8 +345,6 @@ class NotesPane(QFrame):
     def sign(self) -> None:
         """First press arms, second press (within 5 s) saves the draft and signs it. Once the note is
         signed, the same key signs the addendum (one press: the note above it stays as signed)."""
-        from kapdesk.store import NoteLockedError
-
         if self.is_signed:
             self.sign_addendum()
             return
@@ -361,7 +362,7 @@ class NotesPane(QFrame):
         if not self.save(force=self._note is None):
             return
         try:
-            note = self.store.sign_note(self.session_id, self.author_id)
+            note = self.live.sign_note()
         except NoteLockedError:
             self._signed_elsewhere(self.sections())
             return
@@ -388,7 +389,7 @@ class NotesPane(QFrame):
             self.addendum.setFocus()
             return
         try:
-            addendum = self.store.add_addendum(self.session_id, text, self.author_id)
+            addendum = self.live.add_addendum(text)
         except StoreError as exc:
             self._say(f"Addendum not signed: {exc}.", error=True)
             return
@@ -435,7 +436,7 @@ class NotesPane(QFrame):
                 self.status.setText("Not saved yet: the draft saves itself as you type")
 
     def _show_addenda(self) -> None:
-        addenda: list[AddendumInfo] = self.store.addenda(self.session_id)
+        addenda: list[AddendumInfo] = self.live.addenda()
         if not addenda:
             self.addenda_label.setText("None yet.")
             set_role(self.addenda_label, "status")
@@ -450,6 +451,7 @@ class NotesPane(QFrame):
         set_role(self.message, "message" if error else "status")
 
 
-def quote_entries(entries: list[EntryInfo]) -> list[EntryInfo]:
-    """The current observation entries flagged as client quotes, in time order."""
-    return [e for e in entries if e.kind == "observation" and e.current and e.payload.get("quote")]
+def quote_entries(entries: Iterable[EntryInfo]) -> list[tuple[EntryInfo, Observation]]:
+    """The current observations flagged as client quotes, with their entries, in time order."""
+    found = [(e, o) for e, o in of_type(entries, Observation) if o.quote]
+    return sorted(found, key=lambda pair: pair[0].occurred_at)

@@ -22,12 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from kapdesk.domain.scales import GAD7, PHQ9, ScaleDefinition, ScaleError, score
-from kapdesk.store.errors import StoreError
+from kapdesk.session import StoreError
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import ChoiceRow, focus, set_role
 
 if TYPE_CHECKING:
-    from kapdesk.store import Store
+    from kapdesk.domain.info import OutcomeInfo
+    from kapdesk.session import Clinic, LiveSession
 
 MEASURES: tuple[ScaleDefinition, ...] = (PHQ9, GAD7)
 _DIGITS = (Qt.Key.Key_0, Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3)
@@ -49,23 +50,35 @@ class ScoreRow(ChoiceRow):
 
 
 class OutcomesForm(QFrame):
-    """Enter one PHQ-9 or GAD-7 for a client, optionally tied to a session.
+    """Enter one PHQ-9 or GAD-7 for a client, tied to a sitting or not.
 
-    ``today`` is injected (a callable) so tests and a session resumed after midnight agree on
-    the default date.
+    ``OutcomesForm(live)`` records the measure for the client of the sitting ``live``, by its
+    acting clinician, tied to that sitting; ``OutcomesForm(clinic=…, client_id=…, author_id=…)``
+    records one outside any sitting. ``today`` is injected (a callable) so tests and a session
+    resumed after midnight agree on the default date; with a sitting it defaults to the local
+    date on the sitting's clock.
     """
 
     saved = Signal(object)  # OutcomeInfo of the committed measure
 
-    def __init__(self, store: Store, client_id: uuid.UUID, author_id: uuid.UUID, *, session_id: uuid.UUID | None = None,
-                 today: Callable[[], date] = date.today, parent: QWidget | None = None) -> None:
+    def __init__(self, live: LiveSession | None = None, *, clinic: Clinic | None = None,
+                 client_id: uuid.UUID | None = None, author_id: uuid.UUID | None = None,
+                 today: Callable[[], date] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pane")
-        self.store = store
-        self.client_id = client_id
-        self.author_id = author_id
-        self.session_id = session_id
-        self._today = today
+        self.live = live
+        self.clinic = clinic
+        if live is not None:
+            self.client_id: uuid.UUID = live.info.client_id
+            self.author_id: uuid.UUID = live.clinician_id
+            self.session_id: uuid.UUID | None = live.id
+            clock = live.clock
+            self._today = today or (lambda: clock.utcnow().astimezone().date())
+        else:
+            if clinic is None or client_id is None or author_id is None:
+                raise TypeError("OutcomesForm needs a live session, or a clinic, a client and an author")
+            self.client_id, self.author_id, self.session_id = client_id, author_id, None
+            self._today = today or date.today
 
         title = QLabel("Outcome measures")
         title.setProperty("role", "title")
@@ -175,8 +188,7 @@ class OutcomesForm(QFrame):
         taken = self.taken_on.date()
         taken_on = date(taken.year(), taken.month(), taken.day())
         try:
-            outcome = self.store.add_outcome(self.client_id, definition.key, dict(result.answers), int(result.total or 0),
-                                             self.author_id, taken_on, self.session_id)
+            outcome = self._add(definition.key, dict(result.answers), int(result.total or 0), taken_on)
         except StoreError as exc:
             self._say(f"Not saved: {exc}.", error=True)
             return
@@ -189,6 +201,12 @@ class OutcomesForm(QFrame):
             row.set_value(None)
         self._update_total()
         self.saved.emit(outcome)
+
+    def _add(self, measure: str, answers: dict[str, int | None], total: int, taken_on: date) -> OutcomeInfo:
+        if self.live is not None:
+            return self.live.add_outcome(measure, answers, total, taken_on)
+        assert self.clinic is not None
+        return self.clinic.add_outcome(self.client_id, measure, answers, total, self.author_id, taken_on)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)

@@ -15,7 +15,7 @@ by itself; problems are said in one quiet line.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextCursor
@@ -23,16 +23,17 @@ from PySide6.QtWidgets import (
     QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
+from kapdesk.domain.entries import Preparation
 from kapdesk.domain.preparation import (
-    CONTRAINDICATIONS, MEDICATIONS, PrepItem, PreparationError, checklist_for, current_preparation, make_payload,
+    CONTRAINDICATIONS, MEDICATIONS, PreparationError, PrepItem, checklist_for, current_preparation, make_preparation,
     unanswered_safety_items,
 )
-from kapdesk.store.errors import StoreError
+from kapdesk.session import StoreError
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import ChoiceRow, focus, see_through, set_role
 
 if TYPE_CHECKING:
-    from kapdesk.live_session import LiveSession
+    from kapdesk.session import LiveSession
 
 YES_NO: tuple[tuple[bool, str, Qt.Key], ...] = ((True, "Yes", Qt.Key.Key_Y), (False, "No", Qt.Key.Key_N))
 
@@ -156,20 +157,19 @@ class PreparationPane(QFrame):
     # -- reading and writing ------------------------------------------------------------------
     def load(self) -> None:
         """Fill the form from the session's current preparation entry (if there is one)."""
-        entry = current_preparation(self.live.entries())
-        payload = entry.payload if entry is not None else {}
-        self.intention.setPlainText(str(payload.get("intention") or ""))
+        found = current_preparation(self.live.entries())
+        preparation = found[1] if found is not None else Preparation()
+        self.intention.setPlainText(preparation.intention)
         for group, rows in self.rows.items():
-            answers = payload.get(group) or {}
+            answers = getattr(preparation, group)
             for key, row in rows.items():
-                answer = answers.get(key)
-                row.set_value(answer if isinstance(answer, bool) else None)
-        weight = payload.get("weight_kg")
-        self.weight.setText(f"{weight:g}" if isinstance(weight, (int, float)) and not isinstance(weight, bool) else "")
+                row.set_value(answers.get(key))
+        weight = preparation.weight_kg
+        self.weight.setText(f"{weight:g}" if weight is not None else "")
         self._answers_changed()
 
-    def payload(self) -> dict[str, Any]:
-        """The form as a ``preparation`` payload; raises PreparationError for a bad weight."""
+    def preparation(self) -> Preparation:
+        """The form as a :class:`Preparation`; raises PreparationError for a bad weight."""
         text = self.weight.text().strip().replace(",", ".")
         weight: float | None = None
         if text:
@@ -177,7 +177,7 @@ class PreparationPane(QFrame):
                 weight = float(text.removesuffix("kg").strip())
             except ValueError:
                 raise PreparationError(f"Weight ‘{self.weight.text().strip()}’ is not a number of kg", "weight_kg") from None
-        return make_payload(
+        return make_preparation(
             self.intention.toPlainText(),
             {k: r.value for k, r in self.rows["checklist"].items()},
             {k: r.value for k, r in self.rows["contraindications"].items()},
@@ -188,18 +188,19 @@ class PreparationPane(QFrame):
     def save(self) -> None:
         """Commit the form as a new entry; a second save supersedes the first (a correction)."""
         try:
-            payload = self.payload()
+            preparation = self.preparation()
         except PreparationError as exc:
             self._say(f"Not saved: {exc.message}.", error=True)
             if exc.field == "weight_kg":
                 self.weight.setFocus()
             return
         try:
-            previous = current_preparation(self.live.entries())
-            if previous is not None and previous.payload == payload:
+            found = current_preparation(self.live.entries())
+            previous = found[0] if found is not None else None
+            if previous is not None and previous.data == preparation:
                 self._say("Nothing changed since the last save.")
                 return
-            entry = self.live.record("preparation", payload, supersedes=previous.id if previous is not None else None)
+            entry = self.live.record(preparation, supersedes=previous.id if previous is not None else None)
         except StoreError as exc:
             self._say(f"Not saved: {exc}.", error=True)
             return
@@ -210,7 +211,7 @@ class PreparationPane(QFrame):
     # -- display ------------------------------------------------------------------------------
     def _answers_changed(self, _value: object = None) -> None:
         try:
-            problems = unanswered_safety_items(self.payload())
+            problems = unanswered_safety_items(self.preparation())
         except PreparationError:
             return
         if problems:
@@ -234,7 +235,7 @@ class SafetyOverridePanel(QFrame):
     The session view calls :meth:`ask` with ``dose_gate(...)``'s problems; the panel shows them
     with a reason line. Ctrl+Return (or the button) confirms with the reason — an empty reason
     is refused in place —, Esc cancels. On ``confirmed`` the session view records the
-    ``safety_override`` entry (``override_payload(panel.items, reason)``) and then marks T0.
+    ``safety_override`` entry (``make_override(panel.items, reason)``) and then marks T0.
     Focus moves to the reason line in :meth:`ask` because the clinician has just pressed Dose:
     it answers their action, it is not stolen.
     """

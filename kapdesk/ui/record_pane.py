@@ -12,7 +12,7 @@ the pane then emits :attr:`RecordPane.page_requested` so the view can show the p
 The key map's clash test keeps them apart from the session view's, the music's and the pages'
 keys. Alt+digits stay inside the pane because the notes pane uses them for its sections.
 
-**Alerts.** After every committed change (``LiveSession.on_change``) and every few seconds (for a
+**Alerts.** After every committed change (``LiveSession.changed``) and every few seconds (for a
 reading that becomes overdue), the pane asks :func:`kapdesk.domain.alerting.alert_board` what is
 active, from its cached copy of the entries and the clock: the timer reads no database. A new
 alert is written once as an ``alert`` entry (so the record shows what the clinician was told,
@@ -36,8 +36,8 @@ from shiboken6 import isValid
 
 from kapdesk.domain.alerting import ActiveAlert, AlertBoard, alert_board
 from kapdesk.domain.clinic import ClinicSettings
-from kapdesk.domain.entries import kind_label
-from kapdesk.store.errors import StoreError
+from kapdesk.domain.entries import EntryInfo
+from kapdesk.session import StoreError
 from kapdesk.ui import keymap
 from kapdesk.ui.alerts_strip import AlertsStrip
 from kapdesk.ui.record import (
@@ -45,8 +45,7 @@ from kapdesk.ui.record import (
 )
 
 if TYPE_CHECKING:
-    from kapdesk.live_session import LiveSession
-    from kapdesk.store import EntryInfo
+    from kapdesk.session import LiveSession
 
 __all__ = ["ALERT_CHECK_MS", "AUTO_ALERT_NOTE", "WINDOW_ACTIONS", "RecordPane"]
 
@@ -156,6 +155,9 @@ class RecordPane(QFrame):
     # -- session --------------------------------------------------------------------------------
     def set_session(self, live: LiveSession, settings: ClinicSettings | None = None) -> None:
         """Attach the pane to a sitting. Reads the entries once; afterwards only changes are merged."""
+        if self.live is not None and self.live is not live:
+            self.live.changed.disconnect(self._on_change)
+        previous = self.live
         self.live = live
         self.settings = settings or ClinicSettings()
         self._entries = list(live.entries())
@@ -164,13 +166,8 @@ class RecordPane(QFrame):
         ctx = RecordContext(live=live, settings=self.settings, clinician_name=name, entries=lambda: self._entries)
         for section in self.sections:
             section.bind(ctx)
-
-        def changed(entry: EntryInfo | None, live: LiveSession = live) -> None:
-            # LiveSession has no way to unsubscribe: a replaced or deleted pane simply stops listening.
-            if isValid(self) and self.live is live:
-                self._on_change(entry)
-
-        live.on_change(changed)
+        if previous is not live:
+            live.changed.connect(self._on_change)  # Qt disconnects it when the pane goes away
         for shortcut in (*self._window_keys, *self._pane_keys):
             shortcut.setEnabled(True)
         self.alerts_strip.show_status("")
@@ -281,7 +278,7 @@ class RecordPane(QFrame):
         self.message.hide()
         section = next((s for s in self.sections if entry.kind in s.kinds), None)
         if section is None or self.live is None:
-            self.message.setText(f"{kind_label(entry.kind)} entries are not corrected in the record pane.")
+            self.message.setText(f"{entry.kind.label} entries are not corrected in the record pane.")
             self.message.show()
             return False
         self._on_screen()
@@ -344,7 +341,7 @@ class RecordPane(QFrame):
     def _record_alert(self, alert: ActiveAlert) -> EntryInfo | None:
         assert self.live is not None
         try:
-            return self.live.record("alert", alert.entry_payload(), note=AUTO_ALERT_NOTE)
+            return self.live.record(alert.as_entry(), note=AUTO_ALERT_NOTE)
         except StoreError as exc:
             self.alerts_strip.show_status(f"Alert shown but not yet in the record: {exc}.")
             return None
@@ -367,7 +364,7 @@ class RecordPane(QFrame):
                 return None
             top = replace(top, entry_id=recorded.id)
         try:
-            ack = self.live.record("alert_ack", top.ack_payload())
+            ack = self.live.record(top.acknowledgement())
         except StoreError as exc:
             self.alerts_strip.show_status(f"Not acknowledged: {exc}.")
             return None

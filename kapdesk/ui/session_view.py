@@ -13,21 +13,21 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from kapdesk.store.errors import StoreError
-from kapdesk.ui.clock_band import ClockBand
-from kapdesk.ui import keymap
-from kapdesk.ui.kit import focus, titled
-from kapdesk.domain.preparation import dose_gate, override_payload
 from kapdesk.domain.clinic import ClinicSettings, load_clinic_settings_or_defaults
+from kapdesk.domain.preparation import PreparationError, dose_gate, make_override
+from kapdesk.session import StoreError
+from kapdesk.ui import keymap
+from kapdesk.ui.clock_band import ClockBand
+from kapdesk.ui.kit import focus, titled
 from kapdesk.ui.notes_pane import NotesPane
-from kapdesk.ui.record_pane import RecordPane
 from kapdesk.ui.outcomes_form import OutcomesForm
 from kapdesk.ui.preparation_pane import PreparationPane, SafetyOverridePanel
+from kapdesk.ui.record_pane import RecordPane
 from kapdesk.ui.timeline import Timeline
 from kapdesk.ui.vitals_chart import VitalsChart
 
 if TYPE_CHECKING:
-    from kapdesk.live_session import LiveSession
+    from kapdesk.session import LiveSession
 
 # How long the end-session button waits for its second press before it disarms.
 ARM_MS = 5000
@@ -102,10 +102,8 @@ class SessionView(QWidget):
         self.record_area.setStretchFactor(1, 3)
         self.preparation = PreparationPane(live)
         self.preparation.saved.connect(lambda _entry: self.refresh())
-        self.notes = NotesPane(live.store, live.id, live.clinician_id)
-        live.on_change(lambda entry: self.notes.refresh_quotes() if entry is None or entry.kind == "observation" else None)
-        self.outcomes = OutcomesForm(live.store, live.info.client_id, live.clinician_id, session_id=live.id,
-                                     today=lambda: live.clock.utcnow().astimezone().date())
+        self.notes = NotesPane(live)  # it follows live.changed for new quotes itself
+        self.outcomes = OutcomesForm(live)
         # Each page key shows its page and puts the cursor where typing is expected there.
         self.add_page("record", "Record", self.record_area, self.record_pane.vitals.focus_entry)
         self.add_page("timeline", "Timeline", titled("Timeline", self.timeline), self.timeline.focus_list)
@@ -154,7 +152,7 @@ class SessionView(QWidget):
     def _act(self, action, done: str) -> None:
         try:
             action()
-        except StoreError as exc:
+        except (StoreError, PreparationError) as exc:
             self.say(f"Not saved: {exc}.", error=True)
             return
         self.say(done)
@@ -180,7 +178,7 @@ class SessionView(QWidget):
         items = list(self.override.items)
 
         def record_and_dose() -> None:
-            self.live.record("safety_override", override_payload(items, reason))
+            self.live.record(make_override(items, reason))
             self.live.mark_dose()
 
         self._act(record_and_dose, "Override and dose time T0 saved.")

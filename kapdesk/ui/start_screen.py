@@ -18,7 +18,7 @@ from kapdesk.domain.protocols import Protocol, ProtocolError
 from kapdesk.ui import keymap
 
 if TYPE_CHECKING:
-    from kapdesk.store import SessionInfo
+    from kapdesk.domain.info import SessionInfo
 
 
 class StartScreen(QWidget):
@@ -72,7 +72,7 @@ class StartScreen(QWidget):
             problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(problems)
 
-        # The history and course view arrives with the record (set_history): it needs the store.
+        # The history and course view arrives with the record (set_history): it needs the clinic.
         self.history_pane = QFrame()
         self.history_pane.setObjectName("pane")
         self.history_layout = QVBoxLayout(self.history_pane)

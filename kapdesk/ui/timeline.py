@@ -1,7 +1,7 @@
 """The session timeline: every entry of the sitting in one time-ordered, filterable list.
 
 Columns: local time (HH:MM), offset from the dose (``T+45``, as on the chart), what (the kind's
-label), the one-line detail (:func:`kapdesk.domain.entries.describe_entry`) and who recorded it.
+label), the one-line detail (:meth:`kapdesk.domain.entries.EntryInfo.describe`) and who recorded it.
 
 The record keeps corrections beside what they correct, and so does the list: an entry that a
 correction superseded stays visible, dimmed, its detail struck through and its kind marked
@@ -27,13 +27,11 @@ import bisect
 import dataclasses
 import itertools
 import uuid
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal,
 )
@@ -43,14 +41,13 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem, QTreeView, QVBoxLayout, QWidget,
 )
 
-from kapdesk.domain.entries import describe_entry, kind_label
-from kapdesk.domain.series import minutes_between, offset_label
+from kapdesk.domain.entries import EntryInfo, Kind, Observation
+from kapdesk.domain.record import t_plus
 from kapdesk.ui import keymap
 from kapdesk.ui.theme import Theme, current_theme
 
 if TYPE_CHECKING:
-    from kapdesk.live_session import LiveSession
-    from kapdesk.store import EntryInfo
+    from kapdesk.session import LiveSession
 
 __all__ = ["CORRECTED_MARK", "ENTRY_ROLE", "FILTER_GROUPS", "Timeline", "TimelineModel", "filter_group"]
 
@@ -81,7 +78,14 @@ def filter_group(kind: str) -> str:
 
 
 def _is_quote(entry: EntryInfo) -> bool:
-    return entry.kind == "observation" and entry.payload.get("quote") is True
+    return isinstance(entry.data, Observation) and entry.data.quote
+
+
+def _kind_label(entry: EntryInfo) -> str:
+    """The kind's label; a kind this build does not know is named as stored, not as "Unknown"."""
+    if entry.kind is Kind.UNKNOWN:
+        return entry.stored_kind.replace("_", " ").capitalize()
+    return entry.kind.label
 
 
 @dataclass
@@ -134,7 +138,7 @@ class TimelineModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if not entry.current:
                 return self._dim
-            if entry.kind == "alert":
+            if entry.kind is Kind.ALERT:
                 return self._attention
             return None
         if role == Qt.ItemDataRole.FontRole:
@@ -237,25 +241,25 @@ class TimelineModel(QAbstractTableModel):
             self.endInsertRows()
 
     def _describe(self, entry: EntryInfo) -> tuple[str, str]:
-        detail = describe_entry(entry.kind, entry.payload)
+        detail = entry.describe()
         if entry.supersedes_id is not None:
             detail = f"↳ {detail}" + (f"  — {entry.note}" if entry.note else "")
         elif entry.note:
             detail = f"{detail}  — {entry.note}"
         what = self._what(entry)
         marker = "" if entry.current else CORRECTED_MARK
-        search = " ".join((kind_label(entry.kind), entry.kind, what, marker, detail, entry.author_name)).lower()
+        search = " ".join((_kind_label(entry), entry.stored_kind, what, marker, detail, entry.author_name)).lower()
         return detail, search
 
     def _what(self, entry: EntryInfo) -> str:
-        return "Quote" if _is_quote(entry) else kind_label(entry.kind)
+        return "Quote" if _is_quote(entry) else _kind_label(entry)
 
     def _text(self, row: _Row, column: int) -> str:
         entry = row.entry
         if column == TIME:
             return entry.occurred_at.astimezone().strftime("%H:%M")
         if column == OFFSET:
-            return offset_label(minutes_between(self._dose_at, entry.occurred_at)) if self._dose_at else ""
+            return t_plus(entry.occurred_at, self._dose_at) or ""
         if column == WHAT:
             return self._what(entry)
         if column == DETAIL:
@@ -264,7 +268,7 @@ class TimelineModel(QAbstractTableModel):
 
     def _tooltip(self, row: _Row) -> str:
         entry = row.entry
-        lines = [row.detail, f"{kind_label(entry.kind)} at {entry.occurred_at.astimezone():%H:%M:%S}, "
+        lines = [row.detail, f"{_kind_label(entry)} at {entry.occurred_at.astimezone():%H:%M:%S}, "
                              f"recorded {entry.recorded_at.astimezone():%H:%M:%S} by {entry.author_name}"]
         if not entry.current:
             lines.append("Corrected: the correction is on the next row.")
@@ -305,7 +309,7 @@ class _TimelineFilter(QSortFilterProxyModel):
             self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
-        if filter_group(self._source.entry_at(source_row).kind) not in self._groups:
+        if filter_group(self._source.entry_at(source_row).stored_kind) not in self._groups:
             return False
         if not self._terms:
             return True
@@ -477,20 +481,16 @@ class Timeline(QWidget):
     def set_session(self, live: LiveSession) -> None:
         """Show ``live``'s record and follow it: each committed entry is added as it comes.
 
-        ``on_change`` passes the new entry, or None after an action that wrote entries of its own
-        (dose time, phase, end): then the list is synced against the record, adding only what
-        is missing. The listener holds a weak reference and checks the C++ object is alive,
-        because ``LiveSession`` cannot unsubscribe and may outlive this widget.
+        ``live.changed`` passes the new entry, or None after an action that wrote entries of its
+        own (dose time, phase, end): then the list is synced against the record, adding only what
+        is missing. Qt disconnects the signal when this widget goes; following another session
+        disconnects the previous one.
         """
+        if self._live is not None and self._live is not live:
+            self._live.changed.disconnect(self._on_change)
+        if self._live is not live:
+            live.changed.connect(self._on_change)
         self._live = live
-        me = weakref.ref(self)
-
-        def listener(entry: EntryInfo | None, live: LiveSession = live) -> None:
-            timeline = me()
-            if timeline is not None and shiboken6.isValid(timeline) and timeline._live is live:
-                timeline._on_change(entry)
-
-        live.on_change(listener)
         self.set_entries(live.entries(), live.info.dose_at)
 
     def set_entries(self, entries: Iterable[EntryInfo], dose_at: datetime | None = None) -> None:

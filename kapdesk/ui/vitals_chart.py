@@ -39,12 +39,10 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-import weakref
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-import shiboken6
 from PySide6.QtCharts import QChart, QChartView, QLegend, QLineSeries, QValueAxis
 from PySide6.QtCore import QMargins, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QResizeEvent
@@ -52,20 +50,19 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, threshold_lines
 from kapdesk.domain.clock import Segment
-from kapdesk.domain.series import (
-    CHARTED_VITALS, ChartData, RecordedEntry, chart_data, minutes_between, offset_label,
-)
+from kapdesk.domain.entries import EntryInfo, Kind
+from kapdesk.domain.record import minutes_between, offset_label
+from kapdesk.domain.series import CHARTED_VITALS, ChartData, chart_data
 from kapdesk.domain.vitals import VitalsReading
 from kapdesk.ui.theme import Theme, current_theme
 
 if TYPE_CHECKING:
-    from kapdesk.live_session import LiveSession
-    from kapdesk.store import EntryInfo
+    from kapdesk.session import LiveSession
 
 __all__ = ["CHART_KINDS", "THRESHOLD_VITALS", "VitalsChart"]
 
 # Entry kinds that change what the chart draws; any other new entry is ignored.
-CHART_KINDS = frozenset({"vitals", "dose"})
+CHART_KINDS: frozenset[Kind] = frozenset({Kind.VITALS, Kind.DOSE})
 # Threshold lines drawn, by vital. Heart-rate bounds (50/150) share the left axis with blood
 # pressure and would add two more dashed lines to read past; the alert itself still fires.
 THRESHOLD_VITALS: tuple[str, ...] = ("systolic", "diastolic", "spo2")
@@ -245,8 +242,8 @@ class VitalsChart(QWidget):
 
     Two ways to feed it:
 
-    * :meth:`set_session` — the chart follows a :class:`~kapdesk.live_session.LiveSession`: it
-      reads the record once, then updates from each committed entry (``live.on_change``) and
+    * :meth:`set_session` — the chart follows a :class:`~kapdesk.session.LiveSession`: it
+      reads the record once, then updates from each committed entry (``live.changed``) and
       moves its bands and now-line with the clock every 30 s.
     * :meth:`update_from` — a caller (a report, a review screen) hands it entries directly.
 
@@ -264,7 +261,6 @@ class VitalsChart(QWidget):
         self._threshold_series: list[tuple[str, float, QLineSeries]] = []
         self._live: LiveSession | None = None
         self._entries: dict[uuid.UUID, EntryInfo] = {}  # vitals and dose entries of the live session
-        self._parsed: dict[uuid.UUID, VitalsReading | None] = {}  # chart_data's memo (see there)
         t = self._theme
 
         self.chart = QChart()
@@ -382,27 +378,21 @@ class VitalsChart(QWidget):
     def set_session(self, live: LiveSession) -> None:
         """Follow ``live``: read its record now, then update on every committed change.
 
-        The listener holds only a weak reference to this widget and checks the C++ object is
-        still alive, because ``LiveSession`` has no way to unsubscribe and outlives a closed pane.
-        A second call switches sessions; the old session's calls are then ignored.
+        Connected to ``live.changed``: Qt disconnects it when this widget goes, and a second call
+        switches sessions, disconnecting the old one.
         """
+        if self._live is not None and self._live is not live:
+            self._live.changed.disconnect(self._on_change)
+        if self._live is not live:
+            live.changed.connect(self._on_change)
         self._live = live
-        self._parsed = {}
-        me = weakref.ref(self)
-
-        def listener(entry: EntryInfo | None, live: LiveSession = live) -> None:
-            chart = me()
-            if chart is not None and shiboken6.isValid(chart) and chart._live is live:
-                chart._on_change(entry)
-
-        live.on_change(listener)
         self._reload()
         if live.ended:
             self._clock_timer.stop()
         else:
             self._clock_timer.start()
 
-    def update_from(self, entries: Iterable[RecordedEntry], *, arrival: datetime, dose_at: datetime | None,
+    def update_from(self, entries: Iterable[EntryInfo], *, arrival: datetime, dose_at: datetime | None,
                     segments: Iterable[Segment] = (), rules: AlertRules | None = None,
                     now: datetime | None = None) -> None:
         """Draw ``entries`` (any kinds; corrections handled) as they stand; see :func:`chart_data`."""
@@ -412,7 +402,7 @@ class VitalsChart(QWidget):
         self.show_data(data, now_minute=minutes_between(data.origin, now) if now else None)
 
     def add_entry(self, entry: EntryInfo) -> None:
-        """Take one newly committed entry of the followed session (what ``on_change`` delivers).
+        """Take one newly committed entry of the followed session (what ``live.changed`` delivers).
 
         A correction marks the entry it supersedes as no longer current, so the old point
         leaves the chart and the new one takes its place.
@@ -535,7 +525,7 @@ class VitalsChart(QWidget):
         reading = live.reading()
         info = live.info
         data = chart_data(self._entries.values(), arrival=info.arrival_at, dose_at=info.dose_at,
-                          segments=reading.segments, parsed=self._parsed)
+                          segments=reading.segments)
         now = info.ended_at or reading.now
         self.show_data(data, now_minute=None if info.ended_at else minutes_between(data.origin, now))
 

@@ -13,8 +13,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from kapdesk.domain.clock import SystemClock
 from kapdesk.domain.protocols import load_protocols
 from kapdesk.paths import protocol_folders
+from kapdesk.session import LiveSession
 from kapdesk.store import Store
 from kapdesk.ui.notes_pane import NotesPane
 from kapdesk.ui.theme import DARK, apply_theme
@@ -24,12 +26,13 @@ def main() -> int:
     db_path, text = sys.argv[1], sys.argv[2]
     app = QApplication(sys.argv)
     apply_theme(app, DARK)
-    store = Store.open(db_path)
+    clock = SystemClock()
+    store = Store.open(db_path, now=clock.utcnow)
     protocols = {p.id: p for p in load_protocols(protocol_folders())[0]}
     clinician = store.add_clinician("Kill Clinician (synthetic)")
     client = store.add_client("KILL-01 (synthetic)", clinician.id)
     session = store.start_session(client.id, clinician.id, protocols["sublingual"])
-    pane = NotesPane(store, session.id, clinician.id)
+    pane = NotesPane(LiveSession(store, session.id, clinician.id, clock))
     pane.saved.connect(lambda _note: print("SAVED", session.id, flush=True))
     pane.show()
 

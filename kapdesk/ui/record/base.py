@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -31,14 +31,16 @@ from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from kapdesk.domain.clinic import ClinicSettings
 from kapdesk.domain.doses import DEFAULT_FORMULARY, Formulary
-from kapdesk.domain.entries import describe_entry
+from kapdesk.domain.entries import EntryInfo, Kind, Payload, describe, of_type
 from kapdesk.domain.observations import EntryTimeError, parse_entry_time
-from kapdesk.store.errors import StoreError
+from kapdesk.domain.record import RecordFacts
+from kapdesk.session import StoreError
 from kapdesk.ui.kit import focus, make_label, mark_error, restyle
 
 if TYPE_CHECKING:
-    from kapdesk.live_session import LiveSession
-    from kapdesk.store import EntryInfo
+    from kapdesk.session import LiveSession
+
+P = TypeVar("P")
 
 
 @dataclass
@@ -54,30 +56,25 @@ class RecordContext:
     def now(self) -> datetime:
         return self.live.clock.utcnow()
 
-    def latest(self, kind: str) -> EntryInfo | None:
-        """The newest current entry of ``kind`` (by the time it happened)."""
-        found = [e for e in self.entries() if e.kind == kind and e.current]
-        return max(found, key=lambda e: e.occurred_at) if found else None
+    def latest(self, payload_type: type[P]) -> tuple[EntryInfo, P] | None:
+        """The newest current entry holding a ``payload_type`` (by the time it happened), with it."""
+        found = of_type(self.entries(), payload_type)
+        return max(found, key=lambda pair: pair[0].occurred_at) if found else None
 
+    def facts(self) -> RecordFacts:
+        """The sitting's derived facts (baseline, latest reading …) from the cached entries (no query)."""
+        return self.live.facts(list(self.entries()))
 
 
 def local_time(moment: datetime) -> str:
     return moment.astimezone().strftime("%H:%M")
 
 
-def _database_errors() -> tuple[type[BaseException], ...]:
-    """Failures below the store's own errors. SQLAlchemy is imported here, not at the top, because
-    this module must not be what pulls it in before the window paints."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    return (SQLAlchemyError, OSError)
-
-
 class Section(QWidget):
     """One kind of entry. Subclasses build their fields, ``save()`` and ``load(entry)``."""
 
     saved = Signal(object)  # EntryInfo: committed, and the confirmation is on screen
-    kinds: tuple[str, ...] = ()  # entry kinds this section can correct
+    kinds: tuple[Kind, ...] = ()  # entry kinds this section can correct
     time_field: QLineEdit | None = None  # a form's own time field, if it has one
 
     def __init__(self, title: str, keys: str, parent: QWidget | None = None) -> None:
@@ -164,7 +161,7 @@ class Section(QWidget):
         super().keyPressEvent(event)
 
     # -- saving -----------------------------------------------------------------------------
-    def commit(self, kind: str, payload: dict[str, Any], occurred_at: datetime | None,
+    def commit(self, data: Payload, occurred_at: datetime | None,
                *, extra: str = "", extra_error: bool = False) -> EntryInfo | None:
         """Record one entry (a correction when one is loaded); say what was saved, or why not.
 
@@ -175,18 +172,14 @@ class Section(QWidget):
         if correcting is not None and occurred_at is None:
             occurred_at = correcting.occurred_at  # a correction keeps the time of what it corrects
         try:
-            entry = self.ctx.live.record(kind, payload, occurred_at=occurred_at,
+            entry = self.ctx.live.record(data, occurred_at=occurred_at,
                                          supersedes=correcting.id if correcting is not None else None)
-        except StoreError as exc:
+        except StoreError as exc:  # a refused time, a full disk, a vanished file: say it, keep what was typed
             self.say(f"Not saved: {exc}.", error=True)
-            return None
-        except _database_errors() as exc:  # a full disk, a vanished file: say it, keep what was typed
-            self.say(f"Not saved: the record could not be written ({exc.__class__.__name__}). "
-                     "What you typed is kept; try again.", error=True)
             return None
         self._end_correction()
         verb = "Correction saved" if correcting is not None else "Saved"
-        text = f"{verb} {local_time(entry.occurred_at)} — {describe_entry(kind, payload)}"
+        text = f"{verb} {local_time(entry.occurred_at)} — {describe(data)}"
         self.say(text + (f"; {extra}" if extra else ""), error=extra_error)
         self.saved.emit(entry)
         return entry

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLineEdit, QWidget
 
 from kapdesk.domain.doses import Dose, DoseEntry, DoseError, Route
+from kapdesk.domain.entries import EntryInfo, Kind
+from kapdesk.domain.preparation import preparation_weight
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import EnterFilter, clear_error, focus, make_label, mark_error, text_line
 from kapdesk.ui.record.base import RecordContext, Section
-
-if TYPE_CHECKING:
-    from kapdesk.store import EntryInfo
 
 _AMOUNT_FIELD_RE = re.compile(r"\s*(?P<num>[0-9]+(?:[.,][0-9]+)?)\s*(?P<unit>\S.*?)?\s*\Z")
 
@@ -22,7 +20,7 @@ _AMOUNT_FIELD_RE = re.compile(r"\s*(?P<num>[0-9]+(?:[.,][0-9]+)?)\s*(?P<unit>\S.
 class DoseSection(Section):
     """Drug, amount with unit (``100 mg`` or ``0.5 mg/kg``), route, weight, lot, given by, booster, time."""
 
-    kinds = ("dose",)
+    kinds = (Kind.DOSE,)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Dose", keymap.key("record.dose"), parent)
@@ -80,12 +78,11 @@ class DoseSection(Section):
         if self.ctx is None:
             return
         if not self.weight.text() and not self.weight.isModified():
-            preparation = self.ctx.latest("preparation")
-            weight = preparation.payload.get("weight_kg") if preparation is not None else None
-            if isinstance(weight, (int, float)) and not isinstance(weight, bool):
+            weight = preparation_weight(self.ctx.entries())
+            if weight is not None:
                 self.weight.setText(f"{weight:g}")
         if not self.amount.text():
-            self.booster.setChecked(self.ctx.latest("dose") is not None)
+            self.booster.setChecked(self.ctx.latest(Dose) is not None)
 
     def reset_defaults(self) -> None:
         """The protocol's drug and route, the client's weight from preparation, the acting clinician;
@@ -100,11 +97,10 @@ class DoseSection(Section):
         except DoseError:
             route = None
         self.route.setCurrentIndex(max(self.route.findData(route), 0) if route is not None else 0)
-        preparation = self.ctx.latest("preparation")
-        weight = preparation.payload.get("weight_kg") if preparation is not None else None
-        self.weight.setText(f"{weight:g}" if isinstance(weight, (int, float)) and not isinstance(weight, bool) else "")
+        weight = preparation_weight(self.ctx.entries())
+        self.weight.setText(f"{weight:g}" if weight is not None else "")
         self.given_by.setText(self.ctx.clinician_name)
-        self.booster.setChecked(self.ctx.latest("dose") is not None)
+        self.booster.setChecked(self.ctx.latest(Dose) is not None)
 
     def clear_fields(self) -> None:
         for line in (self.amount, self.lot, self.time_field):
@@ -114,7 +110,9 @@ class DoseSection(Section):
         self.reset_defaults()
 
     def load(self, entry: EntryInfo) -> None:
-        dose = Dose.from_payload(entry.payload)
+        dose = entry.data
+        if not isinstance(dose, Dose):
+            raise TypeError("the stored dose cannot be read")
         self.clear_fields()
         self.drug.setCurrentIndex(max(self.drug.findData(dose.drug), 0))
         if dose.mg_per_kg is not None:
@@ -171,7 +169,7 @@ class DoseSection(Section):
             self._error(widget, exc.message, span)
             return None
         warning = "; ".join(dose.warnings)
-        saved = self.commit("dose", dose.to_payload(), when, extra=warning, extra_error=bool(warning))
+        saved = self.commit(dose, when, extra=warning, extra_error=bool(warning))
         if saved is not None:
             self.clear_fields()
         return saved

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
-from kapdesk.domain.observations import EntryTimeError, Observation, ObservationError, parse_observation, split_time_suffix
+from kapdesk.domain.entries import EntryInfo, Kind
+from kapdesk.domain.observations import (
+    EntryTimeError, Observation, ObservationError, parse_observation, split_time_suffix,
+)
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import clear_error, focus, make_label, mark_error, restyle, text_line
 from kapdesk.ui.record.base import RecordContext, Section, suffix_span
 
-if TYPE_CHECKING:
-    from kapdesk.store import EntryInfo
 
 class ObservationSection(Section):
     """Free text with the clinic's quick tags (Alt+1 … Alt+9) and a client-quote flag (Alt+Q)."""
 
-    kinds = ("observation",)
+    kinds = (Kind.OBSERVATION,)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         quote = keymap.key("record.quote")
@@ -101,7 +100,9 @@ class ObservationSection(Section):
         self.extra_label.setVisible(bool(tags))
 
     def load(self, entry: EntryInfo) -> None:
-        observation = Observation.from_payload(entry.payload)
+        observation = entry.data
+        if not isinstance(observation, Observation):
+            raise TypeError("the stored observation cannot be read")
         self.clear_fields()
         self.line.setText(observation.text)
         keys = {t.casefold(): i for i, t in enumerate(self.known_tags)}
@@ -125,7 +126,7 @@ class ObservationSection(Section):
             self.say(exc.message, error=True)
             mark_error(self.line, exc.span)
             return None
-        entry = self.commit("observation", observation.to_payload(), when)
+        entry = self.commit(observation, when)
         if entry is None:
             mark_error(self.line, suffix_span(text, body, when))
         else:

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from kapdesk.domain.entries import EntryInfo, Kind, Presence
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import clear_error, focus, make_label, mark_error, text_line
 from kapdesk.ui.record.base import RecordContext, Section
 
-if TYPE_CHECKING:
-    from kapdesk.store import EntryInfo
 
 class PresenceSection(Section):
     """Who is in the room (a provider must be present throughout) and any hand-off."""
 
-    kinds = ("presence",)
+    kinds = (Kind.PRESENCE,)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Presence", keymap.key("record.presence"), parent)
@@ -49,8 +47,8 @@ class PresenceSection(Section):
     def reset_defaults(self) -> None:
         if self.ctx is None:
             return
-        latest = self.ctx.latest("presence")
-        names = latest.payload.get("present") if latest is not None else None
+        latest = self.ctx.latest(Presence)
+        names = latest[1].present if latest is not None else None
         self.present.setText(", ".join(names) if names else self.ctx.clinician_name)
 
     def clear_fields(self) -> None:
@@ -61,11 +59,13 @@ class PresenceSection(Section):
         self.reset_defaults()
 
     def load(self, entry: EntryInfo) -> None:
-        payload = entry.payload
+        presence = entry.data
+        if not isinstance(presence, Presence):
+            raise TypeError("the stored presence cannot be read")
         self.clear_fields()
-        self.present.setText(", ".join(str(n) for n in payload.get("present") or []))
-        self.handoff.setText(str(payload.get("handoff_to") or ""))
-        self.note.setText(str(payload.get("note") or ""))
+        self.present.setText(", ".join(presence.present))
+        self.handoff.setText(presence.handoff_to or "")
+        self.note.setText(presence.note)
 
     def save(self) -> EntryInfo | None:
         names = [" ".join(n.split()) for n in re.split(r"[,;]", self.present.text()) if n.strip()]
@@ -78,8 +78,7 @@ class PresenceSection(Section):
         ok, when = self.entry_time(self.time_field)
         if not ok:
             return None
-        payload = {"present": names, "handoff_to": handoff, "note": self.note.text().strip()}
-        entry = self.commit("presence", payload, when)
+        entry = self.commit(Presence(tuple(names), handoff, self.note.text().strip()), when)
         if entry is not None:
             self.clear_fields()
         return entry

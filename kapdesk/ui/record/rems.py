@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from kapdesk.domain.entries import EntryInfo, Kind, RemsAnswers
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import clear_error, focus, make_label, mark_error, text_line
 from kapdesk.ui.record.base import Section
-
-if TYPE_CHECKING:
-    from kapdesk.store import EntryInfo
 
 # A REMS sitting is at least two hours; more than ten is a typo.
 REMS_MAX_MINUTES = 600
@@ -25,7 +21,7 @@ class RemsSection(Section):
     oximetry, minutes of monitoring) comes from the session's own entries in the report.
     """
 
-    kinds = ("rems",)
+    kinds = (Kind.REMS,)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("REMS", keymap.key("record.rems"), parent)
@@ -52,9 +48,12 @@ class RemsSection(Section):
             clear_error(line)
 
     def load(self, entry: EntryInfo) -> None:
+        answers = entry.data
+        if not isinstance(answers, RemsAnswers):
+            raise TypeError("the stored REMS answers cannot be read")
         self.clear_fields()
-        self.adverse.setText(str(entry.payload.get("serious_adverse_events") or ""))
-        minutes = entry.payload.get("ready_without_2h_minutes")
+        self.adverse.setText(answers.serious_adverse_events)
+        minutes = answers.ready_without_2h_minutes
         self.ready.setText("" if minutes is None else str(minutes))
 
     def save(self) -> EntryInfo | None:
@@ -68,8 +67,7 @@ class RemsSection(Section):
                 mark_error(self.ready, (0, len(text)))
                 return None
             minutes = int(text)
-        payload = {"serious_adverse_events": " ".join(self.adverse.text().split()), "ready_without_2h_minutes": minutes}
-        entry = self.commit("rems", payload, None)
+        entry = self.commit(RemsAnswers(" ".join(self.adverse.text().split()), minutes), None)
         if entry is not None:
             self.clear_fields()
         return entry

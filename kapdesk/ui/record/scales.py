@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
-from kapdesk.domain.alerting import baseline_entry
+from kapdesk.domain.entries import EntryInfo, Kind
 from kapdesk.domain.scales import (
     ALDRETE, ScaleDefinition, ScaleError, ScaleResult, aldrete_circulation_score, aldrete_spo2_score, discharge_ready,
     score, summarize,
 )
-from kapdesk.domain.vitals import VitalsError, VitalsReading
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import focus, make_label, restyle
 from kapdesk.ui.record.base import RecordContext, Section, local_time
 from kapdesk.ui.theme import current_theme
 
-if TYPE_CHECKING:
-    from kapdesk.store import EntryInfo
 
 class ScalePad(QFrame):
     """The keyboard surface of the scale section; all state, no drawing of its own.
@@ -181,7 +177,7 @@ class ScalePad(QFrame):
 class ScaleSection(Section):
     """MOAA/S, the clinic's dissociation scale, BPRS+, nausea and the modified Aldrete."""
 
-    kinds = ("scale",)
+    kinds = (Kind.SCALE,)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Scale", keymap.key("record.scale"), parent)
@@ -220,12 +216,13 @@ class ScaleSection(Section):
             self.pad.clear_scale()
 
     def load(self, entry: EntryInfo) -> None:
-        payload = entry.payload
-        key = payload.get("scale")
-        if not isinstance(key, str) or not self.pad.select_scale(key):
+        result = entry.data
+        if not isinstance(result, ScaleResult):
+            raise TypeError("the stored scale cannot be read")
+        key = result.scale_key
+        if not self.pad.select_scale(key):
             raise ValueError(f"the scale {key!r} is not one of this clinic's in-session scales")
-        answers = payload.get("answers") or {}
-        self.pad.set_answers(key, {k: int(v) for k, v in answers.items() if v is not None})
+        self.pad.set_answers(key, dict(result.answers))
 
     def _escape(self) -> None:
         if self.correcting is not None:
@@ -301,17 +298,14 @@ class ScaleSection(Section):
         because only they know whether the client is on oxygen."""
         if self.ctx is None:
             return ""
-        latest = self.ctx.latest("vitals")
+        facts = self.ctx.facts()
+        latest = facts.latest
         if latest is None:
             return "No reading yet to compare with the baseline."
-        try:
-            reading = VitalsReading.from_payload(latest.payload)
-        except VitalsError:
-            return ""
-        parts = [f"Latest reading {local_time(latest.occurred_at)}:"]
-        base = baseline_entry(self.ctx.entries(), self.ctx.live.info.dose_at)
-        if base is not None and reading.systolic is not None:
-            baseline = VitalsReading.from_payload(base.payload)
+        reading = latest.reading
+        parts = [f"Latest reading {local_time(latest.at)}:"]
+        if facts.baseline is not None and reading.systolic is not None:
+            baseline = facts.baseline.reading
             if baseline.systolic is not None:
                 item = aldrete_circulation_score(reading, baseline)
                 parts.append(f"systolic {reading.systolic} vs baseline {baseline.systolic} → circulation {item};")
@@ -334,7 +328,7 @@ class ScaleSection(Section):
         if not result.answers:
             self.say(f"Nothing to save: score {definition.name} with the digit keys first.", error=True)
             return None
-        entry = self.commit("scale", result.to_payload(), None)
+        entry = self.commit(result, None)
         if entry is not None:
             self.pad.clear_scale()
         return entry

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLineEdit, QWidget
 
+from kapdesk.domain.entries import EntryInfo, Kind, Vitals
 from kapdesk.domain.observations import EntryTimeError, split_time_suffix
+from kapdesk.domain.record import is_pre_dose
 from kapdesk.domain.vitals import FIELD_ORDER, VITAL_BOUNDS, VitalsError, VitalsReading, parse_vitals, validate_field
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import clear_error, focus, make_label, mark_error, text_line
 from kapdesk.ui.record.base import Section, suffix_span
-
-if TYPE_CHECKING:
-    from kapdesk.store import EntryInfo
 
 _FIELD_LABELS = {
     "systolic": "Sys",
@@ -46,7 +45,7 @@ def vitals_line(reading: VitalsReading) -> str:
 class VitalsSection(Section):
     """One line (``128/84 72 98 14``, ``bp 128/84 hr 72``, ``… @10:35`` or ``… -5m``) or six fields."""
 
-    kinds = ("vitals",)
+    kinds = (Kind.VITALS,)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Vitals", f"{keymap.key('record.vitals')} line · {keymap.key('record.vitals_fields')} fields", parent)
@@ -105,7 +104,10 @@ class VitalsSection(Section):
             clear_error(field)
 
     def load(self, entry: EntryInfo) -> None:
-        reading = VitalsReading.from_payload(entry.payload)
+        vitals = entry.data
+        if not isinstance(vitals, Vitals):
+            raise TypeError("the stored reading cannot be read")
+        reading = vitals.reading
         self.clear_fields()
         if self.form_shown:
             for attr, field in self.fields.items():
@@ -170,6 +172,5 @@ class VitalsSection(Section):
         assert self.ctx is not None
         correcting = self.correcting
         moment = when or (correcting.occurred_at if correcting is not None else self.ctx.now())
-        dose_at = self.ctx.live.info.dose_at
-        baseline = dose_at is None or moment < dose_at
-        return self.commit("vitals", reading.to_payload() | {"baseline": baseline}, when)
+        baseline = is_pre_dose(moment, self.ctx.live.info.dose_at)
+        return self.commit(Vitals(reading, baseline), when)
