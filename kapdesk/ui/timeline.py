@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import (
-    QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal,
+    QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal,
 )
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
@@ -562,8 +562,15 @@ class Timeline(QWidget):
     def focus_list(self) -> None:
         """The cursor to the list, on the selected entry (the newest when none is), ready for Ctrl+R."""
         self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        if not self.view.currentIndex().isValid() and self.proxy.rowCount():
-            self.view.setCurrentIndex(self.proxy.index(self.proxy.rowCount() - 1, 0))
+        current = self.view.currentIndex()
+        if (not current.isValid() or not self.view.selectionModel().isSelected(current)) and self.proxy.rowCount():
+            # Qt makes the first row current, unselected, when the list first gets the focus: that
+            # shows no highlight and leaves Ctrl+R nothing to correct. The newest entry is likelier.
+            current = self.proxy.index(self.proxy.rowCount() - 1, 0)
+        if current.isValid() and not self.view.selectionModel().isSelected(current):
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            self.view.selectionModel().setCurrentIndex(current, flags)
+            self.view.scrollTo(current)
 
     def _note_follow(self) -> None:
         bar = self.view.verticalScrollBar()
