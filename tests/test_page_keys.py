@@ -61,6 +61,7 @@ def test_f9_then_nine_digits_saves_a_phq9(qtbot, window, view, store):
     press(qtbot, window, Qt.Key.Key_Return)
     saved = store.outcomes(view.live.info.client_id)
     assert [(o.measure, o.total) for o in saved] == [("phq9", 12)]
+    assert "PHQ-9 12" in view.outcomes.message.text() and view.outcomes.message.visibleRegion().isEmpty() is False
 
 
 def test_f8_then_typing_writes_the_first_section_of_the_note(qtbot, window, view):
@@ -101,7 +102,8 @@ def test_f5_then_typing_records_a_reading(qtbot, window, view, store):
 def test_f6_puts_the_cursor_in_the_timeline_list(qtbot, window, view):
     press(qtbot, window, Qt.Key.Key_F6)
     assert QApplication.focusWidget() is view.timeline.view
-    assert view.timeline.view.currentIndex().isValid(), "on an entry, ready for Ctrl+R"
+    entries = view.timeline.visible_entries()
+    assert view.timeline.selected_entry() == entries[-1], "on the newest entry, selected, ready for Ctrl+R"
 
 
 @pytest.mark.parametrize(("key", "modifiers", "field"), [

@@ -76,6 +76,11 @@ def focus(widget: QWidget, reason: Qt.FocusReason = Qt.FocusReason.OtherFocusRea
     widget.setFocus(reason)
     if isinstance(widget, QLineEdit) and widget.property("error") == "true":
         _select_error(widget)  # not Qt's select-all on shortcut focus: that would paint it all amber
+    scroll_into_view(widget)
+
+
+def scroll_into_view(widget: QWidget) -> None:
+    """Ask every scroll area around ``widget`` to show it (a message under a form, a focused field)."""
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QScrollArea):

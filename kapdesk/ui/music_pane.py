@@ -22,38 +22,30 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPalette, QShortcut, QWheelEvent
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     QSlider,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
 from kapdesk.player import PlaybackState
-from kapdesk.playlists import Playlist, Section, Track
+from kapdesk.playlists import Playlist, Track
 from kapdesk.ui import keymap
+from kapdesk.ui.music_lists import KEY_ROLE, LOOK_ROLE, ChoiceList, QuietComboBox, format_time, section_size
 from kapdesk.ui.kit import restyle, set_role
-from kapdesk.ui.theme import current_theme
 
 if TYPE_CHECKING:
     from kapdesk.session import MusicSession
 
 VOLUME_STEP = 5
-
-# How a list row is drawn, read by _ThemedDelegate at paint time so a theme switch (Ctrl+L) applies.
-LOOK_ROLE = Qt.ItemDataRole.UserRole + 1  # "current" | "queued" | "unplayable" | ""
-KEY_ROLE = Qt.ItemDataRole.UserRole  # section key, or track index
 
 STATE_WORDS = {
     PlaybackState.STOPPED: "Stopped",
@@ -62,66 +54,6 @@ STATE_WORDS = {
     PlaybackState.PAUSED: "Paused",
     PlaybackState.STOPPING: "Fading out…",
 }
-
-
-def format_time(seconds: float) -> str:
-    """``3:05``, or ``1:02:03`` past an hour; never negative."""
-    total = max(0, round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-class _ThemedDelegate(QStyledItemDelegate):
-    """Colours rows by their look (current, queued, unplayable) from the theme in use right now."""
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
-        super().initStyleOption(option, index)
-        look = index.data(LOOK_ROLE)
-        theme = current_theme()
-        if look == "current":
-            option.font.setBold(True)
-        elif look == "queued":
-            option.palette.setColor(QPalette.ColorRole.Text, theme.color("accent"))
-        elif look == "unplayable":
-            option.palette.setColor(QPalette.ColorRole.Text, theme.color("dim_text"))
-            option.palette.setColor(QPalette.ColorRole.HighlightedText, theme.color("dim_text"))
-
-
-class _ChoiceList(QListWidget):
-    """A list where browsing (click, arrows) only selects; Enter or a double-click *chooses*.
-
-    Plain ``itemActivated`` fires on a single click on some desktops, and a click that only
-    meant to look at a section must not move the music.
-    """
-
-    chosen = Signal(int)  # row
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setItemDelegate(_ThemedDelegate(self))
-        self.setUniformItemSizes(False)
-        self.setWordWrap(True)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:
-            self.chosen.emit(self.currentRow())
-            return
-        super().keyPressEvent(event)
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        item = self.itemAt(event.position().toPoint())
-        if item is not None:
-            self.chosen.emit(self.row(item))
-            return
-        super().mouseDoubleClickEvent(event)
-
-
-class _QuietComboBox(QComboBox):
-    """A combo box the mouse wheel cannot turn: scrolling past it must not swap the playlist."""
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
-        event.ignore()
 
 
 class MusicPane(QFrame):
@@ -142,7 +74,7 @@ class MusicPane(QFrame):
 
         title = QLabel("Music")
         title.setProperty("role", "title")
-        self.playlist_box = _QuietComboBox()
+        self.playlist_box = QuietComboBox()
         self.playlist_box.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.playlist_box.setToolTip("Playlist (from the shipped and the clinic's playlist folders)")
         self.playlist_box.setAccessibleName("Playlist")
@@ -194,14 +126,14 @@ class MusicPane(QFrame):
         self.volume_value = QLabel("")
         set_role(self.volume_value, "dim")
 
-        self.sections = _ChoiceList()
+        self.sections = ChoiceList()
         self.sections.setWordWrap(False)
         self.sections.setAccessibleName("Sections of the arc")
         self.sections.setToolTip("The arc. Selecting shows a section's tracks; Enter or a double-click moves the "
                                  f"music there ({keymap.key('music.section')}: the next section)")
         self.sections.currentRowChanged.connect(self._browse_row)
         self.sections.chosen.connect(self._section_chosen)
-        self.tracks = _ChoiceList()
+        self.tracks = ChoiceList()
         self.tracks.setSpacing(2)
         self.tracks.setAccessibleName("Tracks of the section")
         self.tracks.chosen.connect(self._track_chosen)
@@ -467,7 +399,7 @@ class MusicPane(QFrame):
             item.setText(text)
             item.setData(LOOK_ROLE, look)
             when = "  (next, when this track ends)" if look == "queued" else ""
-            item.setToolTip(f"{section.title}: {_section_size(section)}{when}")
+            item.setToolTip(f"{section.title}: {section_size(section)}{when}")
 
     def _browse_row(self, row: int) -> None:
         item = self.sections.item(row)
@@ -588,11 +520,3 @@ def _delete_later(objects: list[QShortcut]) -> None:
     for item in objects:
         with contextlib.suppress(RuntimeError):  # its scope may have been deleted first, taking it along
             item.deleteLater()
-
-
-def _section_size(section: Section) -> str:
-    playable = section.playable_tracks
-    seconds = sum(t.duration_s or 0.0 for t in playable)
-    count = f"{len(playable)} of {len(section.tracks)}" if len(playable) != len(section.tracks) else str(len(playable))
-    noun = "track" if len(section.tracks) == 1 else "tracks"
-    return f"{count} {noun}, {format_time(seconds)}" if seconds else f"{count} {noun}"

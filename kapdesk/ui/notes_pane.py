@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QHideEvent
+from PySide6.QtGui import QCloseEvent, QHideEvent, QTextCursor
 from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
     QVBoxLayout, QWidget,
@@ -208,6 +208,8 @@ class NotesPane(QFrame):
         or the addendum box once the note is signed."""
         editor = self.addendum if self.is_signed else self.editors[self._last_section]
         focus(editor, Qt.FocusReason.ShortcutFocusReason)
+        if editor.textCursor().position() == 0:  # a section not yet typed in here: go on from its end
+            editor.moveCursor(QTextCursor.MoveOperation.End)
 
     # -- state --------------------------------------------------------------------------------
     @property

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from kapdesk.domain.scales import GAD7, PHQ9, ScaleDefinition, ScaleError, score
 from kapdesk.session import StoreError
 from kapdesk.ui import keymap
-from kapdesk.ui.kit import ChoiceRow, focus, set_role
+from kapdesk.ui.kit import ChoiceRow, focus, scroll_into_view, set_role
 
 if TYPE_CHECKING:
     from kapdesk.domain.info import OutcomeInfo
@@ -211,3 +211,4 @@ class OutcomesForm(QFrame):
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
         set_role(self.message, "message" if error else "status")
+        scroll_into_view(self.message)  # under nine items: below the fold on a laptop screen

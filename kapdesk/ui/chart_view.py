@@ -1,0 +1,148 @@
+"""The vitals chart's plot: a chart view that paints phase bands behind the curves and the dose,
+now and threshold labels above them, and the small marker images its series draw per point.
+Painting, no data: :mod:`kapdesk.ui.vitals_chart` decides what is drawn."""
+
+from __future__ import annotations
+
+from PySide6.QtCharts import QChart, QChartView, QValueAxis
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
+
+from kapdesk.domain.series import ChartData
+from kapdesk.ui.theme import Theme
+
+__all__ = ["PlotView", "marker_image"]
+
+
+def marker_image(shape: str, color: QColor, size: int = 12) -> QImage:
+    """A small marker image for ``QXYSeries.setLightMarker``: drawn once, blitted per point."""
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen = QPen(color, 2.0)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    m, s = 2.0, float(size)
+    if shape == "down":  # ∨ systolic: the point of the V sits on the value
+        painter.drawPolyline([QPointF(m, m), QPointF(s / 2, s - m), QPointF(s - m, m)])
+    elif shape == "up":  # ∧ diastolic
+        painter.drawPolyline([QPointF(m, s - m), QPointF(s / 2, m), QPointF(s - m, s - m)])
+    elif shape == "dot":
+        painter.setBrush(color)
+        painter.drawEllipse(QRectF(s / 2 - 3, s / 2 - 3, 6, 6))
+    else:  # hollow square
+        painter.drawRect(QRectF(m + 1, m + 1, s - 2 * m - 2, s - 2 * m - 2))
+    painter.end()
+    return image
+
+
+class PlotView(QChartView):
+    """The chart view that paints phase bands behind the series and dose/now lines above them.
+
+    Painting here (rather than adding area series) keeps the chart's item count and legend fixed
+    however many phases and doses a sitting has. Positions come from the x axis range and the
+    plot area, so they follow any resize or range change for free.
+    """
+
+    def __init__(self, chart: QChart, theme: Theme) -> None:
+        super().__init__(chart)
+        self._theme = theme
+        self.data: ChartData | None = None
+        self.now_minute: float | None = None
+        # (on the right axis?, value, label, colour) for each threshold line
+        self.threshold_labels: list[tuple[bool, float, str, QColor]] = []
+        self.axis_left: QValueAxis | None = None  # set by VitalsChart once its axes exist
+        self.axis_right: QValueAxis | None = None
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # display only: Tab skips it
+        self.setFrameShape(QChartView.Shape.NoFrame)
+        self.setBackgroundBrush(theme.color("panel"))
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def _x_axis(self) -> QValueAxis | None:
+        axes = self.chart().axes(Qt.Orientation.Horizontal)
+        return axes[0] if axes and isinstance(axes[0], QValueAxis) else None
+
+    def _plot_rect(self) -> QRectF:
+        chart = self.chart()
+        return chart.mapRectToScene(chart.plotArea())
+
+    def _x_of(self, minute: float, plot: QRectF, axis: QValueAxis) -> float:
+        span = axis.max() - axis.min() or 1.0
+        return plot.left() + (minute - axis.min()) / span * plot.width()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 (Qt name)
+        super().drawBackground(painter, rect)
+        axis, data = self._x_axis(), self.data
+        if axis is None or data is None or not data.phases:
+            return
+        t = self._theme
+        plot = self._plot_rect()
+        font = QFont(self.font())
+        font.setPixelSize(12)
+        painter.setFont(font)
+        metrics = QFontMetrics(font)
+        lived, planned = QColor(t.past), QColor(t.planned)
+        lived.setAlpha(150)
+        for n, band in enumerate(data.phases):
+            left = max(plot.left(), self._x_of(band.start, plot, axis))
+            right = min(plot.right(), self._x_of(band.end, plot, axis))
+            if right <= left:
+                continue
+            fill = QColor(lived if band.actual else planned)
+            if n % 2:  # neighbouring phases differ a little, so a boundary reads without a line
+                fill = fill.darker(118)
+            painter.fillRect(QRectF(left, plot.top(), right - left, plot.height()), fill)
+            name = metrics.elidedText(band.name, Qt.TextElideMode.ElideRight, int(right - left) - 8)
+            if name:
+                painter.setPen(t.color("dim_text"))
+                painter.drawText(QRectF(left + 4, plot.bottom() - 20, right - left - 8, 18),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 (Qt name)
+        super().drawForeground(painter, rect)
+        axis, data = self._x_axis(), self.data
+        if axis is None or data is None:
+            return
+        t = self._theme
+        plot = self._plot_rect()
+        if self.now_minute is not None and axis.min() <= self.now_minute <= axis.max():
+            now_color = t.color("accent")
+            now_color.setAlpha(110)
+            painter.setPen(QPen(now_color, 1.0, Qt.PenStyle.DotLine))
+            x = self._x_of(self.now_minute, plot, axis)
+            painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+        self._draw_threshold_labels(painter, plot)
+        font = QFont(self.font())
+        font.setPixelSize(13)
+        painter.setFont(font)
+        for n, dose in enumerate(data.doses):
+            if not axis.min() <= dose.minute <= axis.max():
+                continue
+            x = self._x_of(dose.minute, plot, axis)
+            painter.setPen(QPen(t.color("accent"), 2.0))
+            painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+            painter.setPen(t.color("text"))
+            painter.drawText(QRectF(x + 5, plot.top() + 2 + 17 * (n % 3), 260, 17),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, dose.label)
+
+    def _draw_threshold_labels(self, painter: QPainter, plot: QRectF) -> None:
+        """Name each threshold line at the plot's right edge, just above the line."""
+        if self.axis_left is None or self.axis_right is None:
+            return
+        font = QFont(self.font())
+        font.setPixelSize(12)
+        painter.setFont(font)
+        for on_right, value, text, color in self.threshold_labels:
+            axis = self.axis_right if on_right else self.axis_left
+            span = axis.max() - axis.min() or 1.0
+            if not axis.min() <= value <= axis.max():
+                continue
+            y = plot.bottom() - (value - axis.min()) / span * plot.height()
+            label = QColor(color)
+            label.setAlpha(min(255, color.alpha() + 60))
+            painter.setPen(label)
+            painter.drawText(QRectF(plot.right() - 206, y - 17, 200, 16),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, text)
