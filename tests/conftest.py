@@ -80,3 +80,24 @@ def make_wav(path: Path, seconds: float = 0.1) -> Path:
         handle.setframerate(8000)
         handle.writeframes(b"\x01\x00" * int(8000 * seconds))
     return path
+
+
+def open_main_window(qtbot, store, clock):
+    """The real main window on ``store``, shown and active (keys go to it as under a window manager)."""
+    from kapdesk.paths import protocol_folders
+    from kapdesk.session import Clinic
+    from kapdesk.ui.main_window import MainWindow
+
+    protocols, errors = load_protocols(protocol_folders())
+    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    return window
+
+
+@pytest.fixture
+def window(qtbot, store, clock):
+    return open_main_window(qtbot, store, clock)

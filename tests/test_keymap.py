@@ -4,17 +4,12 @@ play/pause in a session)."""
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import QApplication
 
-from kapdesk.domain.protocols import load_protocols
-from kapdesk.paths import protocol_folders
 from kapdesk.ui import keymap
 from kapdesk.ui.keymap import ACTIONS, NOTES, RECORD, SESSION, START, Action
-from kapdesk.session import Clinic
-from kapdesk.ui.main_window import MainWindow
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -57,16 +52,6 @@ def test_the_readme_key_table_is_the_key_map():
     assert keymap.readme_table() in section, "run: python tools/keys_table.py, and paste it into README.md"
 
 
-@pytest.fixture
-def window(qtbot, store, clock):
-    protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window
 
 
 def _start(qtbot, window):

@@ -9,26 +9,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from kapdesk.domain.protocols import load_protocols
-from kapdesk.paths import protocol_folders
-from kapdesk.session import Clinic
-from kapdesk.ui.main_window import MainWindow
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
-@pytest.fixture
-def window(qtbot, store, clock):
-    protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """The start-session → dose → advance → extend → end flow, by keyboard, on a hand-moved clock."""
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
@@ -13,14 +12,6 @@ from kapdesk.ui.main_window import MainWindow
 from kapdesk.ui.session_view import SessionView
 
 
-@pytest.fixture
-def window(qtbot, store, clock):
-    protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
 
 
 def start_by_keyboard(qtbot, window, client="KB-01 (synthetic)", protocol="sublingual"):

@@ -9,10 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from kapdesk.domain.clinic import load_clinic_settings_or_defaults
-from kapdesk.domain.protocols import load_protocols
-from kapdesk.paths import protocol_folders
-from kapdesk.session import Clinic
-from kapdesk.ui.main_window import MainWindow
+from conftest import open_main_window
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -25,26 +22,17 @@ def clinic_file(text: str) -> Path:
     return path
 
 
-def open_window(qtbot, store, clock):
-    protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window
 
 
 def test_a_fresh_record_picks_no_protocol(qtbot, store, clock):
-    window = open_window(qtbot, store, clock)
+    window = open_main_window(qtbot, store, clock)
     combo = window.start_screen.protocol
     assert combo.count() == 4 and combo.currentIndex() == -1 and combo.currentData() is None
     assert combo.placeholderText() == "Pick the protocol"
 
 
 def test_starting_without_a_protocol_says_what_to_pick_and_keeps_the_text(qtbot, store, clock):
-    window = open_window(qtbot, store, clock)
+    window = open_main_window(qtbot, store, clock)
     screen = window.start_screen
     screen.clinician.setCurrentText("Start Clinician (synthetic)")
     screen.client.setFocus()
@@ -65,7 +53,7 @@ def test_starting_without_a_protocol_says_what_to_pick_and_keeps_the_text(qtbot,
 
 def test_the_clinics_default_protocol_is_offered_on_a_fresh_record(qtbot, store, clock):
     clinic_file('[session]\ndefault_protocol = "intramuscular"\n')
-    window = open_window(qtbot, store, clock)
+    window = open_main_window(qtbot, store, clock)
     assert window.start_screen.protocol.currentData() == "intramuscular"
 
 
@@ -73,13 +61,13 @@ def test_the_last_session_wins_over_the_clinics_default(qtbot, store, clock, peo
     clinic_file('[session]\ndefault_protocol = "intramuscular"\n')
     clinician, client = people
     store.start_session(client.id, clinician.id, protocols["iv-infusion"])
-    window = open_window(qtbot, store, clock)
+    window = open_main_window(qtbot, store, clock)
     assert window.start_screen.protocol.currentData() == "iv-infusion"
 
 
 def test_a_default_protocol_that_is_not_loaded_is_named_with_its_file_and_line(qtbot, store, clock):
     path = clinic_file('[alerts]\nhr_low = 50\n\n[session]\ndefault_protocol = "oral-tablet"\n')
-    window = open_window(qtbot, store, clock)
+    window = open_main_window(qtbot, store, clock)
     assert window.start_screen.protocol.currentIndex() == -1
     assert f"{path}:5: session.default_protocol: no protocol “oral-tablet” is loaded" in window.start_screen.message.text()
 
@@ -102,7 +90,7 @@ def restarted(qtbot, store, clock, people, protocols):
     store.end_session(old.id, clinician.id)
     clock.advance(3600)
     running = store.start_session(client.id, clinician.id, protocols["esketamine"])
-    return open_window(qtbot, store, clock), running
+    return open_main_window(qtbot, store, clock), running
 
 
 @pytest.mark.parametrize("where", ["resume", "clinician", "client", "protocol", "start", "search", "list"])
@@ -120,7 +108,7 @@ def test_enter_resumes_the_session_in_progress_whatever_has_the_focus(qtbot, res
 
 
 def test_without_a_session_in_progress_enter_is_left_to_the_fields(qtbot, store, clock):
-    window = open_window(qtbot, store, clock)
+    window = open_main_window(qtbot, store, clock)
     screen = window.start_screen
     screen.client.setFocus()
     qtbot.keyClicks(screen.client, "ENTER-01 (synthetic)")
