@@ -4,6 +4,7 @@
 ``kapdesk demo --db PATH``       write a synthetic completed session, print its id
 ``kapdesk playlist check FILE``  check that every entry of a playlist can be played
 ``kapdesk export ID --format pdf|csv|fhir --out PATH``  the session's record, for the clinic
+``kapdesk audit verify|list``   check the audit trail's hash chain, or print it as an audit report
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     check.add_argument("rest", nargs=argparse.REMAINDER)
     export = commands.add_parser("export", help="export a session: --format pdf|csv|fhir --out PATH", add_help=False)
     export.add_argument("rest", nargs=argparse.REMAINDER)
+    audit = commands.add_parser("audit", help="audit trail: verify [--db] | list [--since] [--client] [--format csv]",
+                                add_help=False)
+    audit.add_argument("rest", nargs=argparse.REMAINDER)
     return parser.parse_args(argv)
 
 
@@ -51,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.db and "--db" not in rest:  # `kapdesk --db X export ...` means the same as `export ... --db X`
             rest += ["--db", args.db]
         return export_main(rest)
+    if args.command == "audit":
+        from kapdesk.store.audit_cli import main as audit_main
+
+        rest = list(args.rest)
+        if args.db and "--db" not in rest and rest:  # `kapdesk --db X audit verify` as `audit verify --db X`
+            rest += ["--db", args.db]
+        return audit_main(rest)
     return run_gui(target, args.theme)
 
 

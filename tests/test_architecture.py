@@ -16,7 +16,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kapdesk"
 # The codec, and the one repository function that turns a row into an entry.
-DECODERS = {PACKAGE / "domain" / "entries.py", PACKAGE / "store" / "repository.py", PACKAGE / "store" / "models.py"}
+DECODERS = {PACKAGE / "domain" / "entries.py", PACKAGE / "store" / "repository.py", PACKAGE / "store" / "models.py",
+            # hashes stored payloads as bytes for the audit chain; never interprets them
+            PACKAGE / "store" / "audit.py", *(PACKAGE / "store" / "migrations" / "versions").glob("*.py")}
 # VitalsReading, Dose, ScaleResult and Observation carry their own codec methods; only the codec
 # above calls them (a ``def`` of one is not a call).
 CODEC_CALL = re.compile(r"(?<!def )\b(from_payload|to_payload)\(")

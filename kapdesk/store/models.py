@@ -21,7 +21,7 @@ from kapdesk.domain.status import SessionStatus  # noqa: F401 (re-exported for t
 
 # The newest migration in store/migrations/versions. Start-up compares the database with it
 # before importing Alembic at all; tests/test_store.py checks it matches the migrations.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -162,11 +162,16 @@ class OutcomeMeasure(Base):
 
 
 class AuditEvent(Base):
-    """Who created, changed, signed or exported what, and when. Append-only."""
+    """Who created, changed, signed or exported what, and when. Append-only, and a hash chain:
+    ``seq`` counts events without a gap, ``prev_hash`` is the hash of event ``seq - 1`` and
+    ``hash`` covers this event's fields and ``prev_hash`` (kapdesk.store.chain)."""
 
     __tablename__ = "audit_event"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    seq: Mapped[int] = mapped_column(unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(index=True)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clinician.id"))
     action: Mapped[str] = mapped_column(String(40))

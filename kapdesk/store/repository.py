@@ -28,6 +28,7 @@ from kapdesk.domain.info import (
     AddendumInfo, AuditInfo, ClientInfo, ClinicianInfo, NoteInfo, OutcomeInfo, SessionInfo, SessionRecord,
 )
 from kapdesk.domain.protocols import Protocol, protocol_from_dict, protocol_to_dict
+from kapdesk.store.chain import GENESIS, entry_digest, event_digest, outcome_digest
 from kapdesk.store.engine import StoreError, open_engine
 from kapdesk.store.errors import AppendOnlyError, ConstraintError, EntryError, NoteLockedError, readable_error
 from kapdesk.domain.status import SessionStatus
@@ -109,7 +110,7 @@ class _RecordMixin:
                                content_hash=addendum_hash(note.content_hash or "", text, author, now))
             orm.add(row)
             orm.flush()
-            self._audit(orm, author_id, "signed", "note_addendum", row.id, {"note": str(note.id)})
+            self._audit(orm, author_id, "signed", "note_addendum", row.id, {"note": str(note.id), "hash": row.content_hash})
             return AddendumInfo(row.id, row.text, author, row.signed_at, row.content_hash)
 
     def addenda(self: Store, session_id: uuid.UUID) -> list[AddendumInfo]:
@@ -131,6 +132,11 @@ class _RecordMixin:
                                  answers=answers, total=total, author_id=author_id, recorded_at=self.now())
             orm.add(row)
             orm.flush()
+            digest = outcome_digest(id=row.id, client_id=client_id, session_id=session_id, measure=measure,
+                                    taken_on=taken_on, answers=answers, total=total, author_id=author_id,
+                                    recorded_at=row.recorded_at)
+            self._audit(orm, author_id, "created", "outcome_measure", row.id,
+                        {"hash": digest, "client": str(client_id), "measure": measure})
             return _outcome_info(row, self._author_name(orm, author_id))
 
     def outcomes(self: Store, client_id: uuid.UUID) -> list[OutcomeInfo]:
@@ -185,8 +191,22 @@ class _RecordMixin:
 
     def _audit(self: Store, orm: OrmSession, actor_id: uuid.UUID | None, action: str, object_type: str,
                object_id: uuid.UUID | str, detail: dict[str, Any]) -> None:
-        orm.add(AuditEvent(at=self.now(), actor_id=actor_id, action=action, object_type=object_type,
-                           object_id=str(object_id), detail=detail))
+        """Append one event to the hash chain (kapdesk.store.chain), in the caller's transaction.
+
+        ``seq`` is unique: two writers that read the same tail cannot both commit, so the chain
+        never forks (the loser's whole action is rolled back and reported, never half-saved).
+        """
+        seq, prev = orm.info.get("audit_tail") or self._chain_tail(orm)
+        values = {"id": uuid.uuid4(), "seq": seq + 1, "prev_hash": prev, "at": self.now(), "actor_id": actor_id,
+                  "action": action, "object_type": object_type, "object_id": str(object_id), "detail": detail}
+        values["hash"] = event_digest(**{k: v for k, v in values.items()})
+        orm.execute(insert(AuditEvent), [values])
+        orm.info["audit_tail"] = (values["seq"], values["hash"])
+
+    @staticmethod
+    def _chain_tail(orm: OrmSession) -> tuple[int, str]:
+        last = orm.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+        return (last.seq, last.hash) if last is not None else (0, GENESIS)
 
 
 class Store(_RecordMixin):
@@ -249,6 +269,7 @@ class Store(_RecordMixin):
                 row = Clinician(name=name, role=role, created_at=self.now())
                 orm.add(row)
                 orm.flush()
+                self._audit(orm, None, "created", "clinician", row.id, {"name": name, "role": role})
                 return _clinician(row)
         except ConstraintError:
             raise EntryError(f"a clinician named {name!r} already exists") from None
@@ -291,9 +312,9 @@ class Store(_RecordMixin):
             )
             orm.add(row)
             orm.flush()
-            orm.add(self._entry(row.id, clinician_id, now, SessionStarted(protocol.id)))
-            orm.add(self._entry(row.id, clinician_id, now, _phase_entered(protocol, 0)))
             self._audit(orm, clinician_id, "created", "session", row.id, {"protocol": protocol.id})
+            self._append(orm, row.id, clinician_id, now, SessionStarted(protocol.id))
+            self._append(orm, row.id, clinician_id, now, _phase_entered(protocol, 0))
             orm.flush()
             return _session_info(row)
 
@@ -320,10 +341,11 @@ class Store(_RecordMixin):
                 raise EntryError("the dose time is already marked; record a correction to change it")
             now = self.now()
             row.dose_at = now
-            orm.add(self._entry(row.id, author_id, now, DoseTime()))
             protocol = protocol_from_dict(row.protocol)
-            if self._phase_index(orm, row.id) < protocol.dose_phase_index:
-                orm.add(self._entry(row.id, author_id, now, _phase_entered(protocol, protocol.dose_phase_index)))
+            behind = self._phase_index(orm, row.id) < protocol.dose_phase_index
+            self._append(orm, row.id, author_id, now, DoseTime())
+            if behind:
+                self._append(orm, row.id, author_id, now, _phase_entered(protocol, protocol.dose_phase_index))
             orm.flush()
             return _session_info(row)
 
@@ -335,7 +357,7 @@ class Store(_RecordMixin):
             index = self._phase_index(orm, row.id) + 1
             if index >= len(protocol.phases):
                 raise EntryError("this is the last phase: end the session instead")
-            orm.add(self._entry(row.id, author_id, self.now(), _phase_entered(protocol, index)))
+            self._append(orm, row.id, author_id, self.now(), _phase_entered(protocol, index))
             return index
 
     def extend_phase(self, session_id: uuid.UUID, author_id: uuid.UUID, minutes: int) -> None:
@@ -344,7 +366,7 @@ class Store(_RecordMixin):
         with self._transaction() as orm:
             row = self._live_session(orm, session_id)
             index = self._phase_index(orm, row.id)
-            orm.add(self._entry(row.id, author_id, self.now(), PhaseExtended(index, minutes)))
+            self._append(orm, row.id, author_id, self.now(), PhaseExtended(index, minutes))
 
     def end_session(self, session_id: uuid.UUID, author_id: uuid.UUID) -> SessionInfo:
         with self._transaction() as orm:
@@ -352,7 +374,7 @@ class Store(_RecordMixin):
             now = self.now()
             row.ended_at = now
             row.status = SessionStatus.ENDED
-            orm.add(self._entry(row.id, author_id, now, SessionEnded()))
+            self._append(orm, row.id, author_id, now, SessionEnded())
             self._audit(orm, author_id, "ended", "session", row.id, {})
             orm.flush()
             return _session_info(row)
@@ -371,7 +393,7 @@ class Store(_RecordMixin):
         """Append one entry (a correction when ``supersedes`` names the entry it replaces)."""
         if isinstance(data, Unreadable):
             raise EntryError(f"an entry this build cannot read ({data.problem}) cannot be recorded again")
-        kind, payload = encode(data)
+        kind = encode(data)[0]
         now = self.now()
         occurred_at = occurred_at or now
         with self._transaction() as orm:
@@ -386,16 +408,7 @@ class Store(_RecordMixin):
                     raise EntryError("the entry to correct does not belong to this session")
                 if orm.scalar(select(Entry.id).where(Entry.supersedes_id == supersedes)) is not None:
                     raise EntryError("that entry was already corrected: correct the newest version")
-            values = {
-                "id": uuid.uuid4(), "session_id": session_id, "kind": kind.value, "occurred_at": occurred_at,
-                "recorded_at": self.now(), "author_id": author_id, "supersedes_id": supersedes,
-                "payload": payload, "note": note,
-            }
-            # A plain INSERT, not the unit of work: this is the hot path of every keystroke-saved
-            # entry, and an append needs none of the ORM's change tracking.
-            orm.execute(insert(Entry), [values])
-            if supersedes is not None:
-                self._audit(orm, author_id, "corrected", "entry", supersedes, {"by": str(values["id"]), "kind": kind.value})
+            values = self._append(orm, session_id, author_id, occurred_at, data, supersedes=supersedes, note=note)
             author = self._author_name(orm, author_id)
         return EntryInfo(
             id=values["id"], session_id=session_id, kind=kind, occurred_at=occurred_at, recorded_at=values["recorded_at"],
@@ -428,12 +441,25 @@ class Store(_RecordMixin):
         return session_facts(entries, arrival=info.arrival_at, dose_at=info.dose_at, ended_at=info.ended_at)
 
     # -- helpers --------------------------------------------------------------------------------
-    def _entry(self, session_id: uuid.UUID, author_id: uuid.UUID, occurred_at: datetime, data: Payload) -> Entry:
+    def _append(self, orm: OrmSession, session_id: uuid.UUID, author_id: uuid.UUID, occurred_at: datetime,
+                data: Payload, *, supersedes: uuid.UUID | None = None, note: str | None = None) -> dict[str, Any]:
+        """Insert one entry row and its link in the audit chain (with the row's digest); returns the row's values.
+
+        A plain INSERT, not the unit of work: this is the hot path of every keystroke-saved entry,
+        and an append needs none of the ORM's change tracking.
+        """
         kind, payload = encode(data)
-        return Entry(
-            session_id=session_id, kind=kind.value, author_id=author_id, occurred_at=occurred_at,
-            recorded_at=self.now(), payload=payload,
-        )
+        values = {
+            "id": uuid.uuid4(), "session_id": session_id, "kind": kind.value, "occurred_at": occurred_at,
+            "recorded_at": self.now(), "author_id": author_id, "supersedes_id": supersedes,
+            "payload": payload, "note": note,
+        }
+        orm.execute(insert(Entry), [values])
+        detail = {"hash": entry_digest(**values), "session": str(session_id), "kind": kind.value}
+        if supersedes is not None:
+            detail["supersedes"] = str(supersedes)
+        self._audit(orm, author_id, "corrected" if supersedes is not None else "created", "entry", values["id"], detail)
+        return values
 
     def _session_row(self, orm: OrmSession, session_id: uuid.UUID) -> Session:
         row = orm.get(Session, session_id)
