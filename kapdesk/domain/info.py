@@ -24,7 +24,14 @@ P = TypeVar("P")
 class ClinicianInfo:
     id: uuid.UUID
     name: str
-    role: str
+    role: str  # "therapist", "prescriber" (nurse/prescriber) or "admin"
+    active: bool = True
+    has_password: bool = False
+    has_pin: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 @dataclass(frozen=True)
@@ -114,3 +121,14 @@ class SessionRecord:
     def facts(self) -> RecordFacts:
         """The sitting's derived facts (baseline, peak, T+ …), computed once per record."""
         return record_facts(self.entries, self.info.dose_at)
+
+
+@dataclass(frozen=True)
+class EmergencyAccessInfo:
+    """One "break glass" unlock, open until an admin reviews it."""
+
+    id: uuid.UUID
+    at: datetime
+    reason: str
+    reviewed_at: datetime | None = None
+    reviewed_by: str | None = None

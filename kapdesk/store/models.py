@@ -21,7 +21,7 @@ from kapdesk.domain.status import SessionStatus  # noqa: F401 (re-exported for t
 
 # The newest migration in store/migrations/versions. Start-up compares the database with it
 # before importing Alembic at all; tests/test_store.py checks it matches the migrations.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -52,12 +52,41 @@ class Base(DeclarativeBase):
 
 
 class Clinician(Base):
+    """A clinician account. Never deleted (the record names its authors): deactivated instead.
+    Secrets are Argon2id hashes (kapdesk.session.credentials); ``None`` means not set."""
+
     __tablename__ = "clinician"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     role: Mapped[str] = mapped_column(String(60), default="therapist")
     created_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+
+
+class SecuritySetting(Base):
+    """Clinic-wide secrets and switches kept with the record (the emergency code's hash)."""
+
+    __tablename__ = "security_setting"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime]
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clinician.id"))
+
+
+class EmergencyAccess(Base):
+    """A "break glass" unlock: when, why, and the admin review that clears it from the start screen."""
+
+    __tablename__ = "emergency_access"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clinician.id"))
 
 
 class Client(Base):

@@ -25,7 +25,8 @@ from kapdesk.domain.entries import (
 )
 from kapdesk.domain.record import session_facts
 from kapdesk.domain.info import (
-    AddendumInfo, AuditInfo, ClientInfo, ClinicianInfo, NoteInfo, OutcomeInfo, SessionInfo, SessionRecord,
+    AddendumInfo, AuditInfo, ClientInfo, ClinicianInfo, EmergencyAccessInfo, NoteInfo, OutcomeInfo, SessionInfo,
+    SessionRecord,
 )
 from kapdesk.domain.protocols import Protocol, protocol_from_dict, protocol_to_dict
 from kapdesk.store.chain import GENESIS, entry_digest, event_digest, outcome_digest
@@ -34,7 +35,8 @@ from kapdesk.store.errors import AppendOnlyError, ConstraintError, EntryError, N
 from kapdesk.domain.status import SessionStatus
 from kapdesk.domain.notes import addendum_hash, clean_sections, content_hash
 from kapdesk.store.models import (
-    SCHEMA_HEAD, AuditEvent, Client, Clinician, Entry, IntegrationNote, NoteAddendum, OutcomeMeasure, Session,
+    SCHEMA_HEAD, AuditEvent, Client, Clinician, EmergencyAccess, Entry, IntegrationNote, NoteAddendum, OutcomeMeasure,
+    SecuritySetting, Session,
 )
 
 UTC = timezone.utc
@@ -262,17 +264,111 @@ class Store(_RecordMixin):
         with self._sessions() as orm:
             return [_clinician(c) for c in orm.scalars(select(Clinician).order_by(Clinician.name))]
 
-    def add_clinician(self, name: str, role: str = "therapist") -> ClinicianInfo:
+    def add_clinician(self, name: str, role: str = "therapist", *, password_hash: str | None = None,
+                      actor_id: uuid.UUID | None = None) -> ClinicianInfo:
         name = _required(name, "clinician name")
         try:
             with self._transaction() as orm:
-                row = Clinician(name=name, role=role, created_at=self.now())
+                row = Clinician(name=name, role=role, created_at=self.now(), password_hash=password_hash)
                 orm.add(row)
                 orm.flush()
-                self._audit(orm, None, "created", "clinician", row.id, {"name": name, "role": role})
+                self._audit(orm, actor_id, "created", "clinician", row.id, {"name": name, "role": role})
                 return _clinician(row)
         except ConstraintError:
             raise EntryError(f"a clinician named {name!r} already exists") from None
+
+    # -- accounts (kapdesk.session.accounts decides; the store keeps and audits) ----------------
+    def clinician_secrets(self, clinician_id: uuid.UUID) -> tuple[str | None, str | None]:
+        """The stored (password, PIN) hashes of one clinician; never leaves kapdesk.session."""
+        with self._sessions() as orm:
+            row = orm.get(Clinician, clinician_id)
+            if row is None:
+                raise EntryError("unknown clinician")
+            return row.password_hash, row.pin_hash
+
+    def update_clinician(self, clinician_id: uuid.UUID, actor_id: uuid.UUID | None, action: str, *,
+                         active: bool | None = None, role: str | None = None, password_hash: str | None = None,
+                         pin_hash: str | None = None) -> ClinicianInfo:
+        """Change one account and audit it as ``action`` (the hashes themselves are never audited)."""
+        with self._transaction() as orm:
+            row = orm.get(Clinician, clinician_id)
+            if row is None:
+                raise EntryError("unknown clinician")
+            changed = {}
+            if active is not None:
+                row.active, changed["active"] = active, active
+            if role is not None:
+                row.role, changed["role"] = role, role
+            if password_hash is not None:
+                row.password_hash, changed["password"] = password_hash, "set"
+            if pin_hash is not None:
+                row.pin_hash, changed["pin"] = pin_hash, "set"
+            orm.flush()
+            self._audit(orm, actor_id, action, "clinician", row.id, changed)
+            return _clinician(row)
+
+    def record_event(self, actor_id: uuid.UUID | None, action: str, object_type: str, object_id: uuid.UUID | str,
+                     detail: dict[str, Any] | None = None) -> None:
+        """An audit event of its own (sign-in, failed sign-in, lock, unlock, hand-off …)."""
+        with self._transaction() as orm:
+            self._audit(orm, actor_id, action, object_type, object_id, detail or {})
+
+    def failed_sign_ins(self, clinician_id: uuid.UUID) -> tuple[int, datetime | None]:
+        """Failed sign-ins since the last successful one, and when the latest failed."""
+        with self._sessions() as orm:
+            rows = orm.execute(
+                select(AuditEvent.action, AuditEvent.at).where(
+                    AuditEvent.object_type == "clinician", AuditEvent.object_id == str(clinician_id),
+                    AuditEvent.action.in_(("signed in", "sign-in failed", "unlocked", "password reset")),
+                ).order_by(AuditEvent.seq.desc()).limit(64)
+            ).all()
+        count = 0
+        for action, _ in rows:
+            if action != "sign-in failed":
+                break
+            count += 1
+        return count, rows[0].at if count else None
+
+    def security_setting(self, key: str) -> str | None:
+        with self._sessions() as orm:
+            row = orm.get(SecuritySetting, key)
+            return row.value if row else None
+
+    def set_security_setting(self, key: str, value: str, actor_id: uuid.UUID, *, secret: bool = False) -> None:
+        with self._transaction() as orm:
+            row = orm.get(SecuritySetting, key)
+            if row is None:
+                orm.add(SecuritySetting(key=key, value=value, changed_at=self.now(), changed_by=actor_id))
+            else:
+                row.value, row.changed_at, row.changed_by = value, self.now(), actor_id
+            self._audit(orm, actor_id, "settings changed", "security_setting", key,
+                        {"value": "(secret)" if secret else value})
+
+    def add_emergency_access(self, reason: str) -> EmergencyAccessInfo:
+        reason = _required(reason, "reason")
+        with self._transaction() as orm:
+            row = EmergencyAccess(id=uuid.uuid4(), at=self.now(), reason=reason)
+            orm.add(row)
+            orm.flush()
+            self._audit(orm, None, "break glass", "emergency_access", row.id, {"reason": reason})
+            return EmergencyAccessInfo(row.id, row.at, row.reason)
+
+    def emergency_accesses(self, *, open_only: bool = True) -> list[EmergencyAccessInfo]:
+        query = select(EmergencyAccess).order_by(EmergencyAccess.at)
+        if open_only:
+            query = query.where(EmergencyAccess.reviewed_at.is_(None))
+        with self._sessions() as orm:
+            names = {c.id: c.name for c in orm.scalars(select(Clinician))}
+            return [EmergencyAccessInfo(r.id, r.at, r.reason, r.reviewed_at, names.get(r.reviewed_by))
+                    for r in orm.scalars(query)]
+
+    def review_emergency_access(self, access_id: uuid.UUID, admin_id: uuid.UUID) -> None:
+        with self._transaction() as orm:
+            row = orm.get(EmergencyAccess, access_id)
+            if row is None:
+                raise EntryError("no such emergency access")
+            row.reviewed_at, row.reviewed_by = self.now(), admin_id
+            self._audit(orm, admin_id, "reviewed", "emergency_access", row.id, {})
 
     def clients(self) -> list[ClientInfo]:
         with self._sessions() as orm:
@@ -524,7 +620,8 @@ def _phase_entered(protocol: Protocol, index: int) -> PhaseEntered:
 
 
 def _clinician(row: Clinician) -> ClinicianInfo:
-    return ClinicianInfo(row.id, row.name, row.role)
+    return ClinicianInfo(row.id, row.name, row.role, bool(row.active if row.active is not None else True),
+                         row.password_hash is not None, row.pin_hash is not None)
 
 
 def _client(row: Client) -> ClientInfo:

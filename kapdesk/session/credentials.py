@@ -1,0 +1,94 @@
+"""Passwords, PINs and the emergency code: Argon2id hashes, and the rules a secret must meet.
+
+Every secret is hashed with Argon2id (argon2-cffi). The parameters are written into each hash
+(the PHC string ``$argon2id$v=19$m=…,t=…,p=…$salt$hash``), so they can be raised later: a
+hash made with weaker parameters still verifies, and :meth:`Hasher.needs_rehash` says when to
+store a fresh one (done at the next successful sign-in).
+
+``SHIPPED`` takes about 0.25 s per check on a clinic laptop (measured here on 2 cores:
+``python -m kapdesk.session.credentials`` prints the figure). Tests use :data:`FAST`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+__all__ = ["FAST", "SHIPPED", "CredentialError", "Hasher", "check_password", "check_pin"]
+
+MIN_PASSWORD = 8  # NIST SP 800-63B: at least 8 characters for a memorised secret chosen by the user
+MAX_PASSWORD = 200
+PIN_DIGITS = (4, 8)
+
+
+class CredentialError(ValueError):
+    """A secret that cannot be used as typed; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class Hasher:
+    """Argon2id with fixed parameters: memory in KiB, passes, lanes."""
+
+    memory_kib: int
+    passes: int
+    lanes: int = 1
+
+    def _argon2(self) -> PasswordHasher:
+        return PasswordHasher(time_cost=self.passes, memory_cost=self.memory_kib, parallelism=self.lanes)
+
+    def hash(self, secret: str) -> str:
+        return self._argon2().hash(secret)
+
+    def verify(self, stored: str | None, secret: str) -> bool:
+        """True when ``secret`` matches ``stored``; a missing or damaged hash matches nothing."""
+        if not stored:
+            return False
+        try:
+            return self._argon2().verify(stored, secret)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored: str) -> bool:
+        try:
+            return self._argon2().check_needs_rehash(stored)
+        except InvalidHashError:
+            return True
+
+
+SHIPPED = Hasher(memory_kib=64 * 1024, passes=2)  # ~0.25 s per check here (see module docstring)
+FAST = Hasher(memory_kib=8, passes=1)  # tests only: the lowest cost Argon2 accepts
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise CredentialError(f"the password is too short: use at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise CredentialError(f"the password is too long: use at most {MAX_PASSWORD} characters")
+    if not password.strip():
+        raise CredentialError("the password is only spaces")
+    return password
+
+
+def check_pin(pin: str) -> str:
+    low, high = PIN_DIGITS
+    if not pin.isascii() or not pin.isdigit() or not low <= len(pin) <= high:
+        raise CredentialError(f"a PIN is {low} to {high} digits")
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise CredentialError("that PIN is too easy to guess: avoid repeated or consecutive digits")
+    return pin
+
+
+def _measure(hasher: Hasher, rounds: int = 5) -> float:
+    stored = hasher.hash("synthetic password (measurement)")
+    start = time.perf_counter()
+    for _ in range(rounds):
+        hasher.verify(stored, "synthetic password (measurement)")
+    return (time.perf_counter() - start) / rounds
+
+
+if __name__ == "__main__":
+    print(f"Argon2id m={SHIPPED.memory_kib} KiB t={SHIPPED.passes} p={SHIPPED.lanes}: "
+          f"{_measure(SHIPPED) * 1000:.0f} ms per check")
