@@ -14,6 +14,9 @@ os.environ.setdefault("KAPDESK_DATA_DIR", os.path.join(os.path.dirname(__file__)
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))  # tests/pgcluster.py
 
 from kapdesk.domain.clock import FakeClock  # noqa: E402
 from kapdesk.domain.protocols import Protocol, load_protocols  # noqa: E402
@@ -101,3 +104,25 @@ def open_main_window(qtbot, store, clock):
 @pytest.fixture
 def window(qtbot, store, clock):
     return open_main_window(qtbot, store, clock)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One real PostgreSQL cluster for the whole run (initdb in a temporary folder)."""
+    from pgcluster import PgCluster, server_bin
+
+    if server_bin() is None:
+        pytest.fail("PostgreSQL's server programs are missing: `make test` installs them (tools/system-libs.sh)")
+    cluster = PgCluster().init()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path: Path, clock: FakeClock):
+    """The same store on both engines: a real SQLite file, and a fresh database on the real server."""
+    target = str(tmp_path / "record.sqlite3") if request.param == "sqlite" else \
+        request.getfixturevalue("pg_cluster").database()
+    store = Store.open(target, now=clock.utcnow)
+    yield store
+    store.close()

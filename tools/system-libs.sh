@@ -1,10 +1,11 @@
 #!/bin/sh
 # The system libraries KAPDesk needs beside its Python packages: libvlc for the music, Qt's xcb
-# platform libraries for a real screen, Xvfb and poppler-utils for screenshots and PDF pages.
+# platform libraries for a real screen, Xvfb and poppler-utils for screenshots and PDF pages,
+# and PostgreSQL's server programs (the tests start their own throwaway cluster with initdb).
 # As root on Debian/Ubuntu we install what is missing; otherwise we print the one line to run.
 PACKAGES="libvlc5 vlc-plugin-base libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
-libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core xvfb xauth poppler-utils"
+libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core xvfb xauth poppler-utils postgresql"
 
 command -v dpkg-query >/dev/null 2>&1 || {
   echo "system-libs: not a Debian/Ubuntu system: install VLC 3 and Qt's platform libraries yourself (see README)."
