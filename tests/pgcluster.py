@@ -43,14 +43,26 @@ class PgCluster:
             shutil.chown(self.root, "postgres", "postgres")
 
     def _run(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        command = [str(self.bin / argv[0]), *argv[1:]]
+        command = [str(self.bin / argv[0]) if (self.bin / argv[0]).exists() else argv[0], *argv[1:]]
         if self._as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
         return subprocess.run(command, capture_output=True, text=True, check=check, timeout=120)
 
+    # A role that must give its password (scram-sha-256), for the tests of a wrong password.
+    PASSWORD_USER, PASSWORD = "kapdesk_pw", "synthetic-pg-password"
+
     def init(self) -> PgCluster:
         self._run("initdb", "-D", str(self.data), "-U", self.user, "--auth=trust", "--no-sync", "-E", "UTF8")
-        return self.start()
+        hba = self.data / "pg_hba.conf"
+        rules = f"local all {self.PASSWORD_USER} scram-sha-256\n" + hba.read_text()
+        hba.write_text(rules)  # root may write the postgres user's file; it keeps its owner
+        self.start()
+        self.sql(f"CREATE ROLE {self.PASSWORD_USER} LOGIN PASSWORD '{self.PASSWORD}'")
+        return self
+
+    def sql(self, statement: str, database: str = "postgres") -> str:
+        return self._run("psql", "-h", str(self.socket_dir), "-p", str(self.port), "-U", self.user, "-d", database,
+                         "-v", "ON_ERROR_STOP=1", "-Atc", statement).stdout
 
     def start(self) -> PgCluster:
         options = f"-k {self.socket_dir} -p {self.port} -c listen_addresses='' -c fsync=off"

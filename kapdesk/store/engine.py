@@ -22,15 +22,46 @@ __all__ = ["DatabaseLockedError", "SchemaTooNewError", "StoreError", "check_sqli
            "open_engine", "sqlite_path"]
 
 
+# The engines a record may live in, and the driver each needs (SQLAlchemy dialect+driver).
+_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
+_ALIASES = {"postgres": "postgresql"}
+
+
 def database_url(target: str) -> str:
-    """A path becomes an SQLite URL; a URL (``postgresql+psycopg://...``) is taken as it is."""
-    if "://" in target:
+    """A path becomes an SQLite URL; a URL is checked and given its driver.
+
+    ``postgresql://`` (or ``postgres://``) means PostgreSQL through psycopg 3, the driver KAPDesk
+    ships with. Another engine or driver is refused with one line saying what KAPDesk takes.
+    """
+    if "://" not in target:
+        return f"sqlite+pysqlite:///{Path(target).expanduser().resolve()}"
+    try:
+        url = make_url(target)
+    except ArgumentError:
+        raise StoreError(f"--db {_safe(target)} is not a database URL: use a file path, or "
+                         "postgresql://user@host/database for the clinic server") from None
+    backend = _ALIASES.get(url.get_backend_name(), url.get_backend_name())
+    if backend not in _DRIVERS:
+        raise StoreError(f"--db {_safe(target)}: KAPDesk keeps its record in SQLite (a file path) or PostgreSQL "
+                         f"(postgresql://…), not {url.get_backend_name()}")
+    driver = url.get_driver_name() if "+" in url.drivername else _DRIVERS[backend]
+    if driver != _DRIVERS[backend]:
+        raise StoreError(f"--db {_safe(target)}: the {driver} driver is not used by KAPDesk; "
+                         f"write {backend}+{_DRIVERS[backend]}:// or just {backend}://")
+    if backend == "postgresql":
         try:
-            make_url(target)
-        except ArgumentError as exc:
-            raise StoreError(f"--db {target!r} is not a valid database URL: {exc}") from exc
-        return target
-    return f"sqlite+pysqlite:///{Path(target).expanduser().resolve()}"
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise StoreError("the PostgreSQL driver psycopg is not installed: pip install 'psycopg[binary]'") from None
+    return url.set(drivername=f"{backend}+{_DRIVERS[backend]}").render_as_string(hide_password=False)
+
+
+def _safe(target: str) -> str:
+    """The URL as it may be printed: without its password."""
+    try:
+        return make_url(target).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(target)
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -41,6 +41,14 @@ _READABLE = (
     ("not a database", "the record file is damaged or is not a KAPDesk record"),
     ("malformed", "the record file is damaged: restore it from a backup"),
     ("could not connect", "the clinic server cannot be reached: check the network and the server address"),
+    ("password authentication failed", "the clinic server refused the user name or password in the URL"),
+    ("no password supplied", "the clinic server wants a password: put it in the URL or in ~/.pgpass"),
+    ("does not exist", "the clinic server has no such database or user: check the URL"),
+    ("connection refused", "the clinic server is not accepting connections: is it running, and is the port right?"),
+    ("is the server running", "the clinic server is not accepting connections: is it running, and is the port right?"),
+    ("connection is bad", "the clinic server cannot be reached: check the network and the server address"),
+    ("timeout expired", "the clinic server did not answer in time: check the network"),
+    ("server closed the connection", "the clinic server closed the connection: it may have restarted, try again"),
 )
 
 

@@ -229,9 +229,10 @@ class Store(_RecordMixin):
                 from kapdesk.store.migrate import migrate
 
                 migrate(engine)
-        except OperationalError as exc:
+        except SQLAlchemyError as exc:
             engine.dispose()
-            raise StoreError(f"cannot open the database {target}: {exc.orig}") from exc
+            where = engine.url.render_as_string(hide_password=True) if "://" in target else target
+            raise StoreError(f"cannot open {where}: {readable_error(exc)}") from exc
         except Exception:
             engine.dispose()
             raise
