@@ -11,7 +11,7 @@ Pure: outcomes in, facts out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -24,7 +24,9 @@ __all__ = [
     "ITEM9_MARK",
     "Item9Answer",
     "item9_answer",
+    "item9_marker",
     "item9_positive",
+    "item9_value",
     "latest_item9",
     "outcome_summary",
     "positive_item9s",
@@ -65,7 +67,7 @@ class Item9Answer:
     @property
     def marker(self) -> str:
         """``"⚑ item 9 = 2"``: the same words in the outcomes form, the course view and the history list."""
-        return f"{ITEM9_MARK} item 9 = {self.value}"
+        return _marker_text(self.value)
 
 
 class _Scored(_Outcome, Protocol):
@@ -78,14 +80,31 @@ def _measure_key(measure: str) -> str:
     return "".join(ch for ch in measure.casefold() if ch.isalnum())
 
 
-def item9_answer(outcome: _Outcome) -> Item9Answer | None:
-    """The item-9 answer of one outcome; ``None`` if it is not a PHQ-9 or item 9 was not answered."""
-    if _measure_key(outcome.measure) != "phq9":
+def item9_value(measure: str, answers: Mapping[str, Any]) -> int | None:
+    """Item 9 of a set of answers (a form still being typed, a stored outcome): ``None`` if the
+    measure is not the PHQ-9 or item 9 is not answered."""
+    if _measure_key(measure) != "phq9":
         return None
-    value = outcome.answers.get(ITEM9_KEY)
+    value = answers.get(ITEM9_KEY)
     if isinstance(value, bool) or not isinstance(value, int):
         return None
-    return Item9Answer(value, outcome.taken_on)
+    return value
+
+
+def item9_marker(measure: str, answers: Mapping[str, Any]) -> str | None:
+    """``"⚑ item 9 = 2"`` when item 9 of these answers is above 0, else ``None``."""
+    value = item9_value(measure, answers)
+    return _marker_text(value) if value is not None and value > 0 else None
+
+
+def _marker_text(value: int) -> str:
+    return f"{ITEM9_MARK} item 9 = {value}"
+
+
+def item9_answer(outcome: _Outcome) -> Item9Answer | None:
+    """The item-9 answer of one outcome; ``None`` if it is not a PHQ-9 or item 9 was not answered."""
+    value = item9_value(outcome.measure, outcome.answers)
+    return None if value is None else Item9Answer(value, outcome.taken_on)
 
 
 def item9_positive(outcome: _Outcome) -> bool:
