@@ -249,3 +249,21 @@ def test_no_positive_item9_no_course_line(qtbot, store, clock, people, protocols
     qtbot.addWidget(view)
     view.show_course(client.id)
     assert view.course_item9.isHidden() and view.course_item9.text() == ""
+
+
+def _contrast(fg: str, bg: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_item9_line_reads_in_both_themes(qtbot, view):
+    """The course's item-9 line is a "message" label: the attention colour on the pane, WCAG AA (4.5:1) in both themes."""
+    from kapdesk.ui.theme import LIGHT
+
+    assert view.course_item9.property("role") == "message"
+    for theme in (DARK, LIGHT):
+        assert _contrast(theme.attention, theme.panel) >= 4.5, theme.name
