@@ -267,3 +267,22 @@ def test_the_item9_line_reads_in_both_themes(qtbot, view):
     assert view.course_item9.property("role") == "message"
     for theme in (DARK, LIGHT):
         assert _contrast(theme.attention, theme.panel) >= 4.5, theme.name
+
+
+def test_item9_by_session_reads_every_client_of_the_page(store, clock, people, protocols):
+    """Two clients, a positive answer each way (tied to the sitting, and on its day without one), one zero."""
+    clinician, client = people
+    other = store.add_client("OTHER-03 (synthetic)", clinician.id)
+    sub = protocols["sublingual"]
+    tied = sitting(store, clock, client, clinician, sub, dose_mg=100, bp="140/88", moaas=4, cadss=[1] * 6)
+    same_day = sitting(store, clock, other, clinician, sub, dose_mg=100, bp="140/88", moaas=4, cadss=[1] * 6)
+    zero = sitting(store, clock, client, clinician, sub, dose_mg=100, bp="140/88", moaas=4, cadss=[1] * 6, phq9=0)
+    answers = {k: 0 for k in SCALES["phq9"].item_keys}
+    for info, value, linked in ((tied, 1, True), (same_day, 3, False)):
+        day = info.arrival_at.astimezone().date()
+        store.add_outcome(info.client_id, "phq9", answers | {"self_harm": value}, value, clinician.id, day,
+                          info.id if linked else None)
+    clinic = Clinic(store, clock)
+    found = clinic.item9_by_session(clinic.search_sessions())
+    assert {sid: a.value for sid, a in found.items()} == {tied.id: 1, same_day.id: 3}
+    assert zero.id not in found and clinic.item9_by_session([]) == {}

@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from kapdesk.domain.suicidality import item9_answer, item9_positive, latest_item9
+from kapdesk.domain.suicidality import (
+    ITEM9_MARK,
+    item9_answer,
+    item9_positive,
+    latest_item9,
+    outcome_summary,
+    positive_item9s,
+    strongest_item9,
+)
 
 
 @dataclass
@@ -40,8 +48,6 @@ def test_latest_answer_is_the_newest_by_date():
 
 
 # -- the marker and the summary text: the same words wherever an outcome is written ------------
-
-from kapdesk.domain.suicidality import ITEM9_MARK, outcome_summary, positive_item9s, strongest_item9  # noqa: E402
 
 
 @dataclass
