@@ -33,6 +33,7 @@ class Outcome:
     taken_on: date
     total: int
     session_id: uuid.UUID | None = None
+    answers: dict[str, int] = field(default_factory=dict)
 
 
 _minutes = itertools.count()  # each entry a minute after the one made before it
@@ -159,3 +160,47 @@ def test_a_course_is_oldest_first_with_outcomes_by_date():
     assert course.series("gad7") == [(date(2026, 1, 5), 12), (date(2026, 1, 19), 6)]
     assert [p.band for p in course.outcomes if p.measure == "phq9"] == ["moderately severe", "moderate", "mild"]
     assert len(course.outcomes) == 5
+
+
+# -- PHQ-9 item 9 in the course: a marker in words for the session, and every positive answer ----
+
+def _phq9_answers(item9: int) -> dict[str, int]:
+    return {key: 0 for key in SCALES["phq9"].item_keys} | {"self_harm": item9}
+
+
+def test_a_session_whose_phq9_item9_is_positive_carries_the_marker():
+    session = Sess(day(5))
+    zero = summarize_session(session, [], [Outcome("phq9", date(2026, 1, 5), 3, session.id, _phq9_answers(0))])
+    assert zero.item9 is None and zero.phq9_text == "3"
+    one = summarize_session(session, [], [Outcome("phq9", date(2026, 1, 5), 1, session.id, _phq9_answers(1))])
+    assert one.item9 is not None and one.item9.value == 1
+    assert one.phq9_text == "1 · ⚑ item 9 = 1"
+    assert summarize_session(session, [], []).phq9_text == "—"
+
+
+def test_a_later_zero_the_same_day_does_not_hide_a_positive_answer():
+    session = Sess(day(5))
+    outcomes = [
+        Outcome("phq9", date(2026, 1, 5), 2, None, _phq9_answers(2)),  # same day, no session
+        Outcome("phq9", date(2026, 1, 5), 0, session.id, _phq9_answers(0)),  # linked: its total wins
+        Outcome("phq9", date(2026, 1, 4), 3, None, _phq9_answers(3)),  # another day: not this session's
+        Outcome("phq9", date(2026, 1, 5), 3, uuid.uuid4(), _phq9_answers(3)),  # another session's
+    ]
+    s = summarize_session(session, [], outcomes)
+    assert s.phq9 == 0 and s.item9 is not None and s.item9.value == 2
+    assert s.phq9_text == "0 · ⚑ item 9 = 2"
+
+
+def test_the_course_lists_every_positive_item9_with_its_date_session_or_not():
+    first, second = Sess(day(5)), Sess(day(12))
+    outcomes = [
+        Outcome("phq9", date(2026, 1, 5), 9, first.id, _phq9_answers(0) | {"mood": 3, "sleep": 3, "energy": 3}),
+        Outcome("phq9", date(2026, 1, 8), 2, None, _phq9_answers(2)),  # between sessions
+        Outcome("phq9", date(2026, 1, 12), 1, second.id, _phq9_answers(1)),
+        Outcome("gad7", date(2026, 1, 12), 4, second.id),
+    ]
+    course = build_course([(first, []), (second, [])], outcomes)
+    assert [s.phq9_text for s in course.sessions] == ["9", "1 · ⚑ item 9 = 1"]
+    assert [a.describe() for a in course.item9_positives] == ["PHQ-9 item 9 = 2 on 2026-01-08",
+                                                              "PHQ-9 item 9 = 1 on 2026-01-12"]
+    assert [p.item9 for p in course.outcomes] == [0, 2, None, 1]  # by date, then measure: GAD-7 has none

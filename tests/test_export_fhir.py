@@ -241,9 +241,10 @@ def test_birth_date_and_outcomes_are_exported(store: Store, clock: FakeClock, pr
     Bundle.model_validate(bundle)
 
     assert _resources(bundle, "Patient")[0]["birthDate"] == "1990-04-01"
-    (phq9,) = _vital(bundle, "44261-6")
+    (phq9,) = _vital(bundle, "44261-6")  # the total, an Observation of its own in the panel
     assert phq9["valueInteger"] == 9 and phq9["effectiveDateTime"] == clock.utcnow().date().isoformat()
-    assert len(phq9["component"]) == 9
+    (panel,) = _vital(bundle, "44249-1")
+    assert len(panel["hasMember"]) == 10  # nine items and the total
 
 
 def test_write_fhir_writes_the_bundle_as_utf8_json(store: Store, clock: FakeClock, protocols: dict[str, Protocol],
@@ -254,3 +255,109 @@ def test_write_fhir_writes_the_bundle_as_utf8_json(store: Store, clock: FakeCloc
     raw = path.read_text(encoding="utf-8")
     assert json.loads(raw) == build_bundle(record, generated_at=WHEN)
     assert '"unit": "°C"' in raw  # non-ASCII kept as is, not \\u-escaped
+
+
+
+# -- PHQ-9 and GAD-7 as LOINC panels ------------------------------------------------------------
+
+PHQ9_ITEM_LOINC = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"]
+GAD7_ITEM_LOINC = ["69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"]
+
+
+def _by_url(bundle: Json) -> dict[str, Json]:
+    return {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+
+
+def _members(bundle: Json, panel: Json) -> list[Json]:
+    resources = _by_url(bundle)
+    return [resources[ref["reference"]] for ref in panel["hasMember"]]
+
+
+def _loinc(resource: Json) -> str:
+    return next(code for system, code in _codes(resource["code"]) if system == LOINC)
+
+
+@pytest.fixture
+def questionnaires(store: Store, clock: FakeClock, protocols: dict[str, Protocol]) -> tuple[Json, uuid.UUID]:
+    """A sitting with a PHQ-9 whose item 9 is 2 and a GAD-7, both tied to it. Synthetic answers."""
+    from kapdesk.domain.scales import GAD7, PHQ9
+
+    sid = build_sitting(store, clock, protocols["sublingual"])
+    record = store.session_record(sid)
+    day, who = clock.utcnow().date(), record.info.clinician_id
+    phq9 = dict(zip(PHQ9.item_keys, [1, 0, 1, 0, 1, 0, 1, 0, 2]))
+    store.add_outcome(record.client.id, "phq9", phq9, 6, who, day, sid)
+    store.add_outcome(record.client.id, "gad7", dict(zip(GAD7.item_keys, [2, 1, 1, 0, 0, 3, 1])), 8, who, day, sid)
+    return _bundle(store, sid), sid
+
+
+def test_questionnaire_panels_pass_the_r4b_models(questionnaires) -> None:
+    bundle, _sid = questionnaires
+    Bundle.model_validate(bundle)
+    for entry in bundle["entry"]:
+        get_fhir_model_class(entry["resource"]["resourceType"]).model_validate(entry["resource"])
+    test_full_urls_are_unique_uuids_and_every_reference_resolves(bundle)
+
+
+def test_phq9_is_the_panel_44249_1_with_nine_items_and_the_total(questionnaires) -> None:
+    bundle, sid = questionnaires
+    (panel,) = _vital(bundle, "44249-1")
+    assert "valueInteger" not in panel and "component" not in panel  # the panel holds its members, no value
+    assert panel["category"][0]["coding"][0]["code"] == "survey"
+    assert panel["encounter"] == {"reference": f"urn:uuid:{sid}"}
+    members = _members(bundle, panel)
+    assert [_loinc(m) for m in members] == [*PHQ9_ITEM_LOINC, "44261-6"]
+    assert [m["valueInteger"] for m in members] == [1, 0, 1, 0, 1, 0, 1, 0, 2, 6]
+    assert all(m["subject"] == panel["subject"] and m["effectiveDateTime"] == panel["effectiveDateTime"] for m in members)
+    (total,) = _vital(bundle, "44261-6")
+    assert total["interpretation"] == [{"text": "mild"}]
+
+
+def test_the_bundle_carries_item9_as_44260_8_with_its_value_and_a_flag(questionnaires) -> None:
+    bundle, _sid = questionnaires
+    (item9,) = _vital(bundle, "44260-8")
+    assert item9["valueInteger"] == 2
+    assert item9["interpretation"][0]["coding"][0]["code"] == "A"
+    assert "PHQ-9 item 9 = 2" in item9["note"][0]["text"] and "suicide-risk assessment" in item9["note"][0]["text"]
+    (panel,) = _vital(bundle, "44249-1")
+    assert panel["note"] == item9["note"]  # the panel says it too, for a reader of the panel alone
+    others = [m for m in _members(bundle, panel) if _loinc(m) != "44260-8"]
+    assert not any("interpretation" in m and m["interpretation"][0].get("coding") for m in others)
+
+
+def test_gad7_is_the_panel_69737_5_with_seven_items_and_the_total(questionnaires) -> None:
+    bundle, _sid = questionnaires
+    (panel,) = _vital(bundle, "69737-5")
+    members = _members(bundle, panel)
+    assert [_loinc(m) for m in members] == [*GAD7_ITEM_LOINC, "70274-6"]
+    assert [m["valueInteger"] for m in members] == [2, 1, 1, 0, 0, 3, 1, 8]
+    assert "note" not in panel  # no item 9 on a GAD-7
+
+
+def test_a_partly_answered_phq9_exports_only_the_answered_items(store: Store, clock: FakeClock,
+                                                                protocols: dict[str, Protocol]) -> None:
+    clinician = store.add_clinician("Solo Clinician (synthetic)")
+    client = store.add_client("DEMO-03 (synthetic client)", clinician.id)
+    session = store.start_session(client.id, clinician.id, protocols["sublingual"])
+    answers = {"interest": 2, "mood": 1, "sleep": None, "self_harm": 0}  # the client stopped; None = not answered
+    store.add_outcome(client.id, "phq9", answers, 3, clinician.id, clock.utcnow().date(), session.id)
+    bundle = _bundle(store, session.id)
+    Bundle.model_validate(bundle)
+    for entry in bundle["entry"]:
+        get_fhir_model_class(entry["resource"]["resourceType"]).model_validate(entry["resource"])
+    (panel,) = _vital(bundle, "44249-1")
+    members = _members(bundle, panel)
+    assert [_loinc(m) for m in members] == ["44250-9", "44255-8", "44260-8", "44261-6"]
+    total = members[-1]
+    assert "valueInteger" not in total and total["dataAbsentReason"]["text"] == "incomplete: 3 of 9 items answered"
+    assert "interpretation" not in members[2] and "note" not in panel  # item 9 answered 0: no flag
+
+
+def test_every_item_of_both_scales_has_its_loinc_code_once() -> None:
+    from kapdesk.domain.scales import GAD7, PHQ9
+    from kapdesk.export.fhir import QUESTIONNAIRE_LOINC
+
+    assert [QUESTIONNAIRE_LOINC["phq9"].items[k] for k in PHQ9.item_keys] == PHQ9_ITEM_LOINC
+    assert [QUESTIONNAIRE_LOINC["gad7"].items[k] for k in GAD7.item_keys] == GAD7_ITEM_LOINC
+    assert (QUESTIONNAIRE_LOINC["phq9"].panel[0], QUESTIONNAIRE_LOINC["phq9"].total[0]) == ("44249-1", "44261-6")
+    assert (QUESTIONNAIRE_LOINC["gad7"].panel[0], QUESTIONNAIRE_LOINC["gad7"].total[0]) == ("69737-5", "70274-6")

@@ -285,3 +285,30 @@ def test_the_pdf_chart_draws_the_live_charts_data(qapp, store: Store, clock: Fak
     assert paper.data == screen
     assert paper.x_range == screen.x_range()
     assert paper.data.baseline is not None and paper.data.baseline.reading.systolic == 126
+
+
+def test_a_positive_phq9_item9_has_a_line_of_its_own(qapp, store: Store, clock: FakeClock,
+                                                     protocols: dict[str, Protocol], tmp_path: Path) -> None:
+    """Item 9 named with its value and date in a box under the header, and in the outcomes table's words."""
+    from kapdesk.domain.scales import PHQ9
+
+    sid = build_sitting(store, clock, protocols["sublingual"])
+    record = store.session_record(sid)
+    day = clock.utcnow().date()
+    author = record.info.clinician_id
+    store.add_outcome(record.client.id, "phq9", {k: 0 for k in PHQ9.item_keys} | {"self_harm": 3}, 3, author, day, sid)
+    store.add_outcome(record.client.id, "phq9", {k: 1 for k in PHQ9.item_keys} | {"self_harm": 0}, 8, author, day, sid)
+    text = _normalise(" ".join(pdf_pages(write_pdf(store.session_record(sid), tmp_path / "i.pdf", tz=timezone.utc))))
+
+    line = (f"PHQ-9 item 9 = 3 on {day.isoformat()} — thoughts of death or self-harm endorsed; "
+            "calls for a suicide-risk assessment the same day, whatever the total.")
+    assert line in text
+    assert text.index(line) < text.index("Preparation")  # at the top, not down in the scales
+    assert "PHQ-9 item 9 = 0" not in text  # only positive answers get a line
+    assert "PHQ-9 3 (minimal) · ⚑ item 9 = 3" in text, text[text.index("Outcome measures"):][:200]
+    assert "PHQ-9 8 (mild)" in text
+
+
+def test_no_item9_line_without_a_positive_answer(report) -> None:
+    path, _store, _sid = report
+    assert "PHQ-9 item 9" not in _normalise(" ".join(pdf_pages(path)))

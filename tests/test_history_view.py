@@ -78,7 +78,9 @@ def test_newest_first_and_the_first_row_selected(view, record):
     a, b, c, d = record["sessions"]
     assert shown_ids(view) == [d.id, c.id, b.id, a.id]
     assert view.selected_session_id() == d.id
-    assert view.model.data(view.model.index(0, 1)) == "TEST-01 (synthetic)"
+    # Its PHQ-9 answered every item 1, item 9 too: the client is marked, in words.
+    assert view.model.data(view.model.index(0, 1)) == "TEST-01 (synthetic)  ⚑ item 9 = 1"
+    assert view.model.data(view.model.index(2, 1)) == "OTHER-02 (synthetic)"  # no PHQ-9: no marker
     assert view.count_label.text() == "4 sessions"
 
 
@@ -138,9 +140,9 @@ def test_the_course_of_the_selected_client(qtbot, view, record):
     table = view.course_table
     rows = [[table.topLevelItem(r).text(col) for col in range(len(COURSE_COLUMNS))] for r in range(table.topLevelItemCount())]
     assert [row[2:] for row in rows] == [
-        ["100 mg", "148/92", "4", "CADSS-6 9", "18", "14"],
-        ["125 mg", "156/96", "3", "CADSS-6 13", "9", "—"],
-        ["150 mg", "140/88", "4", "CADSS-6 6", "9", "0"],
+        ["100 mg", "148/92", "4", "CADSS-6 9", "18 · ⚑ item 9 = 2", "14"],  # every item 2, item 9 too
+        ["125 mg", "156/96", "3", "CADSS-6 13", "9 · ⚑ item 9 = 1", "—"],
+        ["150 mg", "140/88", "4", "CADSS-6 6", "9 · ⚑ item 9 = 1", "0"],
     ]
     assert rows[0][0] == a.arrival_at.astimezone().strftime("%Y-%m-%d")
     assert table.topLevelItem(1).data(0, Qt.ItemDataRole.UserRole) == c.id
@@ -211,3 +213,76 @@ def test_a_theme_switch_repaints_the_chart(qtbot, view):
         assert {s.name(): s.pen().color().name() for s in view.chart.series()}["PHQ-9"] == LIGHT.accent
     finally:
         app.setProperty("kapdesk_theme", before)
+
+
+def test_item9_marks_the_session_in_the_list_and_the_course_in_words(qtbot, store, clock, people, protocols):
+    """Only the positive sitting is marked; the course names every positive answer with its date."""
+    clinician, client = people
+    sub = protocols["sublingual"]
+    zero = sitting(store, clock, client, clinician, sub, dose_mg=100, bp="140/88", moaas=4, cadss=[1] * 6, phq9=0)
+    positive = sitting(store, clock, client, clinician, sub, dose_mg=100, bp="140/88", moaas=4, cadss=[1] * 6)
+    answers = {k: 0 for k in SCALES["phq9"].item_keys} | {"self_harm": 2}
+    day = positive.arrival_at.astimezone().date()
+    store.add_outcome(client.id, "phq9", answers, 2, clinician.id, day, positive.id)
+    view = HistoryView(Clinic(store, clock))
+    qtbot.addWidget(view)
+    labels = {view.model.sessions[r].id: view.model.data(view.model.index(r, 1)) for r in range(view.model.rowCount())}
+    assert labels == {zero.id: "TEST-01 (synthetic)", positive.id: "TEST-01 (synthetic)  ⚑ item 9 = 2"}
+    row = next(r for r in range(2) if view.model.sessions[r].id == positive.id)
+    tip = view.model.data(view.model.index(row, 1), Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith(f"PHQ-9 item 9 = 2 on {day.isoformat()}: a suicide-risk assessment the same day")
+
+    view.show_course(client.id)
+    phq9 = COURSE_COLUMNS.index("PHQ-9")
+    cells = [view.course_table.topLevelItem(r).text(phq9) for r in range(2)]
+    assert cells == ["0", "2 · ⚑ item 9 = 2"]
+    assert view.course_table.topLevelItem(1).font(phq9).bold()
+    assert not view.course_item9.isHidden()
+    assert view.course_item9.text().startswith(f"⚑ PHQ-9 item 9 above 0 — {day.isoformat()}: item 9 = 2.")
+
+
+def test_no_positive_item9_no_course_line(qtbot, store, clock, people, protocols):
+    clinician, client = people
+    sitting(store, clock, client, clinician, protocols["sublingual"], dose_mg=100, bp="140/88", moaas=4,
+            cadss=[1] * 6, phq9=0)
+    view = HistoryView(Clinic(store, clock))
+    qtbot.addWidget(view)
+    view.show_course(client.id)
+    assert view.course_item9.isHidden() and view.course_item9.text() == ""
+
+
+def _contrast(fg: str, bg: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_item9_line_reads_in_both_themes(qtbot, view):
+    """The course's item-9 line is a "message" label: the attention colour on the pane, WCAG AA (4.5:1) in both themes."""
+    from kapdesk.ui.theme import LIGHT
+
+    assert view.course_item9.property("role") == "message"
+    for theme in (DARK, LIGHT):
+        assert _contrast(theme.attention, theme.panel) >= 4.5, theme.name
+
+
+def test_item9_by_session_reads_every_client_of_the_page(store, clock, people, protocols):
+    """Two clients, a positive answer each way (tied to the sitting, and on its day without one), one zero."""
+    clinician, client = people
+    other = store.add_client("OTHER-03 (synthetic)", clinician.id)
+    sub = protocols["sublingual"]
+    tied = sitting(store, clock, client, clinician, sub, dose_mg=100, bp="140/88", moaas=4, cadss=[1] * 6)
+    same_day = sitting(store, clock, other, clinician, sub, dose_mg=100, bp="140/88", moaas=4, cadss=[1] * 6)
+    zero = sitting(store, clock, client, clinician, sub, dose_mg=100, bp="140/88", moaas=4, cadss=[1] * 6, phq9=0)
+    answers = {k: 0 for k in SCALES["phq9"].item_keys}
+    for info, value, linked in ((tied, 1, True), (same_day, 3, False)):
+        day = info.arrival_at.astimezone().date()
+        store.add_outcome(info.client_id, "phq9", answers | {"self_harm": value}, value, clinician.id, day,
+                          info.id if linked else None)
+    clinic = Clinic(store, clock)
+    found = clinic.item9_by_session(clinic.search_sessions())
+    assert {sid: a.value for sid, a in found.items()} == {tied.id: 1, same_day.id: 3}
+    assert zero.id not in found and clinic.item9_by_session([]) == {}

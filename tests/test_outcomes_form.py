@@ -9,6 +9,7 @@ from PySide6.QtCore import QDate, Qt
 
 from kapdesk.domain.scales import GAD7, PHQ9
 from kapdesk.session import Clinic, LiveSession
+from kapdesk.store import Store
 from kapdesk.ui.outcomes_form import OutcomesForm
 
 TODAY = date(2026, 1, 5)  # the FakeClock's day
@@ -137,3 +138,56 @@ def test_in_a_sitting_today_is_the_sitting_clocks_day(qtbot, store, people, prot
 def test_without_a_sitting_a_client_and_an_author_are_needed(store, clock):
     with pytest.raises(TypeError):
         OutcomesForm(clinic=Clinic(store, clock))
+
+
+def test_a_positive_item9_keeps_its_marker_in_the_saved_list(qtbot, form, store, people):
+    """The issue's case: all 0 and item 9 = 3 is not just 'PHQ-9 3 (minimal)'."""
+    type_answers(qtbot, form, [0, 0, 0, 0, 0, 0, 0, 0, 3])
+    assert form.total.text() == "PHQ-9 total 3 · minimal · ⚑ item 9 = 3"
+    form.save()
+    assert form.message.text().startswith("PHQ-9 3 (minimal) · ⚑ item 9 = 3 saved for 2026-01-05.")
+    # Another measure afterwards replaces the message, never the saved line.
+    form.measure.setCurrentIndex(form.measure.findData("gad7"))
+    type_answers(qtbot, form, [1, 1, 1, 1, 1, 1, 1])
+    form.save()
+    assert form.message.text() == "GAD-7 7 (mild) saved for 2026-01-05."
+    assert form.recorded.text() == ("Saved in this sitting:\n2026-01-05  PHQ-9 3 (minimal) · ⚑ item 9 = 3\n"
+                                    "2026-01-05  GAD-7 7 (mild)")
+    assert form.recorded.property("role") == "message"
+
+
+def test_item9_zero_is_saved_without_a_marker(qtbot, form):
+    type_answers(qtbot, form, [1, 1, 1, 0, 0, 0, 0, 0, 0])
+    form.save()
+    assert form.recorded.text() == "Saved in this sitting:\n2026-01-05  PHQ-9 3 (minimal)"
+    assert form.recorded.property("role") == "status" and "⚑" not in form.message.text()
+
+
+def test_a_resumed_sitting_lists_what_it_already_saved(qtbot, store, people, protocols, clock):
+    clinician, client = people
+    session = store.start_session(client.id, clinician.id, protocols["sublingual"])
+    answers = {key: 0 for key in PHQ9.item_keys} | {"self_harm": 2}
+    store.add_outcome(client.id, "phq9", answers, 2, clinician.id, TODAY, session.id)
+    store.add_outcome(client.id, "phq9", answers, 2, clinician.id, TODAY)  # not this sitting's
+    form = OutcomesForm(LiveSession(store, session.id, clinician.id, clock), today=lambda: TODAY)
+    qtbot.addWidget(form)
+    assert form.recorded.text() == "Saved in this sitting:\n2026-01-05  PHQ-9 2 (minimal) · ⚑ item 9 = 2"
+
+
+def test_all_nine_answers_round_trip_through_the_store(qtbot, form, store, people, db_path):
+    """Item by item, in the definition's keys: nothing folds into the total on the way."""
+    typed = [3, 2, 1, 0, 1, 2, 3, 0, 2]
+    type_answers(qtbot, form, typed)
+    with qtbot.waitSignal(form.saved) as saved:
+        form.save()
+    expected = dict(zip(PHQ9.item_keys, typed))
+    assert saved.args[0].answers == expected
+    (stored,) = store.outcomes(people[1].id)
+    assert stored.answers == expected and list(stored.answers) == list(PHQ9.item_keys)
+    assert stored.total == sum(typed)
+    assert store.session_record(form.session.id).outcomes[0].answers == expected
+    reopened = Store.open(str(db_path))  # from the file, not from anything held in memory
+    try:
+        assert reopened.outcomes(people[1].id)[0].answers == expected
+    finally:
+        reopened.close()

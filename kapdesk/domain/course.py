@@ -3,7 +3,9 @@
 A course is typically 6–8 dosing sessions with PHQ-9 and GAD-7 taken weekly (product.md). The
 course view reads, per session: the dose given (mg, boosters included), the peak blood pressure
 (one real reading: :func:`kapdesk.domain.record.peak_bp`), the lowest MOAA/S, the highest dissociation score, and the PHQ-9 /
-GAD-7 taken for that session; and, across the course, every PHQ-9 and GAD-7 by date.
+GAD-7 taken for that session with a marker when a PHQ-9 item 9 was above 0
+(:mod:`kapdesk.domain.suicidality`); and, across the course, every PHQ-9 and GAD-7 by date and
+every positive item-9 answer.
 
 Only current entries count (a corrected reading is read as corrected). Payloads this build
 cannot read are skipped rather than guessed: a summary shows "—", never a wrong number.
@@ -18,14 +20,16 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from kapdesk.domain.entries import EntryInfo, of_type
 from kapdesk.domain.record import record_facts
 from kapdesk.domain.scales import SCALES, ScaleResult
+from kapdesk.domain.suicidality import Item9Answer, item9_answer, positive_item9s, strongest_item9
 from kapdesk.domain.vitals import VitalsReading
 
-__all__ = ["Course", "OutcomePoint", "SessionSummary", "build_course", "measure_key", "summarize_session"]
+__all__ = ["Course", "OutcomePoint", "SessionSummary", "build_course", "measure_key", "session_item9",
+           "summarize_session"]
 
 # Dissociation scales in the order preferred when a session has more than one.
 DISSOCIATION_SCALES = ("cadss6", "dissociation_0_10")
@@ -55,6 +59,8 @@ class OutcomeLike(Protocol):
     def taken_on(self) -> date: ...
     @property
     def total(self) -> int: ...
+    @property
+    def answers(self) -> dict[str, Any]: ...
 
 
 def measure_key(measure: str) -> str | None:
@@ -78,6 +84,13 @@ class SessionSummary:
     dissociation: int | None  # the highest total on that scale
     phq9: int | None
     gad7: int | None
+    item9: Item9Answer | None = None  # the strongest positive PHQ-9 item 9 of the session (session_item9)
+
+    @property
+    def phq9_text(self) -> str:
+        """``"12"``, ``"—"``, or with a positive item 9 ``"3 · ⚑ item 9 = 2"`` (words, not colour alone)."""
+        text = _or_dash(self.phq9)
+        return f"{text} · {self.item9.marker}" if self.item9 is not None else text
 
     @property
     def peak_systolic(self) -> int | None:
@@ -117,6 +130,7 @@ class OutcomePoint:
     total: int
     band: str | None
     session_id: uuid.UUID | None
+    item9: int | None = None  # a PHQ-9's item-9 answer, when it was answered
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,7 @@ class Course:
 
     sessions: tuple[SessionSummary, ...]
     outcomes: tuple[OutcomePoint, ...]
+    item9_positives: tuple[Item9Answer, ...] = ()  # every PHQ-9 item 9 above 0, oldest first, session or not
 
     def series(self, measure: str) -> list[tuple[date, int]]:
         """One measure's totals in date order, for a chart line."""
@@ -137,7 +152,7 @@ def summarize_session(session: SessionLike, entries: Iterable[EntryInfo], outcom
     PHQ-9 / GAD-7: the newest score recorded for this session; failing that, one taken on the
     session's day without a session (a weekly score entered from the start screen).
     """
-    entries = list(entries)
+    entries, outcomes = list(entries), list(outcomes)
     facts = record_facts(entries, None)
     moaas: list[int] = []
     dissociation: dict[str, list[int]] = {}
@@ -162,6 +177,7 @@ def summarize_session(session: SessionLike, entries: Iterable[EntryInfo], outcom
         dissociation=max(dissociation[scale]) if scale else None,
         phq9=scores.get("phq9"),
         gad7=scores.get("gad7"),
+        item9=session_item9(session, outcomes),
     )
 
 
@@ -173,10 +189,23 @@ def build_course(sessions: Sequence[tuple[SessionLike, Sequence[EntryInfo]]], ou
         key = measure_key(outcome.measure)
         if key is None:
             continue
+        answer = item9_answer(outcome)
         points.append(OutcomePoint(outcome.taken_on, key, int(outcome.total), SCALES[key].band_for(int(outcome.total)),
-                                   outcome.session_id))
+                                   outcome.session_id, answer.value if answer is not None else None))
     points.sort(key=lambda p: (p.taken_on, p.measure))
-    return Course(tuple(summaries), tuple(points))
+    return Course(tuple(summaries), tuple(points), positive_item9s(outcomes))
+
+
+def session_item9(session: SessionLike, outcomes: Iterable[OutcomeLike]) -> Item9Answer | None:
+    """The strongest positive PHQ-9 item 9 among the session's questionnaires, or ``None``.
+
+    The session's questionnaires are the ones tied to it and the ones taken on its (local) day
+    without a session, as for its scores. Unlike the score, where the newest wins, any positive
+    answer among them counts: a later PHQ-9 answered 0 does not hide one answered 2 that day.
+    """
+    day = session.arrival_at.astimezone().date()
+    return strongest_item9(o for o in outcomes
+                           if o.session_id == session.id or (o.session_id is None and o.taken_on == day))
 
 
 def _session_scores(session: SessionLike, outcomes: Iterable[OutcomeLike]) -> dict[str, int]:

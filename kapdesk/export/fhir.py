@@ -14,9 +14,13 @@ units is in ``docs/export-formats.md``):
   LOINC-coded with UCUM units; blood pressure as the panel 85354-9 with components.
 * **MedicationAdministration** — one per ``dose``; dose in UCUM ``mg``, route as text with its
   SNOMED CT code, lot number and booster/per-kg details as notes.
-* **Observation** (category ``survey``) — one per ``scale`` entry and per outcome measure of the
-  session (PHQ-9 and GAD-7 carry their LOINC total-score codes; the in-session scales have no
+* **Observation** (category ``survey``) — one per ``scale`` entry (the in-session scales have no
   LOINC code we could verify, so they use KAPDesk's local code system ``urn:kapdesk:scale``).
+* **Observation** panels (category ``survey``) — each PHQ-9 and GAD-7 of the session, as LOINC
+  lays them out (``QUESTIONNAIRE_LOINC``): the panel (PHQ-9 44249-1, GAD-7 69737-5) with no value
+  of its own, whose ``hasMember`` references one Observation per *answered* item (PHQ-9 item 9 is
+  44260-8) and the total score as its own Observation (44261-6, 70274-6), as the US Core PHQ-9
+  example does. A PHQ-9 item 9 above 0 is interpreted ``A`` with a note on the item and the panel.
 * **Observation** (category ``exam``) — one per in-session ``observation`` (client quotes marked).
 * **DocumentReference** — the integration note as base64 ``text/plain``: ``docStatus`` ``final``
   when signed, ``preliminary`` (a DRAFT) otherwise; each addendum is its own DocumentReference that
@@ -45,6 +49,7 @@ from typing import Any
 from kapdesk.domain.doses import Dose
 from kapdesk.domain.notes import SECTIONS
 from kapdesk.domain.scales import SCALES, ScaleResult
+from kapdesk.domain.suicidality import ITEM9_ADVICE, ITEM9_KEY, item9_answer
 from kapdesk.export import draft_reason, utc_iso
 from kapdesk.domain.entries import EntryInfo, Vitals, of_type
 from kapdesk.domain.info import AddendumInfo, NoteInfo, OutcomeInfo, SessionRecord
@@ -54,6 +59,8 @@ __all__ = [
     "BP_COMPONENTS",
     "BP_PANEL",
     "LOINC",
+    "QUESTIONNAIRE_LOINC",
+    "QuestionnaireCodes",
     "UCUM",
     "VITAL_CODES",
     "VitalCode",
@@ -112,6 +119,34 @@ SCALE_LOINC: Mapping[str, tuple[str, str]] = {
     "phq9": ("44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"),
     "gad7": ("70274-6", "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]"),
 }
+
+
+@dataclass(frozen=True)
+class QuestionnaireCodes:
+    """LOINC for a questionnaire exported as a panel: the panel, each item by the scale's item key
+    (:mod:`kapdesk.domain.scales`), and the total score."""
+
+    panel: tuple[str, str]  # (LOINC code, display)
+    items: Mapping[str, str]  # item key -> LOINC code (the item's text is KAPDesk's paraphrase)
+    total: tuple[str, str]
+
+
+# The LOINC codes of product.md ("Safety rules"), once; a test checks every item of both scales has one.
+QUESTIONNAIRE_LOINC: Mapping[str, QuestionnaireCodes] = {
+    "phq9": QuestionnaireCodes(
+        ("44249-1", "PHQ-9 quick depression assessment panel [Reported.PHQ]"),
+        {"interest": "44250-9", "mood": "44255-8", "sleep": "44259-0", "energy": "44254-1", "appetite": "44251-7",
+         "self_worth": "44258-2", "concentration": "44252-5", "psychomotor": "44253-3", "self_harm": "44260-8"},
+        SCALE_LOINC["phq9"],
+    ),
+    "gad7": QuestionnaireCodes(
+        ("69737-5", "Generalized anxiety disorder 7 item (GAD-7)"),
+        {"nervous": "69725-0", "control_worry": "68509-9", "worry": "69733-4", "relaxing": "69734-2",
+         "restless": "69735-9", "irritable": "69689-8", "afraid": "69736-7"},
+        SCALE_LOINC["gad7"],
+    ),
+}
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 # RxNorm ingredient for ketamine. Esketamine is exported as text only: its RxNorm ingredient code
 # could not be verified offline, and a wrong drug code is worse than none.
 DRUG_RXNORM: Mapping[str, tuple[str, str]] = {"ketamine": ("6130", "ketamine")}
@@ -210,7 +245,7 @@ class _BundleBuilder:
         resources: list[Json] = [obs for e, v in of_type(entries, Vitals, current=False) for obs in self.vitals(e, v)]
         resources += [self.dose(e, d) for e, d in of_type(entries, Dose, current=False)]
         resources += [self.scale(e, r) for e, r in of_type(entries, ScaleResult, current=False)]
-        resources += [self.outcome(o) for o in self.record.outcomes]
+        resources += [r for o in self.record.outcomes for r in self.outcome_resources(o)]
         resources += [self.observation(e, o) for e, o in of_type(entries, Observation, current=False)]
         notes = self.documents()
         # People and the visit first, though built last: doses and notes may name new practitioners.
@@ -392,6 +427,71 @@ class _BundleBuilder:
             "performer": [_ref(self.practitioner_named(outcome.author))],
             **self._scale_body(outcome.measure, outcome.answers, outcome.total, None, True),
         }
+
+    def outcome_resources(self, outcome: OutcomeInfo) -> list[Json]:
+        """A PHQ-9 or GAD-7 as its LOINC panel, its answered items and its total; any other measure
+        as one Observation (:meth:`outcome`)."""
+        key = "".join(ch for ch in outcome.measure.casefold() if ch.isalnum())
+        codes = QUESTIONNAIRE_LOINC.get(key)
+        if codes is None:
+            return [self.outcome(outcome)]
+        definition = SCALES[key]
+        common: Json = {
+            "resourceType": "Observation",
+            "identifier": _entry_identifier(outcome.id),
+            "status": "final",
+            "category": _category("survey", "Survey"),
+            "subject": _ref(self.patient_id),
+            "encounter": _ref(self.encounter_id) if outcome.session_id == self.info.id else None,
+            "effectiveDateTime": outcome.taken_on.isoformat(),
+            "performer": [_ref(self.practitioner_named(outcome.author))],
+        }
+        flag = item9_answer(outcome)
+        flag_note = ([{"text": f"{flag.describe()}: thoughts of death or self-harm endorsed; calls for {ITEM9_ADVICE}."}]
+                     if flag is not None and flag.positive else [])
+        items: list[Json] = []
+        for item in definition.items:
+            value = outcome.answers.get(item.key)
+            if isinstance(value, bool) or not isinstance(value, int):
+                continue  # only answered items get an Observation
+            obs = common | {
+                "id": str(uuid.uuid5(outcome.id, f"{key}.{item.key}")),
+                "code": {"coding": [_coding(LOINC, codes.items[item.key]), _coding(LOCAL_SCALE, f"{key}.{item.key}", item.label)],
+                         "text": item.label},
+                "valueInteger": value,
+            }
+            if flag_note and item.key == ITEM9_KEY:  # the positive item 9 (domain/suicidality.py says which)
+                obs["interpretation"] = [{"coding": [_coding(INTERPRETATION, "A", "Abnormal")], "text": "Positive"}]
+                obs["note"] = flag_note
+            items.append(obs)
+        complete = len(items) == len(definition.items)
+        total: Json = common | {
+            "id": str(uuid.uuid5(outcome.id, codes.total[0])),
+            "code": {"coding": [_coding(LOINC, *codes.total), _coding(LOCAL_SCALE, f"{key}.total", f"{definition.name} total")],
+                     "text": f"{definition.name} total score"},
+        }
+        if complete or not items:  # a total kept without its items is still the total recorded
+            total["valueInteger"] = int(outcome.total)
+            band = definition.band_for(int(outcome.total))
+            if band:
+                total["interpretation"] = [{"text": band}]
+        else:
+            total["dataAbsentReason"] = {"coding": [_coding(DATA_ABSENT, "unknown", "Unknown")],
+                                         "text": f"incomplete: {len(items)} of {len(definition.items)} items answered"}
+        panel: Json = common | {
+            "id": str(outcome.id),
+            "code": {"coding": [_coding(LOINC, *codes.panel), _coding(LOCAL_SCALE, key, definition.name)],
+                     "text": definition.name},
+            "hasMember": [_ref(uuid.UUID(member["id"])) for member in (*items, total)],
+            "note": flag_note,
+        }
+        extra = [k for k in outcome.answers if k not in definition.item_keys]  # a key this build does not know: kept
+        if extra:
+            panel["component"] = [{"code": {"coding": [_coding(LOCAL_SCALE, f"{key}.{k}", k)], "text": k},
+                                   **({"valueInteger": outcome.answers[k]} if isinstance(outcome.answers[k], int)
+                                      and not isinstance(outcome.answers[k], bool)
+                                      else {"valueString": str(outcome.answers[k])})} for k in extra]
+        return [panel, *items, total]
 
     def _scale_body(self, key: str, answers: Mapping[str, Any], total: Any, band: Any, complete: bool) -> Json:
         definition = SCALES.get(key)

@@ -56,7 +56,8 @@ from kapdesk.domain.record import (
     session_facts,
     whole_minutes,
 )
-from kapdesk.domain.scales import SCALES, ScaleResult
+from kapdesk.domain.scales import ScaleResult
+from kapdesk.domain.suicidality import ITEM9_ADVICE, outcome_summary, positive_item9s
 from kapdesk.domain.series import ChartData, chart_data, chart_thresholds
 from kapdesk.export import draft_reason, previous_versions, utc_iso
 from kapdesk.export.pdf_chart import PdfChart
@@ -150,7 +151,7 @@ class Report:
 
     # -- the document --------------------------------------------------------------------------
     def html(self) -> str:
-        parts = [self.header(), self.preparation(), self.doses(), self.vitals(), self.scales(), self.observations(),
+        parts = [self.header(), self.item9(), self.preparation(), self.doses(), self.vitals(), self.scales(), self.observations(),
                  self.presence(), self.music(), self.alerts()]
         if self.info.protocol.drug.casefold() == "esketamine":
             parts.append(self.rems())
@@ -274,10 +275,21 @@ class Report:
                          "; ".join(esc(f) for f in result.flags) + self.corrected(entry)])
         out = "<h2>Scales</h2>" + table(("Time", "T+", "Result", "By", "Notes"), rows, (8, 7, 50, 18, 17))
         if self.record.outcomes:
-            outcome_rows = [[esc(o.taken_on.isoformat()), esc(SCALES[o.measure].name if o.measure in SCALES else o.measure),
-                             esc(o.total), esc(o.author)] for o in self.record.outcomes]
-            out += "<h3>Outcome measures</h3>" + table(("Date", "Measure", "Total", "By"), outcome_rows, (20, 30, 15, 35))
+            outcome_rows = [[esc(o.taken_on.isoformat()), esc(outcome_summary(o)), esc(o.author)]
+                            for o in self.record.outcomes]
+            out += "<h3>Outcome measures</h3>" + table(("Date", "Result", "By"), outcome_rows, (20, 50, 30))
         return out
+
+    def item9(self) -> str:
+        """Each PHQ-9 of the session whose item 9 is above 0, boxed under the header: a line of its
+        own with value and date, never only a cell of the outcomes table (black on white, no colour)."""
+        answers = positive_item9s(self.record.outcomes)
+        if not answers:
+            return ""
+        lines = "<br/>".join(f"<b>{esc(a.describe())}</b> — thoughts of death or self-harm endorsed; "
+                             f"calls for {esc(ITEM9_ADVICE)}." for a in answers)
+        return (f"<p></p><table width='100%' border='1.5' cellpadding='5' cellspacing='0'><tr><td>{lines}</td></tr>"
+                f"</table>")
 
     def observations(self) -> str:
         rows = []

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from kapdesk.domain.clock import Clock
-from kapdesk.domain.course import Course, build_course
+from kapdesk.domain.course import Course, build_course, session_item9
 from kapdesk.domain.entries import EntryInfo, Kind
 from kapdesk.domain.info import ClientInfo, ClinicianInfo, OutcomeInfo, SessionInfo, SessionRecord
 from kapdesk.domain.protocols import Protocol
+from kapdesk.domain.suicidality import Item9Answer
 from kapdesk.session.live import LiveSession
 from kapdesk.store.repository import Store
 
@@ -95,6 +96,17 @@ class Clinic:
     def add_outcome(self, client_id: uuid.UUID, measure: str, answers: dict[str, Any], total: int,
                     author_id: uuid.UUID, taken_on: date, session_id: uuid.UUID | None = None) -> OutcomeInfo:
         return self.store.add_outcome(client_id, measure, answers, total, author_id, taken_on, session_id)
+
+    def item9_by_session(self, sessions: Iterable[SessionInfo]) -> dict[uuid.UUID, Item9Answer]:
+        """The sessions among ``sessions`` whose PHQ-9 item 9 was above 0, with the strongest answer
+        (``course.session_item9``: tied to the session or taken on its day without one). One read."""
+        sessions = list(sessions)
+        outcomes = self.store.outcomes_of_clients(s.client_id for s in sessions)
+        by_client: dict[uuid.UUID, list[OutcomeInfo]] = {}
+        for outcome in outcomes:
+            by_client.setdefault(outcome.client_id, []).append(outcome)
+        found = {s.id: session_item9(s, by_client.get(s.client_id, ())) for s in sessions}
+        return {sid: answer for sid, answer in found.items() if answer is not None}
 
     def course(self, client_id: uuid.UUID, *, limit: int) -> tuple[list[SessionInfo], Course]:
         """The client's latest ``limit`` sittings and the course built from them."""

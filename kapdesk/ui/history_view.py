@@ -9,6 +9,10 @@ Selecting a session shows its client's course: per session the dose, peak blood 
 MOAA/S, dissociation and that session's PHQ-9 / GAD-7 (``Clinic.course``), and a chart
 of PHQ-9 and GAD-7 over time in the theme's dim colours, without animation.
 
+A PHQ-9 item 9 above 0 is marked in words, "⚑ item 9 = 2", never by colour alone: beside the
+client in the list, in the session's PHQ-9 cell of the course, and in a line under the course's
+title naming every positive answer with its date (one taken between sessions too).
+
 Keys: Ctrl+F goes to the search line, Down from there to the list; Enter opens the selected
 session; Ctrl+P / Ctrl+Shift+C / Ctrl+Shift+F ask for a PDF / CSV / FHIR export (``history.*`` in
 the key map). The view only
@@ -34,10 +38,11 @@ from PySide6.QtWidgets import (
 )
 
 from kapdesk.domain.course import Course
+from kapdesk.domain.suicidality import ITEM9_ADVICE, ITEM9_MARK, Item9Answer
 from kapdesk.export import FORMATS
 from kapdesk.session import StoreError
 from kapdesk.ui import keymap
-from kapdesk.ui.kit import see_through
+from kapdesk.ui.kit import see_through, set_role
 from kapdesk.ui.theme import Theme, current_theme
 
 if TYPE_CHECKING:
@@ -61,10 +66,12 @@ class SessionListModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.sessions: list[SessionInfo] = []
+        self.item9: dict[uuid.UUID, Item9Answer] = {}  # sessions whose PHQ-9 item 9 was above 0
 
-    def set_sessions(self, sessions: Sequence[SessionInfo]) -> None:
+    def set_sessions(self, sessions: Sequence[SessionInfo], item9: dict[uuid.UUID, Item9Answer] | None = None) -> None:
         self.beginResetModel()
         self.sessions = list(sessions)
+        self.item9 = dict(item9 or {})
         self.endResetModel()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt signature)
@@ -82,7 +89,8 @@ class SessionListModel(QAbstractTableModel):
             if column == 0:
                 return info.arrival_at.astimezone().strftime("%Y-%m-%d %H:%M")
             if column == 1:
-                return info.client_label
+                answer = self.item9.get(info.id)
+                return f"{info.client_label}  {answer.marker}" if answer is not None else info.client_label
             if column == 2:
                 return info.protocol.name
             if column == 3:
@@ -90,6 +98,8 @@ class SessionListModel(QAbstractTableModel):
             return info.clinician_name
         if role == Qt.ItemDataRole.UserRole:
             return info.id
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1 and info.id in self.item9:
+            return f"{self.item9[info.id].describe()}: {ITEM9_ADVICE}"
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
@@ -150,7 +160,8 @@ class HistoryView(QWidget):
         header.setStretchLastSection(True)
         self.list.ensurePolished()  # the theme's font size, not the default, decides the widths
         metrics = self.list.fontMetrics()
-        for column, sample in enumerate(("2026-01-27 00:00", "DEMO-01 (synthetic client)", "Sublingual ketamine (troche)",
+        for column, sample in enumerate(("2026-01-27 00:00", f"DEMO-01 (synthetic client)  {ITEM9_MARK} item 9 = 3",
+                                         "Sublingual ketamine (troche)",
                                          "in progress")):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 28)
         self.list.activated.connect(self._open_index)
@@ -193,6 +204,11 @@ class HistoryView(QWidget):
 
         self.course_title = QLabel("Course")
         self.course_title.setProperty("role", "title")
+        self.course_item9 = QLabel("")  # every positive PHQ-9 item 9 of the course, in words
+        self.course_item9.setWordWrap(True)
+        self.course_item9.setAccessibleName("PHQ-9 item 9 answers above 0")
+        set_role(self.course_item9, "message")
+        self.course_item9.hide()
         self.course_table = QTreeWidget()
         self.course_table.setHeaderLabels(list(COURSE_COLUMNS))
         self.course_table.setRootIsDecorated(False)
@@ -231,6 +247,7 @@ class HistoryView(QWidget):
         course_pane.setObjectName("pane")
         course_layout = QVBoxLayout(course_pane)
         course_layout.addWidget(self.course_title)
+        course_layout.addWidget(self.course_item9)
         course_layout.addWidget(course_split, 1)
 
         # The list above, the course below: both tables need the full width to show their columns.
@@ -252,10 +269,11 @@ class HistoryView(QWidget):
         selected = self.selected_session_id()
         try:
             sessions = self.clinic.search_sessions(self.search.text(), limit=self.page_size)
+            item9 = self.clinic.item9_by_session(sessions)
         except StoreError as exc:
             self.count_label.setText(f"Could not read the sessions: {exc}")
             return
-        self.model.set_sessions(sessions)
+        self.model.set_sessions(sessions, item9)
         row = next((i for i, s in enumerate(sessions) if s.id == selected), 0 if sessions else -1)
         if row >= 0:
             self.list.setCurrentIndex(self.model.index(row, 0))
@@ -336,6 +354,7 @@ class HistoryView(QWidget):
         count = len(course.sessions)
         self.course_title.setText(f"Course: {label} · {count} session{'s' if count != 1 else ''}")
         self._fill_table(course)
+        self._fill_item9(course)
         self._fill_chart(course)
         self.course_shown.emit(client_id)
         return course
@@ -345,13 +364,26 @@ class HistoryView(QWidget):
         for s in course.sessions:
             row = QTreeWidgetItem([
                 s.arrival_at.astimezone().strftime("%Y-%m-%d"), s.protocol, s.dose_text, s.peak_bp_text,
-                _dash(s.lowest_moaas), s.dissociation_text, _dash(s.phq9), _dash(s.gad7),
+                _dash(s.lowest_moaas), s.dissociation_text, s.phq9_text, _dash(s.gad7),
             ])
             row.setData(0, Qt.ItemDataRole.UserRole, s.session_id)
             row.setToolTip(1, s.protocol)
             for column in range(2, len(COURSE_COLUMNS)):
                 row.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if s.item9 is not None:  # the words say it; bold makes the cell stand out in either theme
+                phq9 = COURSE_COLUMNS.index("PHQ-9")
+                font = row.font(phq9)
+                font.setBold(True)
+                row.setFont(phq9, font)
+                row.setToolTip(phq9, f"{s.item9.describe()}: {ITEM9_ADVICE}")
             self.course_table.addTopLevelItem(row)
+
+    def _fill_item9(self, course: Course) -> None:
+        answers = course.item9_positives
+        listed = " · ".join(f"{a.taken_on.isoformat()}: item 9 = {a.value}" for a in answers)
+        self.course_item9.setText(f"{ITEM9_MARK} PHQ-9 item 9 above 0 — {listed}. Calls for {ITEM9_ADVICE}."
+                                  if answers else "")
+        self.course_item9.setVisible(bool(answers))
 
     def _fill_chart(self, course: Course) -> None:
         """PHQ-9 and GAD-7 totals by date, in the theme's colours; solid and dashed, not two hues alone."""

@@ -7,6 +7,10 @@ numbers. Scoring goes through ``scales.score`` so the total here is the total ev
 Keys: Tab moves from item to item; 0, 1, 2 or 3 answers the focused item (and moves on to the
 next, so a whole form is typed as nine digits); Backspace clears it. Ctrl+S saves. A form with an
 unanswered item is refused with a message naming the items, and nothing is saved.
+
+Under the form, the measures saved for this sitting stay listed in the words of
+``suicidality.outcome_summary``: a PHQ-9 whose item 9 is above 0 keeps its "⚑ item 9 = n" there,
+not only in the message of the moment it was saved.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from kapdesk.domain.scales import GAD7, PHQ9, ScaleDefinition, ScaleError, score
+from kapdesk.domain.suicidality import item9_marker, item9_positive, outcome_summary
 from kapdesk.session import StoreError
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import ChoiceRow, focus, scroll_into_view, set_role
@@ -105,6 +110,10 @@ class OutcomesForm(QFrame):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         set_role(self.message, "status")
+        self.recorded = QLabel("")  # the measures saved for this sitting, flags kept
+        self.recorded.setWordWrap(True)
+        self.recorded.setAccessibleName("Measures saved")
+        self._saved: list[OutcomeInfo] = self._already_saved()
 
         top = QHBoxLayout()
         top.addWidget(title)
@@ -122,8 +131,10 @@ class OutcomesForm(QFrame):
         layout.addLayout(self.rows_box)
         layout.addLayout(bottom)
         layout.addWidget(self.message)
+        layout.addWidget(self.recorded)
         layout.addStretch(1)
         self._build_rows()
+        self._show_recorded()
 
     def focus_first(self) -> None:
         """The cursor on the first unanswered item (item 1 of a fresh form): the digits go there."""
@@ -172,6 +183,9 @@ class OutcomesForm(QFrame):
         else:
             result = score(definition, answers)
             self.total.setText(f"{definition.name} total {result.total} · {result.band}")
+        marker = item9_marker(definition.key, answers)
+        if marker:
+            self.total.setText(f"{self.total.text()} · {marker}")
         set_role(self.total, "message" if result.flags else "")
 
     def save(self) -> None:
@@ -192,7 +206,9 @@ class OutcomesForm(QFrame):
         except StoreError as exc:
             self._say(f"Not saved: {exc}.", error=True)
             return
-        text = f"{definition.name} {result.total} ({result.band}) saved for {taken_on.isoformat()}."
+        self._saved.append(outcome)
+        self._show_recorded()
+        text = f"{outcome_summary(outcome)} saved for {taken_on.isoformat()}."
         if result.flags:
             self._say(text + " " + " ".join(result.flags), error=True)
         else:
@@ -207,6 +223,23 @@ class OutcomesForm(QFrame):
             return self.live.add_outcome(measure, answers, total, taken_on)
         assert self.clinic is not None
         return self.clinic.add_outcome(self.client_id, measure, answers, total, self.author_id, taken_on)
+
+    def _already_saved(self) -> list[OutcomeInfo]:
+        """The sitting's measures saved before this form was opened (a resumed sitting); none
+        without a sitting. A record that cannot be read leaves the list empty: saving still works."""
+        if self.live is None:
+            return []
+        try:
+            return [o for o in self.live.outcomes() if o.session_id == self.session_id]
+        except StoreError:
+            return []
+
+    def _show_recorded(self) -> None:
+        """One line per saved measure, in the shared words; attention colour while one is flagged."""
+        lines = [f"{o.taken_on.isoformat()}  {outcome_summary(o)}" for o in self._saved]
+        what = "Saved in this sitting" if self.live is not None else "Saved here"
+        self.recorded.setText(f"{what}:\n" + "\n".join(lines) if lines else "")
+        set_role(self.recorded, "message" if any(item9_positive(o) for o in self._saved) else "status")
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
