@@ -5,21 +5,25 @@ the subject, the encounter, the suspect dose and the treatment."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from test_export_csv import NURSE, build_sitting
-from test_export_pdf import _normalise, pdf_pages
 from test_export_fhir import WHEN, _references, _resources
+from test_export_pdf import _normalise, pdf_pages
 
 from kapdesk.domain.clock import FakeClock
 from kapdesk.domain.doses import Dose
 from kapdesk.domain.protocols import Protocol
 from kapdesk.domain.rescue import (
-    AdverseEvent, EventType, Outcome, RescueEntry, Severity,
+    AdverseEvent,
+    EventType,
+    Outcome,
+    RescueEntry,
+    Severity,
 )
 from kapdesk.export.csv_export import COLUMNS, rows
 from kapdesk.export.fhir import build_bundle
@@ -58,7 +62,7 @@ def sitting(store: Store, clock: FakeClock, protocols: dict[str, Protocol]) -> t
 
 def test_the_pdf_names_the_prn_drugs_and_the_adverse_events(qapp, store, sitting, tmp_path: Path) -> None:
     sid, _ = sitting
-    path = write_pdf(store.session_record(sid), tmp_path / "r.pdf", tz=timezone.utc)
+    path = write_pdf(store.session_record(sid), tmp_path / "r.pdf", tz=UTC)
     text = _normalise(" ".join(pdf_pages(path)))
     section = text.split("Rescue medication and adverse events", 1)[1]
     for words in ("ondansetron", "antiemetic", "4 mg", "intravenous", "vomiting (synthetic)", "lot SYN-ON-1",

@@ -15,7 +15,15 @@ from PySide6.QtWidgets import QApplication
 from kapdesk.domain.clinic import ClinicSettings
 from kapdesk.domain.entries import Kind
 from kapdesk.domain.rescue import (
-    DEFAULT_RESCUE, AdverseEvent, DrugClass, EventType, Outcome, RescueList, RescueMedication, RescueRoute, RescueUnit,
+    DEFAULT_RESCUE,
+    AdverseEvent,
+    DrugClass,
+    EventType,
+    Outcome,
+    RescueList,
+    RescueMedication,
+    RescueRoute,
+    RescueUnit,
     Severity,
 )
 from kapdesk.ui.record_pane import RecordPane

@@ -10,11 +10,28 @@ from pathlib import Path
 
 import pytest
 
-from kapdesk.domain.clinic import ClinicSettingsError, load_clinic_settings, load_clinic_settings_or_defaults
+from kapdesk.domain.clinic import (
+    ClinicSettingsError,
+    load_clinic_settings,
+    load_clinic_settings_or_defaults,
+)
 from kapdesk.domain.entries import Kind, Unreadable, decode, encode
 from kapdesk.domain.rescue import (
-    DEFAULT_RESCUE, AdverseEvent, AdverseEventEntry, DrugClass, EventType, Outcome, RescueEntry, RescueError,
-    RescueList, RescueMedication, RescueRoute, RescueUnit, Severity, linked_rescue, parse_amount,
+    DEFAULT_RESCUE,
+    AdverseEvent,
+    AdverseEventEntry,
+    DrugClass,
+    EventType,
+    Outcome,
+    RescueEntry,
+    RescueError,
+    RescueList,
+    RescueMedication,
+    RescueRoute,
+    RescueUnit,
+    Severity,
+    linked_rescue,
+    parse_amount,
 )
 from kapdesk.paths import resources_dir
 
@@ -213,8 +230,8 @@ def test_a_clinic_list_replaces_the_shipped_one_whole(tmp_path: Path):
 
 @pytest.mark.parametrize(("text", "line", "field", "words"), [
     ('[rescue]\ndrug = []\n', 2, "rescue.drug", "did you mean 'drugs'?"),
-    ('[[rescue.drugs]]\nname = "a"\nclass = "antiemetic"\nunit = "mg"\nroutes = ["IV"]\n\n'
-     '[[rescue.drugs]]\nname = "b"\nclass = "antiemetic"\nunit = "ml"\nroutes = ["IV"]\n',
+    (('[[rescue.drugs]]\nname = "a"\nclass = "antiemetic"\nunit = "mg"\nroutes = ["IV"]\n\n'
+      '[[rescue.drugs]]\nname = "b"\nclass = "antiemetic"\nunit = "ml"\nroutes = ["IV"]\n'),
      10, "rescue.drugs[2].unit", 'must be "mg", "mcg" or "L/min"'),
     ('[[rescue.drugs]]\nname = "oxygen"\nclass = "oxygen"\nunit = "mg"\nroutes = ["INH"]\n', 4,
      "rescue.drugs[1].unit", "oxygen (and only oxygen)"),
@@ -222,8 +239,8 @@ def test_a_clinic_list_replaces_the_shipped_one_whole(tmp_path: Path):
      "rescue.drugs[1].class", "must be one of"),
     ('[[rescue.drugs]]\nname = "x"\nclass = "antiemetic"\nunit = "mg"\nroutes = ["IV"]\nmax_amount = 0\n', 6,
      "rescue.drugs[1].max_amount", "positive number"),
-    ('[[rescue.drugs]]\nname = "x"\nclass = "antiemetic"\nunit = "mg"\nroutes = ["IV"]\nexample_amounts = [9]\n'
-     'max_amount = 8\n', 6, "rescue.drugs[1].example_amounts", "above max_amount"),
+    (('[[rescue.drugs]]\nname = "x"\nclass = "antiemetic"\nunit = "mg"\nroutes = ["IV"]\nexample_amounts = [9]\n'
+      'max_amount = 8\n'), 6, "rescue.drugs[1].example_amounts", "above max_amount"),
 ])
 def test_a_bad_rescue_list_names_the_file_line_and_field_and_the_shipped_list_stays(tmp_path, text, line, field, words):
     bad = tmp_path / "clinic.toml"

@@ -20,11 +20,25 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QLineEdit, QWidget
 
 from kapdesk.domain.entries import EntryInfo, Kind
 from kapdesk.domain.rescue import (
-    AdverseEvent, AdverseEventEntry, EventType, Outcome, RescueEntry, RescueError, RescueMedication, RescueRoute,
+    AdverseEvent,
+    AdverseEventEntry,
+    EventType,
+    Outcome,
+    RescueEntry,
+    RescueError,
+    RescueMedication,
+    RescueRoute,
     Severity,
 )
 from kapdesk.ui import keymap
-from kapdesk.ui.kit import EnterFilter, clear_error, focus, make_label, mark_error, text_line
+from kapdesk.ui.kit import (
+    EnterFilter,
+    clear_error,
+    focus,
+    make_label,
+    mark_error,
+    text_line,
+)
 from kapdesk.ui.record.base import RecordContext, Section, local_time
 
 CHOOSE = "choose…"
