@@ -42,6 +42,7 @@ from kapdesk.domain.scales import (
     ScaleError,
     dissociation_scale,
 )
+from kapdesk.domain.rescue import DEFAULT_RESCUE, RescueList, RescueSettingsError, rescue_list_from_settings
 from kapdesk.domain.toml_lines import TomlLines, decode_error_line
 
 __all__ = [
@@ -82,6 +83,8 @@ _KNOWN: Mapping[str, frozenset[str]] = MappingProxyType(
         "observations": frozenset({"quick_tags"}),
     }
 )
+# [rescue]: the clinic's PRN rescue drugs, [[rescue.drugs]] (checked by kapdesk.domain.rescue).
+_KNOWN = MappingProxyType({**_KNOWN, "": _KNOWN[""] | {"rescue"}, "rescue": frozenset({"drugs"})})
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class ClinicSettings:
     # The protocol id the start screen offers on a record with no sessions yet (None: nothing picked).
     default_protocol: str | None = None
     sources: tuple[Path, ...] = ()  # the files these settings were read from, in order
+    rescue: RescueList = DEFAULT_RESCUE  # the PRN rescue drugs ([[rescue.drugs]]): examples, not advice
 
     def dissociation_scale(self) -> ScaleDefinition:
         return dissociation_scale(self.dissociation, item_labels=self.cadss_labels or None)
@@ -284,7 +288,10 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
         raise fail("session", "default_protocol",
                    f'must be a protocol id such as "sublingual" (lower-case letters, digits, hyphens), not {default_protocol!r}')
 
+    rescue = _rescue(data, source, lines, fail)
+
     return ClinicSettings(
+        rescue=rescue,
         default_protocol=default_protocol,
         music_section_change=section_change,
         alert_rules=rules,
@@ -295,6 +302,24 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
         quick_tags=checked,
         sources=sources,
     )
+
+
+def _rescue(data: Mapping[str, Any], source: Path, lines: TomlLines | None, fail: Any) -> RescueList:
+    """The ``[rescue]`` table's PRN list; without one, the shipped list (:data:`DEFAULT_RESCUE`)."""
+    table = data.get("rescue", {})
+    if not isinstance(table, Mapping):
+        raise fail("", "rescue", "must be a [rescue] table")
+    _only_known(table, "rescue", fail)
+    if "drugs" not in table:
+        return DEFAULT_RESCUE
+    try:
+        return rescue_list_from_settings(table["drugs"])
+    except RescueSettingsError as exc:
+        if exc.index is None:
+            raise fail("rescue", "drugs", exc.message) from None
+        line = lines.line_of("rescue.drugs", exc.key, exc.index) if lines is not None else None
+        name = f"rescue.drugs[{exc.index + 1}]" + (f".{exc.key}" if exc.key else "")
+        raise ClinicSettingsError(source, line, name, exc.message) from None
 
 
 def _only_known(raw: Mapping[str, Any], table: str, fail: Any) -> None:

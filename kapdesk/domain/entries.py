@@ -37,6 +37,10 @@ preparation             :class:`Preparation` {"intention", "checklist", "contrai
                         "medications", "weight_kg"}
 safety_override         :class:`SafetyOverride` {"items", "reason"}
 rems                    :class:`RemsAnswers` {"serious_adverse_events", "ready_without_2h_minutes"}
+rescue_medication       :class:`~kapdesk.domain.rescue.RescueMedication` {"drug", "drug_class", "amount",
+                        "unit", "route", "reason", "given_by", "lot", "device"}
+adverse_event           :class:`~kapdesk.domain.rescue.AdverseEvent` {"event", "detail", "severity",
+                        "outcome", "rescue", "note"}
 ======================  =========================================================================
 
 A stored payload this build cannot read (out of today's bounds, a kind from a newer build) decodes
@@ -58,6 +62,7 @@ from typing import Any, TypeVar, Union
 
 from kapdesk.domain.doses import Dose, DoseError
 from kapdesk.domain.observations import Observation, ObservationError
+from kapdesk.domain.rescue import AdverseEvent, RescueError, RescueMedication
 from kapdesk.domain.scales import SCALES, ScaleError, ScaleResult, summarize
 from kapdesk.domain.vitals import VitalsError, VitalsReading
 
@@ -82,6 +87,8 @@ class Kind(StrEnum):
     PREPARATION = "preparation"
     SAFETY_OVERRIDE = "safety_override"
     REMS = "rems"
+    RESCUE_MEDICATION = "rescue_medication"
+    ADVERSE_EVENT = "adverse_event"
     UNKNOWN = "unknown"  # a kind this build does not know (written by a newer one)
 
     @property
@@ -94,6 +101,7 @@ _KIND_LABELS = {
     Kind.DOSE_TIME: "Dose time", Kind.REMINDER_DONE: "Reminder", Kind.SESSION_ENDED: "Session",
     Kind.ALERT_ACK: "Alert", Kind.SAFETY_OVERRIDE: "Override", Kind.REMS: "REMS",
 }
+_KIND_LABELS |= {Kind.RESCUE_MEDICATION: "Rescue", Kind.ADVERSE_EVENT: "Adverse event"}
 
 # Entries whose times satisfy a vitals reminder on the session clock.
 READING_KINDS: frozenset[Kind] = frozenset({Kind.VITALS, Kind.REMINDER_DONE})
@@ -297,6 +305,7 @@ def _describe_scale(result: ScaleResult) -> str:
 Payload = Union[
     SessionStarted, PhaseEntered, PhaseExtended, DoseTime, ReminderDone, SessionEnded, Vitals, Dose, ScaleResult,
     Observation, Presence, AlertRaised, AlertAck, MusicEvent, Preparation, SafetyOverride, RemsAnswers, Unreadable,
+    RescueMedication, AdverseEvent,
 ]
 P = TypeVar("P")
 
@@ -451,6 +460,8 @@ _READERS: dict[Kind, Callable[[Mapping[str, Any]], Payload]] = {
     ),
     Kind.SAFETY_OVERRIDE: lambda s: SafetyOverride(_texts(s, "items"), _text(s, "reason")),
     Kind.REMS: lambda s: RemsAnswers(_text(s, "serious_adverse_events"), _opt_int(s, "ready_without_2h_minutes")),
+    Kind.RESCUE_MEDICATION: RescueMedication.from_payload,
+    Kind.ADVERSE_EVENT: AdverseEvent.from_payload,
 }
 
 
@@ -485,9 +496,12 @@ _WRITERS: dict[type, tuple[Kind, Callable[[Any], dict[str, Any]]]] = {
     RemsAnswers: (Kind.REMS, lambda p: {
         "serious_adverse_events": p.serious_adverse_events, "ready_without_2h_minutes": p.ready_without_2h_minutes,
     }),
+    RescueMedication: (Kind.RESCUE_MEDICATION, lambda p: p.to_payload()),
+    AdverseEvent: (Kind.ADVERSE_EVENT, lambda p: p.to_payload()),
 }
 
-_UNREADABLE = (PayloadError, VitalsError, DoseError, ScaleError, ObservationError, KeyError, TypeError, ValueError)
+_UNREADABLE = (PayloadError, VitalsError, DoseError, ScaleError, ObservationError, RescueError, KeyError, TypeError,
+               ValueError)
 
 
 def decode(kind: str, stored: Mapping[str, Any]) -> tuple[Kind, Payload]:

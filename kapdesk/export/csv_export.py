@@ -32,6 +32,7 @@ from kapdesk.domain.doses import Dose
 from kapdesk.domain.entries import EntryInfo, Payload, Vitals, decode, stored_json
 from kapdesk.domain.info import SessionRecord
 from kapdesk.domain.observations import Observation
+from kapdesk.domain.rescue import AdverseEvent, RescueMedication, RescueUnit, linked_rescue
 from kapdesk.domain.scales import ScaleResult
 from kapdesk.export import minutes_from_dose, parse_utc_iso, utc_iso
 
@@ -69,11 +70,22 @@ COLUMNS: tuple[str, ...] = (
     "tags",
     "quote",
     "payload_json",
+    # Rescue medication and adverse events (issue 9), appended: older readers keep their columns.
+    "amount",
+    "unit",
+    "reason",
+    "device",
+    "event",
+    "severity",
+    "outcome",
+    "serious",
+    "rescue_entry",
 )
 
 # Cells a person typed: the only ones a spreadsheet could mistake for a formula.
 _FREE_TEXT = frozenset({"client_label", "author", "correction_note", "summary", "drug", "lot", "text", "tags"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FREE_TEXT |= {"reason", "device", "event"}
 
 
 
@@ -89,6 +101,13 @@ def _value_columns(data: Payload) -> dict[str, Any]:
         return {"scale": data.scale_key, "total": data.total}
     if isinstance(data, Observation):
         return {"text": data.text, "tags": list(data.tags), "quote": data.quote}
+    if isinstance(data, RescueMedication):
+        return {"drug": data.drug, "amount_mg": data.amount if data.unit is RescueUnit.MG else None,
+                "route": data.route.value, "lot": data.lot, "amount": data.amount, "unit": data.unit.value,
+                "reason": data.reason, "device": data.device}
+    if isinstance(data, AdverseEvent):
+        return {"event": data.name, "severity": data.severity.value, "outcome": data.outcome.value,
+                "serious": data.serious, "text": data.note}
     return {}
 
 
@@ -153,6 +172,9 @@ def _row(record: SessionRecord, entry: EntryInfo) -> dict[str, str]:
     )
     for column, value in _value_columns(entry.data).items():
         row[column] = _cell(value)
+    if isinstance(entry.data, AdverseEvent) and entry.data.rescue is not None:
+        treated = linked_rescue(entry.data, record.entries)  # the rescue medication's version in force
+        row["rescue_entry"] = str(treated.id if treated is not None else entry.data.rescue)
     return {column: _escape(value) if column in _FREE_TEXT else str(value) for column, value in row.items()}
 
 

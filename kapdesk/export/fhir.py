@@ -22,6 +22,14 @@ units is in ``docs/export-formats.md``):
   44260-8) and the total score as its own Observation (44261-6, 70274-6), as the US Core PHQ-9
   example does. A PHQ-9 item 9 above 0 is interpreted ``A`` with a note on the item and the panel.
 * **Observation** (category ``exam``) — one per in-session ``observation`` (client quotes marked).
+* **MedicationAdministration** (category PRN rescue) — one per ``rescue_medication``: the
+  reason as ``reasonCode``, oxygen as ``dosage.rateQuantity`` in ``L/min`` with its device as
+  ``dosage.method``, ``supportingInformation`` naming the adverse event it treated.
+* **AdverseEvent** — one per current ``adverse_event``: ``actuality`` actual, the event, its
+  ``severity`` (life-threatening as severe), ``seriousness`` and ``outcome`` (HL7 code systems),
+  the session's doses given before it as ``suspectEntity`` (no causality is claimed), the rescue
+  medication that treated it and the note as KAPDesk extensions. R4 AdverseEvent has no status,
+  so a superseded version is not exported (the CSV and the PDF keep it); a correction says so.
 * **DocumentReference** — the integration note as base64 ``text/plain``: ``docStatus`` ``final``
   when signed, ``preliminary`` (a DRAFT) otherwise; each addendum is its own DocumentReference that
   ``appends`` to the note.
@@ -54,6 +62,7 @@ from kapdesk.export import draft_reason, utc_iso
 from kapdesk.domain.entries import EntryInfo, Vitals, of_type
 from kapdesk.domain.info import AddendumInfo, NoteInfo, OutcomeInfo, SessionRecord
 from kapdesk.domain.observations import Observation
+from kapdesk.domain.rescue import AdverseEvent, Outcome, RescueMedication, Severity, linked_rescue
 
 __all__ = [
     "BP_COMPONENTS",
@@ -157,6 +166,32 @@ ROUTE_SNOMED: Mapping[str, tuple[str, str]] = {
     "intranasal": ("46713006", "Nasal route"),
 }
 
+# Rescue medication and adverse events. HL7 code systems for AdverseEvent (R4): severity,
+# seriousness and outcome. The PRN category, the event list and the two extensions are KAPDesk's own.
+AE_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+AE_SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
+AE_OUTCOME_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
+AE_OUTCOME: Mapping[Outcome, tuple[str, str]] = {
+    Outcome.RESOLVED: ("resolved", "Resolved"),
+    Outcome.RESOLVING: ("recovering", "Recovering"),
+    Outcome.NOT_RESOLVED: ("ongoing", "Ongoing"),
+    Outcome.TRANSFERRED: ("ongoing", "Ongoing"),  # handed on to further care, not yet resolved
+}
+LOCAL_MEDICATION_CATEGORY = "urn:kapdesk:medication-category"
+LOCAL_ADVERSE_EVENT = "urn:kapdesk:adverse-event"
+EXT_TREATED_WITH = "urn:kapdesk:fhir:adverse-event-treated-with"
+EXT_NOTE = "urn:kapdesk:fhir:adverse-event-note"
+PRN_RESCUE = "PRN rescue medication"
+RESCUE_ROUTE_SNOMED: Mapping[str, tuple[str, str]] = {
+    "oral": ("26643006", "Oral route"),
+    "sublingual": ("37839007", "Sublingual route"),
+    "intravenous": ("47625008", "Intravenous route"),
+    "intramuscular": ("78421000", "Intramuscular route"),
+    "intranasal": ("46713006", "Nasal route"),
+    "subcutaneous": ("34206005", "Subcutaneous route"),
+    "inhaled": ("447694001", "Respiratory tract route"),
+}
+
 
 def build_bundle(record: SessionRecord, *, generated_at: datetime | None = None) -> Json:
     """The session as a FHIR R4 ``collection`` Bundle: a plain JSON-able dict.
@@ -247,6 +282,7 @@ class _BundleBuilder:
         resources += [self.scale(e, r) for e, r in of_type(entries, ScaleResult, current=False)]
         resources += [r for o in self.record.outcomes for r in self.outcome_resources(o)]
         resources += [self.observation(e, o) for e, o in of_type(entries, Observation, current=False)]
+        resources += self.rescue_resources(resources)
         notes = self.documents()
         # People and the visit first, though built last: doses and notes may name new practitioners.
         head = [self.patient(), *[self.practitioner(pid, name) for pid, name in self.practitioners.items()],
@@ -528,6 +564,95 @@ class _BundleBuilder:
         if tags:
             obs["note"] = [{"text": "Tags: " + ", ".join(tags)}, *obs["note"]]
         return obs
+
+    # -- rescue medication and adverse events ---------------------------------------------------
+    def rescue_resources(self, built: list[Json]) -> list[Json]:
+        """The rescue medications (MedicationAdministration) and adverse events (AdverseEvent).
+
+        ``built`` are the resources made so far: an adverse event names as suspects only the dose
+        resources that are in the bundle, so every reference resolves.
+        """
+        entries = self.record.entries
+        events = of_type(entries, AdverseEvent)  # current only: R4 AdverseEvent has no status
+        treated_by: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for entry, event in events:
+            rescue = linked_rescue(event, entries)
+            if rescue is not None:
+                treated_by.setdefault(rescue.id, []).append(entry.id)
+        in_bundle = {r["id"] for r in built}
+        doses = [e for e, _ in of_type(entries, Dose) if str(e.id) in in_bundle]
+        out = [self.rescue_medication(e, m, treated_by.get(e.id, []))
+               for e, m in of_type(entries, RescueMedication, current=False)]
+        out += [self.adverse_event(e, a, [d for d in doses if d.occurred_at <= e.occurred_at]) for e, a in events]
+        return out
+
+    def rescue_medication(self, entry: EntryInfo, given: RescueMedication, treated: list[uuid.UUID]) -> Json:
+        snomed = RESCUE_ROUTE_SNOMED.get(given.route.value)
+        quantity = _quantity(given.amount, given.unit.value, given.unit.ucum)
+        notes = [f"Given as needed (PRN) as rescue medication ({given.drug_class.value})"]
+        if given.lot:
+            notes.append(f"Lot number: {given.lot}")
+        return {
+            "resourceType": "MedicationAdministration",
+            "id": str(entry.id),
+            "identifier": _entry_identifier(entry.id),
+            "status": "entered-in-error" if not entry.current else "completed",
+            "category": {"coding": [_coding(LOCAL_MEDICATION_CATEGORY, "prn-rescue", PRN_RESCUE)], "text": PRN_RESCUE},
+            "medicationCodeableConcept": {"text": given.drug},
+            "subject": _ref(self.patient_id),
+            "context": _ref(self.encounter_id),
+            "supportingInformation": [_ref(event_id) for event_id in treated],
+            "effectiveDateTime": utc_iso(entry.occurred_at),
+            "performer": [{"actor": _ref(self.practitioner_named(given.given_by))}],
+            "reasonCode": [{"text": given.reason}],
+            "note": [{"text": text} for text in notes] + self._correction_notes(entry),
+            "dosage": {
+                "text": f"{PRN_RESCUE}: {given.format()} for {given.reason}",
+                "route": {"coding": [_coding(SNOMED, *snomed)] if snomed else [], "text": given.route.value},
+                "method": {"text": given.device} if given.device else None,
+                "dose": None if given.unit.is_flow else quantity,
+                "rateQuantity": quantity if given.unit.is_flow else None,
+            },
+        }
+
+    def adverse_event(self, entry: EntryInfo, event: AdverseEvent, suspects: list[EntryInfo]) -> Json:
+        severity = "severe" if event.severity is Severity.LIFE_THREATENING else event.severity.value
+        if event.severity is Severity.LIFE_THREATENING:
+            serious = _coding(AE_SERIOUSNESS, "SeriousIsLifeThreatening", "Is Life-threatening")
+        elif event.serious:
+            serious = _coding(AE_SERIOUSNESS, "Serious", "Serious")
+        else:
+            serious = _coding(AE_SERIOUSNESS, "Non-serious", "Non-serious")
+        outcome_code, outcome_display = AE_OUTCOME[event.outcome]
+        rescue = linked_rescue(event, self.record.entries)
+        note = event.note
+        if entry.supersedes_id is not None:
+            why = f": {entry.note}" if entry.note else ""
+            note = f"{note} (Correction of KAPDesk entry {entry.supersedes_id}{why}.)".strip()
+        return {
+            "resourceType": "AdverseEvent",
+            "id": str(entry.id),
+            "identifier": _entry_identifier(entry.id)[0],
+            "actuality": "actual",
+            "category": [{"text": "Adverse event during a ketamine-assisted psychotherapy dosing session"}],
+            "event": {"coding": [_coding(LOCAL_ADVERSE_EVENT, event.event.name.lower(), event.event.value)],
+                      "text": event.name},
+            "subject": _ref(self.patient_id),
+            "encounter": _ref(self.encounter_id),
+            "date": utc_iso(entry.occurred_at),
+            "recordedDate": utc_iso(entry.recorded_at),
+            "recorder": _ref(entry.author_id),
+            "seriousness": {"coding": [serious], "text": "serious" if event.serious else "not serious"},
+            "severity": {"coding": [_coding(AE_SEVERITY, severity, severity.capitalize())],
+                         "text": event.severity.value},
+            "outcome": {"coding": [_coding(AE_OUTCOME_SYSTEM, outcome_code, outcome_display)],
+                        "text": event.outcome.value},
+            "suspectEntity": [{"instance": _ref(dose.id)} for dose in suspects],
+            "extension": [
+                {"url": EXT_TREATED_WITH, "valueReference": _ref(rescue.id)} if rescue is not None else None,
+                {"url": EXT_NOTE, "valueString": note} if note else None,
+            ],
+        }
 
     # -- the integration note -------------------------------------------------------------------
     def documents(self) -> list[Json]:

@@ -7,6 +7,7 @@ module             what it holds
 =================  ==========================================================================
 ``pdf_sections``   the record as HTML sections (header, preparation, doses, vitals, scales …)
 ``pdf_rems``       the esketamine REMS monitoring form's rows
+``pdf_rescue``     the rescue medication and adverse events section
 ``pdf_chart``      the vitals chart, drawn with QPainter from ``series.chart_data`` (the live
                    chart's data)
 ``pdf_html``       small HTML helpers the sections share

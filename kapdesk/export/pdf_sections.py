@@ -3,8 +3,8 @@
 Sections, top to bottom: the header (client pseudonym, clinicians, date, protocol, session times,
 a DRAFT box when the note is unsigned or the session still running), preparation, doses, vitals
 (baseline, peak, chart and table), scales and outcome measures, observations (client quotes
-marked), presence and hand-off, the music that played, alerts and their acknowledgements, for
-esketamine sessions the REMS monitoring fields (``pdf_rems``), and the integration note with its
+marked), presence and hand-off, the music that played, alerts and their acknowledgements, rescue
+medication and adverse events (``pdf_rescue``), for esketamine sessions the REMS monitoring fields (``pdf_rems``), and the integration note with its
 signature and addenda. Every entry that was corrected shows its current value marked
 "corrected", the old value struck through.
 
@@ -56,6 +56,7 @@ from kapdesk.domain.record import (
     session_facts,
     whole_minutes,
 )
+from kapdesk.domain.rescue import AdverseEvent, RescueMedication
 from kapdesk.domain.scales import ScaleResult
 from kapdesk.domain.suicidality import ITEM9_ADVICE, outcome_summary, positive_item9s
 from kapdesk.domain.series import ChartData, chart_data, chart_thresholds
@@ -63,6 +64,7 @@ from kapdesk.export import draft_reason, previous_versions, utc_iso
 from kapdesk.export.pdf_chart import PdfChart
 from kapdesk.export.pdf_html import bp_text, esc, item_label, number, table, yes_no
 from kapdesk.export.pdf_rems import RemsFields
+from kapdesk.export.pdf_rescue import rescue_section
 
 __all__ = ["CHART_MARKER", "Report"]
 
@@ -75,6 +77,7 @@ _SHOWN_TYPES = (
     SessionStarted, PhaseEntered, PhaseExtended, DoseTime, SessionEnded, Vitals, Dose, ScaleResult, Observation,
     Presence, AlertRaised, AlertAck, MusicEvent, Preparation, SafetyOverride, RemsAnswers,
 )
+_SHOWN_TYPES = (*_SHOWN_TYPES, RescueMedication, AdverseEvent)  # in "Rescue medication and adverse events"
 
 
 class Report:
@@ -153,6 +156,7 @@ class Report:
     def html(self) -> str:
         parts = [self.header(), self.item9(), self.preparation(), self.doses(), self.vitals(), self.scales(), self.observations(),
                  self.presence(), self.music(), self.alerts()]
+        parts.append(rescue_section(self))
         if self.info.protocol.drug.casefold() == "esketamine":
             parts.append(self.rems())
         parts += [self.note(), self.other_entries()]

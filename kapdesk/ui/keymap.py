@@ -144,6 +144,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("record.dose", "Alt+D", "dose form", SESSION),
     Action("record.presence", "Alt+P", "presence and hand-off", SESSION),
     Action("record.rems", "Alt+R", "esketamine REMS answers", SESSION),
+    Action("record.rescue", "Alt+M", "rescue (PRN) medication: the clinic's list, amount with its unit, route, "
+           "reason (Enter saves)", SESSION),
+    Action("record.adverse_event", "Alt+E", "adverse event: event, severity, outcome, the rescue medication that "
+           "treated it (Enter saves)", SESSION),
     Action("record.acknowledge", "Ctrl+Shift+A", "acknowledge the top alert (who and when are recorded)", SESSION),
     Action("music.play", "Ctrl+P", "music: play / pause (fades)", SESSION,
            also=("Toggle Media Play/Pause", "Media Play", "Media Pause")),

@@ -2,8 +2,8 @@
 
 What the clinician types during the sitting goes here, by keyboard, one-handed. Its keys are the
 ``record.*`` actions of :mod:`kapdesk.ui.keymap`: F2 vitals line (Shift+F2 six fields), F3
-observation, F4 scales, Alt+D dose, Alt+P presence, Alt+R REMS, Ctrl+Shift+A acknowledge the top
-alert; inside the pane Alt+1 … Alt+9 toggle the clinic's quick tags and Alt+Q marks a client quote
+observation, F4 scales, Alt+D dose, Alt+P presence, Alt+R REMS, Alt+M rescue medication, Alt+E adverse
+event, Ctrl+Shift+A acknowledge the top alert; inside the pane Alt+1 … Alt+9 toggle the clinic's quick tags and Alt+Q marks a client quote
 (both put the cursor in the observation line); Enter / Esc save / cancel a correction.
 
 The window-wide ones (``WINDOW_ACTIONS``) are ``Qt.WindowShortcut`` on the pane, or on the widget
@@ -43,6 +43,7 @@ from kapdesk.ui.alerts_strip import AlertsStrip
 from kapdesk.ui.record import (
     DoseSection, ObservationSection, PresenceSection, RecordContext, RemsSection, ScaleSection, Section, VitalsSection,
 )
+from kapdesk.ui.record import AdverseEventSection, RescueSection
 
 if TYPE_CHECKING:
     from kapdesk.session import LiveSession
@@ -57,7 +58,7 @@ AUTO_ALERT_NOTE = "raised by KAPDesk in the alert strip"
 # Window-wide actions of the key map (see the module docstring); record.quote and record.tag1 …
 # record.tag9 work inside the pane.
 WINDOW_ACTIONS = ("record.vitals", "record.vitals_fields", "record.observation", "record.scale", "record.dose",
-                  "record.presence", "record.rems", "record.acknowledge")
+                  "record.presence", "record.rems", "record.acknowledge", "record.rescue", "record.adverse_event")
 
 
 class RecordPane(QFrame):
@@ -106,13 +107,15 @@ class RecordPane(QFrame):
         self.dose = DoseSection()
         self.presence = PresenceSection()
         self.rems = RemsSection()
+        self.rescue = RescueSection()
+        self.adverse_event = AdverseEventSection()
         self.sections: tuple[Section, ...] = (self.vitals, self.observation, self.scales, self.dose, self.presence,
-                                              self.rems)
+                                              self.rems, self.rescue, self.adverse_event)
         for section in self.sections:
             section.saved.connect(self.entry_saved)
         self.lower = QStackedWidget()
         self.lower.setProperty("plain", "true")
-        for section in (self.scales, self.dose, self.presence, self.rems):
+        for section in (self.scales, self.dose, self.presence, self.rems, self.rescue, self.adverse_event):
             section.heading.hide()  # the row of F4 / Alt+D / Alt+P names above the stack says it
             self.lower.addWidget(section)
         self.lower_tabs = QLabel("")
@@ -215,7 +218,8 @@ class RecordPane(QFrame):
             old.deleteLater()
         self._window_keys = []
         slots = (self.focus_vitals, self.toggle_vitals_form, self.focus_observation, self.show_scales, self.show_dose,
-                 self.show_presence, self.show_rems, self.acknowledge_top_alert)
+                 self.show_presence, self.show_rems, self.acknowledge_top_alert, self.show_rescue,
+                 self.show_adverse_event)
         for name, slot in zip(WINDOW_ACTIONS, slots, strict=True):
             for shortcut in keymap.shortcuts(name, scope, slot, Qt.ShortcutContext.WindowShortcut):
                 shortcut.setEnabled(self.live is not None)
@@ -258,6 +262,18 @@ class RecordPane(QFrame):
         self._show_lower(self.rems)
         self.rems.focus_entry()
 
+    def show_rescue(self) -> None:
+        """A PRN rescue medication (Alt+M)."""
+        self._on_screen()
+        self._show_lower(self.rescue)
+        self.rescue.focus_entry()
+
+    def show_adverse_event(self) -> None:
+        """An adverse event (Alt+E)."""
+        self._on_screen()
+        self._show_lower(self.adverse_event)
+        self.adverse_event.focus_entry()
+
     def _show_lower(self, section: Section) -> None:
         self.lower.setCurrentWidget(section)
         names = []
@@ -265,6 +281,8 @@ class RecordPane(QFrame):
                  (self.presence, f"{keymap.key('record.presence')} Presence")]
         if self.live is not None and self.live.info.protocol.drug == "esketamine":
             pages.append((self.rems, f"{keymap.key('record.rems')} REMS"))
+        pages += [(self.rescue, f"{keymap.key('record.rescue')} Rescue"),
+                  (self.adverse_event, f"{keymap.key('record.adverse_event')} Adverse event")]
         for page, text in pages:
             names.append(f"<b>[{text}]</b>" if page is section else text)
         self.lower_tabs.setText("  ·  ".join(names))
@@ -282,7 +300,7 @@ class RecordPane(QFrame):
             self.message.show()
             return False
         self._on_screen()
-        if section in (self.scales, self.dose, self.presence):
+        if section in (self.scales, self.dose, self.presence, self.rescue, self.adverse_event):
             self._show_lower(section)
         if not section.begin_correction(entry):
             return False

@@ -43,6 +43,7 @@ FILTER_GROUPS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("phases", "Phases", frozenset({"phase", "phase_extended", "session_started", "session_ended"})),
     ("music", "Music", frozenset({"music"})),
     ("alerts", "Alerts", frozenset({"alert", "alert_ack"})),
+    ("rescue", "Rescue & AE", frozenset({"rescue_medication", "adverse_event"})),
     ("other", "Other", frozenset()),
 )
 _GROUP_OF = {kind: key for key, _, kinds in FILTER_GROUPS for kind in kinds}
@@ -114,7 +115,7 @@ class TimelineModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if not entry.current:
                 return self._dim
-            if entry.kind is Kind.ALERT:
+            if entry.kind in (Kind.ALERT, Kind.ADVERSE_EVENT):
                 return self._attention
             return None
         if role == Qt.ItemDataRole.FontRole:
