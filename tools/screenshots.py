@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QApplication
 from kapdesk.demo import write_demo_session
 from kapdesk.domain.clock import FakeClock
 from kapdesk.domain.doses import parse_dose
-from kapdesk.domain.observations import Observation
 from kapdesk.domain.entries import Preparation, Vitals
+from kapdesk.domain.observations import Observation
 from kapdesk.domain.preparation import contraindications_for, make_preparation
 from kapdesk.domain.protocols import Protocol, load_protocols
 from kapdesk.domain.vitals import parse_vitals
@@ -26,6 +26,7 @@ from kapdesk.session import Clinic
 from kapdesk.store import Store
 from kapdesk.ui.main_window import MainWindow
 from kapdesk.ui.theme import DARK, LIGHT, apply_theme
+
 
 def preparation(protocol: Protocol) -> Preparation:
     """A safely answered synthetic preparation for ``protocol``'s screen."""

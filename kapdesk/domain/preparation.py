@@ -53,8 +53,10 @@ __all__ = [
     "item_label",
     "make_override",
     "make_preparation",
+    "preparation_items",
     "preparation_weight",
     "unanswered_safety_items",
+    "vitals_items",
 ]
 
 # Plausible adult weights (the dose module uses the same range); outside is a typo or pounds.
