@@ -20,7 +20,7 @@ from kapdesk.domain.protocols import load_protocols
 from kapdesk.domain.scales import SCALES, score
 from kapdesk.domain.entries import MusicEvent, Presence, Vitals
 from kapdesk.domain.observations import Observation
-from kapdesk.domain.preparation import make_preparation
+from kapdesk.domain.preparation import contraindications_for, make_preparation
 from kapdesk.domain.vitals import VitalsReading, parse_vitals
 from kapdesk.paths import protocol_folders
 from kapdesk.store import Store, StoreError
@@ -77,9 +77,11 @@ def _write(store: Store, clock: FakeClock) -> uuid.UUID:
     store.add_entry(sid, make_preparation(
         "Synthetic intention: to meet the heaviness with curiosity instead of fear.",
         {"slept_well": True, "no_stimulants": True, "light_meal": True, "ride_home": True, "consent": True},
-        {"pregnancy": False, "uncontrolled_hypertension": False, "cardiac": False, "substance_misuse": False},
+        {item.key: False for item in contraindications_for(protocol)},
         {"benzodiazepines": False, "sedative_hypnotics": False, "psychostimulants": False, "maois": False},
         68.0,
+        screen=contraindications_for(protocol),
+        self_harm_thoughts=False,
     ), me)
     store.add_entry(sid, Presence((DEMO_CLINICIAN, DEMO_NURSE), None, "Both present for dosing"), me)
     first_title, first_artist, first_section = DEMO_MUSIC[0][1:]

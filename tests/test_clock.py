@@ -145,3 +145,92 @@ def test_system_clock_trusts_the_wall_after_a_jump(monkeypatch):
     from datetime import datetime, timezone
 
     assert abs((clock.utcnow() - datetime.now(timezone.utc)).total_seconds()) < 1
+
+
+# -- schedules that never freeze: the missed pre-dose reading --------------------------------------
+def _sitting(protocol, clock: FakeClock, *, pre_dose_reading: bool, post_dose_every_15_until: int = 90):
+    """A sitting now at T+100: dosed at arrival + 20 min, readings on time every 15 min to T+90."""
+    arrival = clock.utcnow()
+    dose_at = arrival + minutes(20)
+    readings = [dose_at + minutes(m) for m in range(15, post_dose_every_15_until + 1, 15)]
+    if pre_dose_reading:
+        readings.insert(0, arrival + minutes(10))
+    clock.advance((20 + 100) * 60)
+    return clock_at(protocol, clock, arrival=arrival, dose_at=dose_at, readings=tuple(readings),
+                    phase_marks=(PhaseMark(0, arrival), PhaseMark(1, dose_at)))
+
+
+@pytest.mark.parametrize("pre_dose_reading", [True, False])
+def test_at_t_plus_100_the_next_reminder_is_t_plus_105_with_or_without_a_pre_dose_reading(sublingual, pre_dose_reading):
+    clock = FakeClock()
+    sc = _sitting(sublingual, clock, pre_dose_reading=pre_dose_reading)
+    r = sc.read()
+    assert r.since_dose == minutes(100)
+    assert r.next_reminder.label == "Vitals T+105"
+    assert r.next_reminder.remaining(r.now) == minutes(5)  # on time, not overdue
+    pre = sc.reminders()[0]
+    assert pre.label == "Pre-dose vitals"
+    if pre_dose_reading:
+        assert pre.state == "done" and r.missed == ()
+    else:
+        assert pre.state == "missed" and pre.describe() == "Pre-dose vitals: missed"
+        assert [m.label for m in r.missed] == ["Pre-dose vitals"]
+    assert [x.state for x in sc.reminders()[1:8]] == ["done"] * 6 + ["open"]  # T+15 … T+90 taken, T+105 open
+
+
+def test_the_pre_dose_reminder_is_due_until_t0_and_missed_from_t0(sublingual):
+    clock = FakeClock()
+    arrival = clock.utcnow()
+    clock.advance(25 * 60)  # the arrival phase (20 min) has run over: the pre-dose reading is overdue
+    before = clock_at(sublingual, clock, arrival=arrival, phase_marks=(PhaseMark(0, arrival),))
+    nxt = before.next_reminder()
+    assert nxt.label == "Pre-dose vitals" and not nxt.missed and nxt.remaining(clock.utcnow()) == -minutes(5)
+    dose_at = clock.utcnow()
+    after = clock_at(sublingual, clock, arrival=arrival, dose_at=dose_at,
+                     phase_marks=(PhaseMark(0, arrival), PhaseMark(1, dose_at)))
+    assert after.reminders()[0].missed and after.reminders()[0].due == arrival + minutes(20)
+    assert after.next_reminder().label == "Vitals T+15"
+    # A reading entered afterwards with its real (earlier) time still fills the gap.
+    backdated = clock_at(sublingual, clock, arrival=arrival, dose_at=dose_at, readings=(dose_at - minutes(1),),
+                         phase_marks=(PhaseMark(0, arrival), PhaseMark(1, dose_at)))
+    assert backdated.reminders()[0].state == "done" and backdated.read().missed == ()
+
+
+def test_the_overdue_alert_moves_on_once_the_pre_dose_reading_is_missed(sublingual):
+    from kapdesk.domain.alerting import OVERDUE_KEY, alert_board
+
+    clock = FakeClock()
+    arrival = clock.utcnow()
+    dose_at = arrival + minutes(30)  # the pre-dose reading was due at +20 and never taken
+    clock.advance(30 * 60)
+    marks = (PhaseMark(0, arrival), PhaseMark(1, dose_at))
+
+    def board_at(minutes_after_dose: float, readings=()):
+        clock.advance((dose_at + minutes(minutes_after_dose) - clock.utcnow()).total_seconds())
+        r = clock_at(sublingual, clock, arrival=arrival, dose_at=dose_at, phase_marks=marks, readings=readings).read()
+        return r, alert_board([], dose_at=dose_at, reminder=r.next_reminder, now=r.now, overdue_after=minutes(5))
+
+    r, board = board_at(5)
+    assert r.next_reminder.label == "Vitals T+15" and len(board) == 0  # no "Pre-dose vitals overdue" after T0
+    r, board = board_at(21)
+    assert [a.message.split(" overdue")[0] for a in board.active if a.key == OVERDUE_KEY] == ["Vitals T+15"]
+    r, board = board_at(22, readings=(dose_at + minutes(22),))
+    assert r.next_reminder.label == "Vitals T+30" and len(board) == 0  # taken: the alert clears
+
+
+def test_an_ended_session_leaves_untaken_readings_missed(sublingual):
+    from kapdesk.domain.clock import reminders_at
+
+    clock = FakeClock()
+    arrival = clock.utcnow()
+    dose_at = arrival + minutes(20)
+    ended = dose_at + minutes(50)
+    facts = SessionFacts(arrival=arrival, dose_at=dose_at, ended_at=ended, readings=(dose_at + minutes(14),),
+                         phase_marks=(PhaseMark(0, arrival), PhaseMark(1, dose_at)))
+    schedule = reminders_at(sublingual, facts, ended)
+    assert [r.describe() for r in schedule] == [
+        "Pre-dose vitals: missed", "Vitals T+15: taken", "Vitals T+30: missed", "Vitals T+45: missed"]
+    # While running, an untaken post-dose reading is overdue, not missed: a late reading still covers it.
+    running = reminders_at(sublingual, SessionFacts(arrival=arrival, dose_at=dose_at, readings=facts.readings,
+                                                    phase_marks=facts.phase_marks), ended)
+    assert [r.state for r in running] == ["missed", "done", "open", "open"]

@@ -312,3 +312,36 @@ def test_a_positive_phq9_item9_has_a_line_of_its_own(qapp, store: Store, clock: 
 def test_no_item9_line_without_a_positive_answer(report) -> None:
     path, _store, _sid = report
     assert "PHQ-9 item 9" not in _normalise(" ".join(pdf_pages(path)))
+
+
+def test_a_missed_pre_dose_reading_and_the_gate_override_stay_on_paper(qapp, store: Store, clock: FakeClock, people,
+                                                                       protocols: dict[str, Protocol],
+                                                                       tmp_path: Path) -> None:
+    """Dosed without a pre-dose reading: the report lists the schedule with its gap, the override's
+    items and reason, the suicidality answer and the esketamine label's contraindications by name."""
+    from kapdesk.domain.preparation import contraindications_for, dose_gate, make_override, make_preparation
+
+    clinician, client = people
+    protocol = protocols["esketamine"]
+    sid = store.start_session(client.id, clinician.id, protocol).id
+    screen = contraindications_for(protocol)
+    store.add_entry(sid, make_preparation(
+        "Synthetic", {"ride_home": True, "consent": True}, {c.key: c.key == "intracerebral_haemorrhage" for c in screen},
+        {"benzodiazepines": False, "sedative_hypnotics": False, "psychostimulants": False, "maois": False},
+        screen=screen, self_harm_thoughts=False), clinician.id)
+    clock.advance(25 * 60)
+    items = dose_gate(store.entries(sid), protocol)
+    store.add_entry(sid, make_override(items, "Synthetic: neurology letter on file"), clinician.id)
+    store.mark_dose(sid, clinician.id)
+    clock.advance(41 * 60)
+    store.add_entry(sid, Vitals(parse_vitals("150/90 80 97 14")), clinician.id)
+    clock.advance(30 * 60)
+    store.end_session(sid, clinician.id)
+    text = _normalise(" ".join(pdf_pages(write_pdf(store.session_record(sid), tmp_path / "g.pdf", tz=timezone.utc))))
+
+    assert "Vitals schedule" in text and "Pre-dose vitals: missed" in text
+    assert "Vitals T+40 taken" in text and "Vitals T+90: missed" not in text  # due after the end: not listed
+    assert "History of intracerebral haemorrhage: yes" in text
+    assert "Thoughts of suicide or self-harm since the last visit: no" in text
+    assert ("dosed despite open items: History of intracerebral haemorrhage: yes, No pre-dose reading recorded. "
+            "Reason: Synthetic: neurology letter on file") in text

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QApplication
 
 from kapdesk.demo import write_demo_session
 from kapdesk.domain.clock import FakeClock
-from kapdesk.domain.protocols import load_protocols
 from kapdesk.domain.doses import parse_dose
-from kapdesk.domain.entries import Vitals
+from kapdesk.domain.entries import Preparation, Vitals
 from kapdesk.domain.observations import Observation
-from kapdesk.domain.preparation import make_preparation
+from kapdesk.domain.preparation import contraindications_for, make_preparation
+from kapdesk.domain.protocols import Protocol, load_protocols
 from kapdesk.domain.vitals import parse_vitals
 from kapdesk.paths import protocol_folders
 from kapdesk.session import Clinic
@@ -27,13 +27,19 @@ from kapdesk.store import Store
 from kapdesk.ui.main_window import MainWindow
 from kapdesk.ui.theme import DARK, LIGHT, apply_theme
 
-PREPARATION = make_preparation(
-    "Synthetic intention: to meet the heaviness with curiosity.",
-    {"slept_well": True, "no_stimulants": True, "light_meal": True, "ride_home": True, "consent": True},
-    {"pregnancy": False, "uncontrolled_hypertension": False, "cardiac": False, "substance_misuse": False},
-    {"benzodiazepines": False, "sedative_hypnotics": False, "psychostimulants": False, "maois": False},
-    70.0,
-)
+
+def preparation(protocol: Protocol) -> Preparation:
+    """A safely answered synthetic preparation for ``protocol``'s screen."""
+    screen = contraindications_for(protocol)
+    return make_preparation(
+        "Synthetic intention: to meet the heaviness with curiosity.",
+        {"slept_well": True, "no_stimulants": True, "light_meal": True, "ride_home": True, "consent": True},
+        {item.key: False for item in screen},
+        {"benzodiazepines": False, "sedative_hypnotics": False, "psychostimulants": False, "maois": False},
+        70.0,
+        screen=screen,
+        self_harm_thoughts=False,
+    )
 
 
 def settle(app: QApplication) -> None:
@@ -69,7 +75,7 @@ def main(out: Path) -> None:
     view = window.session_view
     live = view.live
     clock.advance(5 * 60)
-    live.record(PREPARATION)
+    live.record(preparation(live.info.protocol))
     clock.advance(9 * 60)
     live.record(Vitals(parse_vitals("124/80 72 98 14"), baseline=True))
     clock.advance(6 * 60)

@@ -112,15 +112,35 @@ class Segment:
     actual: bool
 
 
+PRE_DOSE_LABEL = "Pre-dose vitals"
+
+
 @dataclass(frozen=True)
 class Reminder:
+    """One planned reading: due at ``due``, covered by the reading at ``done_at``, or ``missed``.
+
+    Missed is a gap that can no longer be filled by taking the reading now (see
+    :meth:`SessionClock.reminders`); a missed reminder is never the next one, so it cannot hold
+    the schedule up, and it stays in the list for the clock band and the report to show.
+    """
+
     label: str
     due: datetime
     done_at: datetime | None = None
+    missed: bool = False
 
     def remaining(self, now: datetime) -> timedelta:
         """Time until due; negative when overdue."""
         return self.due - now
+
+    @property
+    def state(self) -> str:
+        """``"done"``, ``"missed"`` or ``"open"`` (due now or later, or overdue)."""
+        return "done" if self.done_at is not None else "missed" if self.missed else "open"
+
+    def describe(self) -> str:
+        """``"Pre-dose vitals: missed"``; ``"Vitals T+15: taken"``; ``"Vitals T+30: not taken"``."""
+        return f"{self.label}: " + {"done": "taken", "missed": "missed", "open": "not taken"}[self.state]
 
 
 @dataclass(frozen=True)
@@ -136,6 +156,7 @@ class ClockReading:
     segments: tuple[Segment, ...]
     next_reminder: Reminder | None
     ended: bool
+    missed: tuple[Reminder, ...] = ()  # the gaps so far (``Reminder.missed``), in time order
 
 
 class SessionClock:
@@ -187,14 +208,21 @@ class SessionClock:
 
     # -- reminders ------------------------------------------------------------------------------
     def reminders(self) -> tuple[Reminder, ...]:
-        """The vitals schedule as due times, each matched to the first reading that covers it."""
+        """The vitals schedule as due times, each matched to the first reading that covers it.
+
+        The one rule for a gap (``Reminder.missed``): a reminder no reading covers is missed once
+        nothing can cover it any more — the pre-dose reading once T0 is marked (a reading after the
+        dose is no baseline), every reminder once the session has ended. A missed reminder stops
+        being the next one, so the post-dose readings fall due on time and the overdue alert
+        (which follows :meth:`next_reminder`) moves on with them.
+        """
         schedule = self.protocol.vitals
         due: list[tuple[str, datetime]] = []
         dose_at = self.facts.dose_at
         if schedule.before_dose:
             before = self.protocol.dose_phase_index
             planned = self.facts.arrival + timedelta(minutes=sum(self.phase_planned_minutes(i) for i in range(before)))
-            due.append(("Pre-dose vitals", min(planned, dose_at) if dose_at else planned))
+            due.append((PRE_DOSE_LABEL, min(planned, dose_at) if dose_at else planned))
         if dose_at is not None:
             due.extend((f"Vitals T+{m}", dose_at + timedelta(minutes=m)) for m in schedule.offsets_after_dose())
         if schedule.at_discharge:
@@ -206,19 +234,27 @@ class SessionClock:
         due.sort(key=lambda item: item[1])
         readings = sorted(self.facts.readings)
         out: list[Reminder] = []
+        ended = self.facts.ended_at is not None
         for label, at in due:
-            if label == "Pre-dose vitals":
+            if label == PRE_DOSE_LABEL:
                 # Any reading since arrival and before the dose is the baseline.
                 covering = [r for r in readings if dose_at is None or r <= dose_at]
+                closed = dose_at is not None or ended
             else:
                 # A late reading covers every reminder it is late for: the display moves on,
                 # and the record keeps the real times of the readings.
                 covering = [r for r in readings if r >= at - EARLY_WINDOW]
-            out.append(Reminder(label, at, covering[0] if covering else None))
+                closed = ended
+            done = covering[0] if covering else None
+            out.append(Reminder(label, at, done, missed=done is None and closed))
         return tuple(out)
 
     def next_reminder(self) -> Reminder | None:
-        return next((r for r in self.reminders() if r.done_at is None), None)
+        """The first reminder neither taken nor missed (None when there is none)."""
+        return next((r for r in self.reminders() if r.state == "open"), None)
+
+    def missed_reminders(self) -> tuple[Reminder, ...]:
+        return tuple(r for r in self.reminders() if r.missed)
 
     # -- one glance ----------------------------------------------------------------------------
     def read(self) -> ClockReading:
@@ -226,6 +262,7 @@ class SessionClock:
         ended = self.facts.ended_at is not None
         at = self.facts.ended_at if ended else now
         index = self.phase_index()
+        reminders = self.reminders()
         return ClockReading(
             now=now,
             since_arrival=at - self.facts.arrival,
@@ -234,8 +271,9 @@ class SessionClock:
             phase_name=self.protocol.phases[index].name,
             phase_left=self.phase_planned_end(index) - at,
             segments=self.segments(at),
-            next_reminder=None if ended else self.next_reminder(),
+            next_reminder=None if ended else next((r for r in reminders if r.state == "open"), None),
             ended=ended,
+            missed=tuple(r for r in reminders if r.missed),
         )
 
 
@@ -248,3 +286,23 @@ def format_span(span: timedelta, *, signed: bool = False) -> str:
     minutes, seconds = divmod(rest, 60)
     body = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
     return sign + body
+
+
+class _At:
+    """A clock stopped at one moment, for reading a record outside a running session."""
+
+    def __init__(self, at: datetime) -> None:
+        self._at = at
+
+    def monotonic(self) -> float:
+        return 0.0
+
+    def utcnow(self) -> datetime:
+        return self._at
+
+
+def reminders_at(protocol: Protocol, facts: SessionFacts, at: datetime) -> tuple[Reminder, ...]:
+    """The vitals schedule as the live clock gives it, with its states, up to the moment ``at``
+    (the end of the session, or the last entry of one in progress): for the report's list of
+    readings taken and missed."""
+    return tuple(r for r in SessionClock(protocol, facts, _At(at)).reminders() if r.due <= at)

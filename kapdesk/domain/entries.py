@@ -34,8 +34,8 @@ alert_ack               :class:`AlertAck` {"alert", "key", "message"}
 music                   :class:`MusicEvent` {"event", "title", "artist", "location", "section",
                         … the player's event fields}
 preparation             :class:`Preparation` {"intention", "checklist", "contraindications",
-                        "medications", "weight_kg"}
-safety_override         :class:`SafetyOverride` {"items", "reason"}
+                        "medications", "weight_kg", "self_harm_thoughts" (only once answered)}
+safety_override         :class:`SafetyOverride` {"items", "reason", "keys" (only when known)}
 rems                    :class:`RemsAnswers` {"serious_adverse_events", "ready_without_2h_minutes"}
 rescue_medication       :class:`~kapdesk.domain.rescue.RescueMedication` {"drug", "drug_class", "amount",
                         "unit", "route", "reason", "given_by", "lot", "device"}
@@ -252,6 +252,8 @@ class Preparation:
     contraindications: Answers = field(default_factory=dict)
     medications: Answers = field(default_factory=dict)
     weight_kg: float | None = None
+    # "Thoughts of suicide or self-harm since the last visit" (None: not answered; older entries lack it).
+    self_harm_thoughts: bool | None = None
 
     def describe(self) -> str:
         intention = self.intention.strip()
@@ -264,6 +266,9 @@ class SafetyOverride:
 
     items: tuple[str, ...]
     reason: str
+    # Stable codes of the items, in the same order (``kapdesk.domain.preparation.GateItem.key``,
+    # e.g. ``predose_reading.<vitals entry id>.systolic_high``); empty in older entries.
+    keys: tuple[str, ...] = ()
 
     def describe(self) -> str:
         return f"dosed despite: {', '.join(self.items)} (reason: {self.reason})"
@@ -424,6 +429,13 @@ def _read_vitals(s: Mapping[str, Any]) -> Vitals:
     return Vitals(VitalsReading.from_payload(s), baseline)
 
 
+def _opt_bool(stored: Mapping[str, Any], key: str) -> bool | None:
+    value = stored.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise PayloadError(f"{key} must be yes, no or unanswered, not {value!r}")
+    return value
+
+
 def _read_weight(s: Mapping[str, Any]) -> float | None:
     value = s.get("weight_kg")
     if value is None:
@@ -456,9 +468,9 @@ _READERS: dict[Kind, Callable[[Mapping[str, Any]], Payload]] = {
     ),
     Kind.PREPARATION: lambda s: Preparation(
         _text(s, "intention"), _answers(s, "checklist"), _answers(s, "contraindications"),
-        _answers(s, "medications"), _read_weight(s),
+        _answers(s, "medications"), _read_weight(s), _opt_bool(s, "self_harm_thoughts"),
     ),
-    Kind.SAFETY_OVERRIDE: lambda s: SafetyOverride(_texts(s, "items"), _text(s, "reason")),
+    Kind.SAFETY_OVERRIDE: lambda s: SafetyOverride(_texts(s, "items"), _text(s, "reason"), _texts(s, "keys")),
     Kind.REMS: lambda s: RemsAnswers(_text(s, "serious_adverse_events"), _opt_int(s, "ready_without_2h_minutes")),
     Kind.RESCUE_MEDICATION: RescueMedication.from_payload,
     Kind.ADVERSE_EVENT: AdverseEvent.from_payload,
@@ -491,8 +503,12 @@ _WRITERS: dict[type, tuple[Kind, Callable[[Any], dict[str, Any]]]] = {
     Preparation: (Kind.PREPARATION, lambda p: {
         "intention": p.intention, "checklist": dict(p.checklist), "contraindications": dict(p.contraindications),
         "medications": dict(p.medications), "weight_kg": p.weight_kg,
+        # Written once answered, so entries that never asked keep their stored shape.
+        **({"self_harm_thoughts": p.self_harm_thoughts} if p.self_harm_thoughts is not None else {}),
     }),
-    SafetyOverride: (Kind.SAFETY_OVERRIDE, lambda p: {"items": list(p.items), "reason": p.reason}),
+    SafetyOverride: (Kind.SAFETY_OVERRIDE, lambda p: {
+        "items": list(p.items), "reason": p.reason, **({"keys": list(p.keys)} if p.keys else {}),
+    }),
     RemsAnswers: (Kind.REMS, lambda p: {
         "serious_adverse_events": p.serious_adverse_events, "ready_without_2h_minutes": p.ready_without_2h_minutes,
     }),

@@ -2,17 +2,25 @@
 
 The items are data (a clinic reads the same words on screen, in the record and in the report).
 A ``preparation`` entry holds a :class:`kapdesk.domain.entries.Preparation` (intention, three
-groups of answers keyed by item, weight in kg). ``None`` as an answer means "not answered yet": a preparation may be saved half-way (the client is still
-arriving) and finished later; each later save is a correction superseding the previous entry.
+groups of answers keyed by item, the suicidality question, weight in kg). ``None`` as an answer
+means "not answered yet": a preparation may be saved half-way (the client is still arriving) and
+finished later; each later save is a correction superseding the previous entry.
+
+The contraindications are the protocol's (:attr:`kapdesk.domain.protocols.Protocol.contraindications`:
+the general ketamine cautions, then the protocol's own, e.g. the esketamine label's list), so
+every rule here takes the session's protocol. A preparation saved under the old fixed screen
+(``pregnancy``, ``uncontrolled_hypertension``, ``cardiac``, ``substance_misuse``) keeps its
+labels; such an old answer "yes" still holds the dose.
 
 Two rules read it:
 
 * :func:`unanswered_safety_items` lists what is not safely answered, in plain words, for the
   preparation pane to show and for the dose gate to hold;
-* :func:`dose_gate` looks at a session's entries just before T0 is marked. When it returns
-  problems, the session view asks for an explicit override with a reason (recorded as a
-  ``safety_override`` entry, :func:`make_override`) instead of refusing outright: the
-  clinician in the room decides, and the record shows that they decided and why.
+* :func:`dose_gate` looks at a session's record just before T0 is marked: the preparation, and
+  the pre-dose vitals against the clinic's do-not-dose bounds. When it returns open items, the
+  session view asks for an explicit override with a reason (recorded as a ``safety_override``
+  entry naming the items, :func:`make_override`) instead of refusing outright: the clinician in
+  the room decides, and the record shows that they decided and why.
 
 Pure Python: no Qt, no store.
 """
@@ -22,23 +30,33 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from kapdesk.domain.entries import EntryInfo, Preparation, SafetyOverride, of_type
+from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, evaluate
+from kapdesk.domain.entries import EntryInfo, Preparation, ReminderDone, SafetyOverride, of_type
+from kapdesk.domain.protocols import LEGACY_CONTRAINDICATIONS, Protocol
+from kapdesk.domain.record import current_readings
 
 __all__ = [
     "CHECKLIST",
-    "CONTRAINDICATIONS",
     "ESKETAMINE_CHECKLIST",
     "MEDICATIONS",
+    "NO_PREDOSE_READING",
+    "NO_PREPARATION",
+    "SELF_HARM",
     "WEIGHT_RANGE_KG",
+    "GateItem",
     "PrepItem",
     "PreparationError",
     "checklist_for",
+    "contraindications_for",
     "current_preparation",
     "dose_gate",
+    "item_label",
     "make_override",
     "make_preparation",
+    "preparation_items",
     "preparation_weight",
     "unanswered_safety_items",
+    "vitals_items",
 ]
 
 # Plausible adult weights (the dose module uses the same range); outside is a typo or pounds.
@@ -102,12 +120,9 @@ ESKETAMINE_CHECKLIST: tuple[PrepItem, ...] = (
     _CONSENT,
 )
 
-CONTRAINDICATIONS: tuple[PrepItem, ...] = (
-    PrepItem("pregnancy", "Pregnancy", False),
-    PrepItem("uncontrolled_hypertension", "Uncontrolled high blood pressure", False),
-    PrepItem("cardiac", "Cardiac condition", False),
-    PrepItem("substance_misuse", "Active substance misuse", False),
-)
+# Asked at every preparation; the pane shows the client's last PHQ-9 item-9 answer beside it
+# (kapdesk.domain.suicidality.latest_item9). "Yes", or no answer, holds the dose.
+SELF_HARM = PrepItem("self_harm_thoughts", "Thoughts of suicide or self-harm since the last visit", False)
 
 MEDICATIONS: tuple[PrepItem, ...] = (
     PrepItem("benzodiazepines", "Benzodiazepines", False),
@@ -126,23 +141,58 @@ def checklist_for(drug: str) -> tuple[PrepItem, ...]:
     return ESKETAMINE_CHECKLIST if drug.strip().casefold() == "esketamine" else CHECKLIST
 
 
+def contraindications_for(protocol: Protocol) -> tuple[PrepItem, ...]:
+    """The contraindication screen of a protocol (general cautions, then its own), as questions."""
+    return tuple(PrepItem(c.key, c.label, False) for c in protocol.contraindications)
+
+
+_LEGACY_ITEMS = {c.key: PrepItem(c.key, c.label, False) for c in LEGACY_CONTRAINDICATIONS}
+
+
+def item_label(key: str, protocol: Protocol | None = None) -> str:
+    """A checklist, contraindication, medicine or screening key as the form words it.
+
+    The protocol's own wording first, then every built-in item, then the legacy screen's labels
+    (older entries), then the key itself in words.
+    """
+    if protocol is not None:
+        for c in protocol.contraindications:
+            if c.key == key:
+                return c.label
+    for item in (*CHECKLIST, *ESKETAMINE_CHECKLIST, *MEDICATIONS, SELF_HARM, *_LEGACY_ITEMS.values()):
+        if item.key == key:
+            return item.label
+    return key.replace("_", " ").capitalize()
+
+
 def make_preparation(
     intention: str,
     checklist: Mapping[str, bool | None],
     contraindications: Mapping[str, bool | None],
     medications: Mapping[str, bool | None],
     weight_kg: float | None = None,
+    *,
+    screen: Sequence[PrepItem] | None = None,
+    self_harm_thoughts: bool | None = None,
 ) -> Preparation:
     """Check a preparation as entered and return it.
 
     Unanswered items are allowed (``None``); unknown keys, non-boolean answers and an
-    implausible weight raise :class:`PreparationError`. Every contraindication and medicine key
-    is written, unanswered ones as ``None``, so the record shows what was not asked.
+    implausible weight raise :class:`PreparationError`. ``screen`` is the protocol's
+    contraindication screen (:func:`contraindications_for`): every one of its keys and every
+    medicine key is written, unanswered ones as ``None``, so the record shows what was not asked.
+    Without a ``screen`` the contraindication answers are kept as given (their keys unchecked).
     """
+    known_screen = {i.key: i for i in screen} if screen is not None else {
+        key: PrepItem(key, item_label(key), False) for key in contraindications}
+    if self_harm_thoughts is not None and not isinstance(self_harm_thoughts, bool):
+        raise PreparationError(f"{SELF_HARM.label}: answer yes, no or leave it open (got {self_harm_thoughts!r})",
+                               SELF_HARM.key)
     checked = {
         "checklist": _answers(checklist, _ALL_CHECKLIST_ITEMS, "checklist"),
-        "contraindications": _answers(contraindications, {i.key: i for i in CONTRAINDICATIONS}, "contraindications", fill=True),
+        "contraindications": _answers(contraindications, known_screen, "contraindications", fill=screen is not None),
         "medications": _answers(medications, {i.key: i for i in MEDICATIONS}, "medications", fill=True),
+        "self_harm_thoughts": self_harm_thoughts,
     }
     if weight_kg is not None:
         if isinstance(weight_kg, bool) or not isinstance(weight_kg, (int, float)) or not math.isfinite(weight_kg):
@@ -166,30 +216,63 @@ def _answers(given: Mapping[str, bool | None], known: Mapping[str, PrepItem], gr
     return dict(given)
 
 
-def unanswered_safety_items(preparation: Preparation) -> list[str]:
-    """What in a preparation is not safely answered, in display order, as plain words.
+@dataclass(frozen=True)
+class GateItem:
+    """One open item before the dose: ``text`` for the clinician, ``key`` stable for the record.
+
+    Keys: ``preparation_missing``, ``checklist.<item>``, ``self_harm_thoughts``,
+    ``contraindication.<item>``, ``medication.<item>``, ``predose_reading_missing``,
+    ``predose_reading.<vitals entry id>.<alert key>``.
+    """
+
+    key: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def unanswered_safety_items(preparation: Preparation, protocol: Protocol) -> list[str]:
+    """What in a preparation is not safely answered, in display order, as plain words."""
+    return [item.text for item in preparation_items(preparation, protocol)]
+
+
+def preparation_items(preparation: Preparation, protocol: Protocol) -> list[GateItem]:
+    """The open items of a preparation, in display order:
 
     * checklist items that are unanswered, and the ride home or consent answered "no";
-    * contraindications and concomitant medicines that are unanswered or answered "yes".
+    * the suicidality question unanswered or answered "yes";
+    * the protocol's contraindications and the concomitant medicines unanswered or answered "yes";
+      an answer "yes" to an item of the legacy screen the protocol no longer asks still counts.
 
     The checklist items checked are those the preparation carries (its drug's variant), plus
     the ride home and consent always: a preparation without them has not answered them. A
     missing item counts as unanswered, never as "no".
     """
-    problems: list[str] = []
+    found: list[GateItem] = []
+
+    def check(group: str, item: PrepItem, answer: object) -> None:
+        problem = item.problem(answer if isinstance(answer, bool) else None)
+        if problem:
+            found.append(GateItem(f"{group}.{item.key}" if group else item.key, problem))
+
     checklist = preparation.checklist
     items = [_ALL_CHECKLIST_ITEMS[k] for k in checklist if k in _ALL_CHECKLIST_ITEMS]
     items += [i for i in _ALWAYS_CHECKED if i.key not in checklist]
     items.sort(key=lambda i: _checklist_order(i.key))
-    for group, group_items in (("checklist", items), ("contraindications", CONTRAINDICATIONS),
-                               ("medications", MEDICATIONS)):
-        answers: Mapping[str, bool | None] = getattr(preparation, group)
-        for item in group_items:
-            answer = answers.get(item.key)
-            problem = item.problem(answer if isinstance(answer, bool) else None)
-            if problem:
-                problems.append(problem)
-    return problems
+    for item in items:
+        check("checklist", item, checklist.get(item.key))
+    check("", SELF_HARM, preparation.self_harm_thoughts)
+    screen = contraindications_for(protocol)
+    for item in screen:
+        check("contraindication", item, preparation.contraindications.get(item.key))
+    asked = {item.key for item in screen}
+    for key, answer in preparation.contraindications.items():
+        if key not in asked and answer is True:  # an old screen's "yes" is still a "yes"
+            check("contraindication", _LEGACY_ITEMS.get(key) or PrepItem(key, item_label(key), False), answer)
+    for item in MEDICATIONS:
+        check("medication", item, preparation.medications.get(item.key))
+    return found
 
 
 _CHECKLIST_ORDER = ("slept_well", "no_stimulants", "light_meal", "no_food_2h", "no_liquid_30min", "ride_home", "consent")
@@ -205,6 +288,7 @@ def _checklist_order(key: str) -> int:
 
 
 NO_PREPARATION = "Preparation not recorded"
+NO_PREDOSE_READING = "No pre-dose reading recorded"
 
 
 def current_preparation(entries: Iterable[EntryInfo]) -> tuple[EntryInfo, Preparation] | None:
@@ -219,32 +303,58 @@ def preparation_weight(entries: Iterable[EntryInfo]) -> float | None:
     return found[1].weight_kg if found is not None else None
 
 
-def dose_gate(entries: Sequence[EntryInfo]) -> list[str]:
-    """The problems to confirm before T0 is marked; an empty list lets the dose go ahead.
+def vitals_items(entries: Sequence[EntryInfo], protocol: Protocol, rules: AlertRules = DEFAULT_RULES) -> list[GateItem]:
+    """The pre-dose vitals' open items, for a session whose T0 is not marked yet:
 
-    The problems are :func:`unanswered_safety_items` of the current preparation (or
-    ``NO_PREPARATION`` when there is none), less those already covered by a ``safety_override``
-    recorded after that preparation: once the clinician has confirmed dosing despite exactly
-    these items, pressing Dose again (say, after a failed save) does not ask twice. A new
-    preparation, or a new problem, asks again.
+    * no pre-dose reading at all, when the protocol asks for one (``[vitals] before_dose``); a
+      reading taken on a monitor and noted with "Vitals taken" counts as taken;
+    * every current reading beyond the clinic's do-not-dose bounds: each alert of
+      :func:`kapdesk.domain.alerts.evaluate` (``pre_dose=True``, no baseline) whose
+      ``blocks_dosing`` is set, worded "Pre-dose reading 10:02: Systolic 200 mmHg is above 180".
+      A later normal reading does not hide an earlier one beyond the bounds: dosing after it is a
+      decision the record should show.
+    """
+    readings = current_readings(entries)
+    found: list[GateItem] = []
+    if protocol.vitals.before_dose and not readings and not of_type(entries, ReminderDone):
+        found.append(GateItem("predose_reading_missing", NO_PREDOSE_READING))
+    for timed in readings:
+        when = timed.at.astimezone().strftime("%H:%M")
+        for alert in evaluate(timed.reading, baseline=None, pre_dose=True, rules=rules):
+            if alert.blocks_dosing:
+                found.append(GateItem(f"predose_reading.{timed.id}.{alert.key}", f"Pre-dose reading {when}: {alert.message}"))
+    return found
+
+
+def dose_gate(entries: Sequence[EntryInfo], protocol: Protocol, *, rules: AlertRules = DEFAULT_RULES) -> list[GateItem]:
+    """Every open item to confirm before T0 is marked; an empty list lets the dose go ahead.
+
+    The items are the current preparation's (:func:`preparation_items`, or ``NO_PREPARATION``
+    when there is none), then the pre-dose vitals' (:func:`vitals_items`), less those already
+    covered by a ``safety_override`` recorded after that preparation: once the clinician has
+    confirmed dosing despite exactly these items, pressing Dose again (say, after a failed save)
+    does not ask twice. A new preparation, a new reading or a new problem asks again.
     """
     entries = list(entries)
     found = current_preparation(entries)
     if found is None:
-        problems = [NO_PREPARATION]
+        items = [GateItem("preparation_missing", NO_PREPARATION)]
         since = None
     else:
-        problems = unanswered_safety_items(found[1])
+        items = preparation_items(found[1], protocol)
         since = found[0].occurred_at
-    covered: set[str] = set()
+    items += vitals_items(entries, protocol, rules)
+    covered_keys: set[str] = set()
+    covered_words: set[str] = set()  # an override recorded before items had keys names them in words
     for entry, override in of_type(entries, SafetyOverride):
         if since is None or entry.occurred_at >= since:
-            covered.update(override.items)
-    return [p for p in problems if p not in covered]
+            (covered_keys if override.keys else covered_words).update(override.keys or override.items)
+    return [i for i in items if i.key not in covered_keys and i.text not in covered_words]
 
 
-def make_override(items: Sequence[str], reason: str) -> SafetyOverride:
-    """The ``safety_override`` entry: the items dosed despite, and the clinician's reason.
+def make_override(items: Sequence[GateItem | str], reason: str) -> SafetyOverride:
+    """The ``safety_override`` entry: the items dosed despite (their words and, for
+    :class:`GateItem`, their keys), and the clinician's reason.
 
     A reason is required: an override without one says nothing to the next reader.
     """
@@ -253,4 +363,5 @@ def make_override(items: Sequence[str], reason: str) -> SafetyOverride:
         raise PreparationError("Type the reason for dosing despite these items", "reason")
     if not items:
         raise PreparationError("There is nothing to override", "items")
-    return SafetyOverride(tuple(str(i) for i in items), reason)
+    keys = tuple(i.key for i in items if isinstance(i, GateItem))
+    return SafetyOverride(tuple(str(i) for i in items), reason, keys if len(keys) == len(items) else ())

@@ -4,6 +4,14 @@ A clinic edits ``resources/protocols/*.toml`` (or its own folder). Every number 
 setting; the defaults come from product.md. A broken file never stops the others from loading:
 ``load_protocols`` returns the good ones and a ``ProtocolError`` for each bad one, whose message
 names the file, the line and the field.
+
+Contraindications are screened per protocol. The general ketamine cautions, asked before every
+protocol's dose, live once in the shared file ``_general-cautions.toml`` of the protocol folder
+(a file whose name starts with ``_`` holds shared tables, not a protocol; a clinic's own folder
+may carry its own copy, which replaces the shipped one). Each protocol adds its own items in
+``[[contraindications]]`` tables (esketamine: the label's list). A protocol's
+:attr:`Protocol.contraindications` is the general list followed by its own, and is stored with
+each session's snapshot, so a sitting keeps asking what it asked when it started.
 """
 
 from __future__ import annotations
@@ -57,6 +65,28 @@ class VitalsSchedule:
 
 
 @dataclass(frozen=True)
+class Contraindication:
+    """One screening question whose answer "yes" holds the dose (``key`` is stored in the preparation)."""
+
+    key: str
+    label: str
+
+
+# The screen every protocol asked before contraindications became protocol data. A session
+# snapshot written then has no list of its own and keeps this one; its stored answers keep
+# these labels wherever they are shown.
+LEGACY_CONTRAINDICATIONS: tuple[Contraindication, ...] = (
+    Contraindication("pregnancy", "Pregnancy"),
+    Contraindication("uncontrolled_hypertension", "Uncontrolled high blood pressure"),
+    Contraindication("cardiac", "Cardiac condition"),
+    Contraindication("substance_misuse", "Active substance misuse"),
+)
+
+# The shared file of general cautions in a protocol folder; ``_*.toml`` files are not protocols.
+GENERAL_CAUTIONS_FILE = "_general-cautions.toml"
+
+
+@dataclass(frozen=True)
 class Protocol:
     id: str
     name: str
@@ -66,6 +96,8 @@ class Protocol:
     vitals: VitalsSchedule
     min_observation_minutes: int = 0
     source: Path | None = None
+    # The general cautions then the protocol's own (see the module docstring).
+    contraindications: tuple[Contraindication, ...] = ()
 
     @property
     def dose_phase_index(self) -> int:
@@ -86,15 +118,29 @@ class ProtocolError(Exception):
 
 
 def load_protocols(folders: list[Path]) -> tuple[list[Protocol], list[ProtocolError]]:
-    """Load every ``*.toml`` in ``folders``; a later folder's protocol replaces an earlier one of the same id."""
-    by_id: dict[str, Protocol] = {}
+    """Load every ``*.toml`` in ``folders``; a later folder's protocol replaces an earlier one of the same id.
+
+    The general cautions come first: the last folder with a readable ``_general-cautions.toml``
+    supplies them (a broken clinic copy is reported and the earlier list stays in force).
+    """
     errors: list[ProtocolError] = []
+    general: tuple[Contraindication, ...] = ()
+    for folder in folders:
+        path = folder / GENERAL_CAUTIONS_FILE
+        if path.is_file():
+            try:
+                general = load_general_cautions(path)
+            except ProtocolError as exc:
+                errors.append(exc)
+    by_id: dict[str, Protocol] = {}
     for folder in folders:
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.toml")):
+            if path.name.startswith("_"):
+                continue  # shared tables, read above
             try:
-                protocol = load_protocol(path)
+                protocol = load_protocol(path, general)
             except ProtocolError as exc:
                 errors.append(exc)
             else:
@@ -102,21 +148,40 @@ def load_protocols(folders: list[Path]) -> tuple[list[Protocol], list[ProtocolEr
     return list(by_id.values()), errors
 
 
-def load_protocol(path: Path) -> Protocol:
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProtocolError(path, None, None, f"cannot be read ({exc})") from exc
-    return parse_protocol(text, path)
 
 
-def parse_protocol(text: str, source: Path) -> Protocol:
+def _parse_toml(text: str, source: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = decode_error_line(exc)
         raise ProtocolError(source, line, None, f"not valid TOML ({exc})") from exc
-    return _Reader(text, source).protocol(data)
+
+
+def load_protocol(path: Path, general: tuple[Contraindication, ...] = ()) -> Protocol:
+    return parse_protocol(_read_text(path), path, general)
+
+
+def parse_protocol(text: str, source: Path, general: tuple[Contraindication, ...] = ()) -> Protocol:
+    """A protocol from its TOML text; ``general`` is the shared list of cautions it asks first."""
+    return _Reader(text, source).protocol(_parse_toml(text, source), general)
+
+
+def load_general_cautions(path: Path) -> tuple[Contraindication, ...]:
+    return parse_general_cautions(_read_text(path), path)
+
+
+def parse_general_cautions(text: str, source: Path) -> tuple[Contraindication, ...]:
+    """The shared ``[[contraindications]]`` list (nothing else may stand in the file)."""
+    reader = _Reader(text, source)
+    data = _parse_toml(text, source)
+    reader.only_keys(data, {"contraindications"}, None)
+    return reader.contraindications(data, ())
 
 
 class _Reader:
@@ -133,8 +198,9 @@ class _Reader:
         """The line of the field's key inside the ``index``-th ``[table]``/``[[table]]`` (top level if None)."""
         return self.lines.line_of(table, field.rsplit(".", 1)[-1].split("[")[0], index)
 
-    def protocol(self, data: dict[str, Any]) -> Protocol:
-        self.only_keys(data, {"id", "name", "route", "drug", "phases", "vitals", "min_observation_minutes"}, None)
+    def protocol(self, data: dict[str, Any], general: tuple[Contraindication, ...] = ()) -> Protocol:
+        self.only_keys(data, {"id", "name", "route", "drug", "phases", "vitals", "min_observation_minutes",
+                              "contraindications"}, None)
         pid = self.text(data, "id", None)
         if not re.fullmatch(r"[a-z0-9][a-z0-9\-]*", pid):
             raise self.fail("id", f"{pid!r} must be lower-case letters, digits and hyphens")
@@ -161,7 +227,29 @@ class _Reader:
             vitals=self.vitals(data.get("vitals", {})),
             min_observation_minutes=min_obs,
             source=self.source,
+            contraindications=general + self.contraindications(data, general),
         )
+
+    def contraindications(self, data: dict[str, Any], general: tuple[Contraindication, ...]) -> tuple[Contraindication, ...]:
+        """The ``[[contraindications]]`` tables: each a ``key`` (lower-case words joined by ``_``)
+        and a ``label``; a key may appear once, and not again after the general list."""
+        raw = data.get("contraindications", [])
+        table = "contraindications"
+        if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+            raise self.fail(table, "each item must be a [[contraindications]] table with a key and a label")
+        taken = {item.key for item in general}
+        items: list[Contraindication] = []
+        for index, item in enumerate(raw):
+            self.only_keys(item, {"key", "label"}, table, index)
+            key = self.text(item, "key", table, index)
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+                raise self.fail(f"{table}.key", f"{key!r} must be lower-case letters, digits and _", table, index)
+            if key in taken:
+                where = "in the general cautions" if key in {g.key for g in general} else "twice"
+                raise self.fail(f"{table}.key", f"{key!r} appears {where}", table, index)
+            taken.add(key)
+            items.append(Contraindication(key, self.text(item, "label", table, index)))
+        return tuple(items)
 
     def phase(self, raw: Any, index: int) -> Phase:
         if not isinstance(raw, dict):
@@ -241,6 +329,7 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
         "route": protocol.route,
         "drug": protocol.drug,
         "min_observation_minutes": protocol.min_observation_minutes,
+        "contraindications": [{"key": c.key, "label": c.label} for c in protocol.contraindications],
         "phases": [
             {"key": p.key, "name": p.name, "minutes": p.minutes, "music": p.music, "dose": p.dose}
             for p in protocol.phases
@@ -265,6 +354,9 @@ def protocol_from_dict(data: dict[str, Any]) -> Protocol:
         route=data["route"],
         drug=data["drug"],
         min_observation_minutes=data.get("min_observation_minutes", 0),
+        # A snapshot from before per-protocol contraindications asked the legacy four.
+        contraindications=tuple(Contraindication(c["key"], c["label"]) for c in data["contraindications"])
+        if "contraindications" in data else LEGACY_CONTRAINDICATIONS,
         phases=tuple(Phase(**p) for p in data["phases"]),
         vitals=VitalsSchedule(
             before_dose=vitals["before_dose"],

@@ -26,7 +26,7 @@ from datetime import datetime, tzinfo
 from functools import cached_property
 
 from kapdesk.domain.alerts import AlertRules
-from kapdesk.domain.clock import format_span
+from kapdesk.domain.clock import format_span, reminders_at
 from kapdesk.domain.doses import Dose
 from kapdesk.domain.entries import (
     AlertAck,
@@ -49,6 +49,8 @@ from kapdesk.domain.alerting import raised_at
 from kapdesk.domain.info import SessionRecord
 from kapdesk.domain.notes import SECTIONS
 from kapdesk.domain.observations import Observation
+from kapdesk.domain.preparation import SELF_HARM
+from kapdesk.domain.preparation import item_label as item_label_of
 from kapdesk.domain.record import (
     BaselineReading,
     minutes_between,
@@ -62,7 +64,7 @@ from kapdesk.domain.suicidality import ITEM9_ADVICE, outcome_summary, positive_i
 from kapdesk.domain.series import ChartData, chart_data, chart_thresholds
 from kapdesk.export import draft_reason, previous_versions, utc_iso
 from kapdesk.export.pdf_chart import PdfChart
-from kapdesk.export.pdf_html import bp_text, esc, item_label, number, table, yes_no
+from kapdesk.export.pdf_html import bp_text, esc, number, table, yes_no
 from kapdesk.export.pdf_rems import RemsFields
 from kapdesk.export.pdf_rescue import rescue_section
 
@@ -206,14 +208,20 @@ class Report:
                        f"{self.corrected(entry)}</p>")
             groups = (("Checklist", p.checklist), ("Contraindications", p.contraindications),
                       ("Concomitant medicines", p.medications))
-            rows = [[esc(title), "; ".join(f"{esc(item_label(k))}: <b>{esc(yes_no(v))}</b>" for k, v in items.items())]
+            rows = [[esc(title), "; ".join(f"{esc(self.item_label(k))}: <b>{esc(yes_no(v))}</b>"
+                                           for k, v in items.items())]
                     for title, items in groups if items]
+            if p.self_harm_thoughts is not None:
+                rows.insert(1, ["Since the last visit",
+                                f"{esc(SELF_HARM.label)}: <b>{esc(yes_no(p.self_harm_thoughts))}</b>"])
             if p.weight_kg is not None:
                 rows.append(["Weight", f"{esc(number(p.weight_kg))} kg"])
             out.append(table(("", "Answers"), rows, (22, 78)))
         for entry, override in self.record.of(SafetyOverride):
+            # Items recorded as words (an early build stored bare item keys: those read as labels).
+            items = ", ".join(self.item_label(i) if i.isidentifier() else i for i in override.items)
             out.append(f"<p><b>Safety override</b> at {self.time(entry.occurred_at)} by {esc(entry.author_name)}: "
-                       f"dosed with unanswered items {esc(', '.join(item_label(i) for i in override.items))}. "
+                       f"dosed despite open items: {esc(items)}. "
                        f"Reason: {esc(override.reason)}{self.corrected(entry)}</p>")
         return "".join(out)
 
@@ -244,7 +252,7 @@ class Report:
             rows.append([self.time(entry.occurred_at), self.t_plus(entry.occurred_at), bp, esc(_blank(r.heart_rate)),
                          esc(_blank(r.spo2)), esc(_blank(r.resp_rate)), temp, esc(entry.author_name), notes])
         chart = f"<p align='center'>{CHART_MARKER}</p>" if rows else ""
-        return ("<h2>Vital signs</h2>" + self.vitals_summary() + chart
+        return ("<h2>Vital signs</h2>" + self.vitals_summary() + self.vitals_schedule() + chart
                 + table(("Time", "T+", "BP mmHg", "HR", "SpO₂ %", "RR", "Temp °C", "By", "Notes"), rows,
                          (8, 7, 11, 7, 8, 6, 8, 18, 27)))
 
@@ -270,6 +278,30 @@ class Report:
             out += (f" <b>Peak BP</b> {esc(bp_text(peak.reading))} at {self.when(peak.at)}"
                     + (f": {rises} mmHg from baseline." if rises else "."))
         return out + "</p>"
+
+    def item_label(self, key: str) -> str:
+        """A preparation item's key in the session protocol's words (``preparation.item_label``)."""
+        return item_label_of(key, self.info.protocol)
+
+    def vitals_schedule(self) -> str:
+        """The protocol's planned readings with what became of each (``clock.reminders_at``): taken
+        (and when), missed — a gap the live clock also shows —, or not taken yet."""
+        info, record = self.info, self.record
+        at = info.ended_at or max([info.arrival_at, *(e.occurred_at for e in record.entries)])
+        facts = session_facts(record.entries, arrival=info.arrival_at, dose_at=info.dose_at, ended_at=info.ended_at)
+        try:
+            reminders = reminders_at(info.protocol, facts, at)
+        except (IndexError, KeyError, TypeError):
+            return ""  # phase marks this protocol cannot place (an edited protocol)
+        if not reminders:
+            return ""
+        words = []
+        for r in reminders:
+            if r.done_at is not None:
+                words.append(f"{esc(r.label)} taken {self.time(r.done_at)}")
+            else:
+                words.append(f"<b>{esc(r.describe())}</b>")
+        return f"<p><b>Vitals schedule</b> (due by {self.time(at)}): {'; '.join(words)}.</p>"
 
     def scales(self) -> str:
         rows = []

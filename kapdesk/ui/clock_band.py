@@ -97,9 +97,13 @@ class ClockBand(QFrame):
         self.reminder = _label("big", "")
         self.reminder.setAccessibleName("Next reminder")
         self.reminder_caption = _label("dim", "")
+        # The gaps of the vitals schedule ("Pre-dose vitals: missed"): shown, never in the way.
+        self.missed = _label("dim", "")
+        self.missed.setAccessibleName("Missed readings")
+        self.missed.hide()
         self.timeline = TimelineBar()
         # Long texts must clip, never widen the window past a 1280-pixel laptop screen.
-        for label in (self.reminder, self.phase, self.phase_left):
+        for label in (self.reminder, self.phase, self.phase_left, self.missed):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         grid = QGridLayout()
@@ -112,6 +116,7 @@ class ClockBand(QFrame):
         grid.addWidget(self.arrival_caption, 1, 2, Qt.AlignmentFlag.AlignRight)
         grid.addWidget(self.reminder, 2, 1, 1, 2)
         grid.addWidget(self.reminder_caption, 3, 1, 1, 2)
+        grid.addWidget(self.missed, 4, 1, 1, 2)
         grid.setColumnStretch(1, 1)
         column = QVBoxLayout(self)
         column.setContentsMargins(20, 12, 20, 12)
@@ -139,6 +144,10 @@ class ClockBand(QFrame):
         self.timeline.show_reading(r)
 
     def _show_reminder(self, r: ClockReading) -> None:
+        gaps = " · ".join(m.describe() for m in r.missed)
+        if gaps != self.missed.text():
+            self.missed.setText(gaps)
+            self.missed.setVisible(bool(gaps))
         reminder = r.next_reminder
         self.reminder_caption.setText("" if reminder is None else
                                       f"due {reminder.due.astimezone().strftime('%H:%M')} · Ctrl+K when taken")

@@ -1,6 +1,7 @@
 """Preparation before dosing, and the inline panel that asks for an override at the dose.
 
 The preparation pane records the client's intention in their own words, the checklist, the
+suicidality question (beside the client's last PHQ-9 item-9 answer), the protocol's
 contraindication screen, concomitant medicines and (optionally) the weight for mg/kg doses, as
 one ``preparation`` entry. Saving again records a correction that supersedes the previous entry:
 the record keeps every version (product.md, "The record").
@@ -25,9 +26,10 @@ from PySide6.QtWidgets import (
 
 from kapdesk.domain.entries import Preparation
 from kapdesk.domain.preparation import (
-    CONTRAINDICATIONS, MEDICATIONS, PreparationError, PrepItem, checklist_for, current_preparation, make_preparation,
-    unanswered_safety_items,
+    MEDICATIONS, SELF_HARM, GateItem, PreparationError, PrepItem, checklist_for, contraindications_for,
+    current_preparation, make_preparation, unanswered_safety_items,
 )
+from kapdesk.domain.suicidality import latest_item9
 from kapdesk.session import StoreError
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import ChoiceRow, focus, see_through, set_role
@@ -56,6 +58,7 @@ class PreparationPane(QFrame):
         self.setObjectName("pane")
         self.live = live
         self.checklist_items = checklist_for(live.info.protocol.drug)
+        self.screen = contraindications_for(live.info.protocol)
         title = QLabel("Preparation")
         title.setProperty("role", "title")
 
@@ -68,7 +71,7 @@ class PreparationPane(QFrame):
         self.rows: dict[str, dict[str, ChoiceRow]] = {"checklist": {}, "contraindications": {}, "medications": {}}
         groups = (
             ("checklist", "Checklist", self.checklist_items),
-            ("contraindications", "Contraindications", CONTRAINDICATIONS),
+            ("contraindications", "Contraindications", self.screen),
             ("medications", "Concomitant medicines", MEDICATIONS),
         )
         group_boxes: dict[str, QVBoxLayout] = {}
@@ -84,6 +87,20 @@ class PreparationPane(QFrame):
                 self.rows[group][item.key] = row
                 box.addWidget(row)
             group_boxes[group] = box
+
+        # Suicidality: asked at every visit, beside the last PHQ-9 item 9 the record holds.
+        self.self_harm = yes_no_row(SELF_HARM)
+        self.self_harm.changed.connect(self._answers_changed)
+        self.last_item9 = QLabel("")
+        self.last_item9.setWordWrap(True)
+        set_role(self.last_item9, "status")
+        suicidality = QVBoxLayout()
+        suicidality.setSpacing(2)
+        suicidality_label = QLabel("Since the last visit")
+        suicidality_label.setStyleSheet("font-weight: 600;")
+        suicidality.addWidget(suicidality_label)
+        suicidality.addWidget(self.self_harm)
+        suicidality.addWidget(self.last_item9)
 
         self.weight = QLineEdit()
         self.weight.setPlaceholderText("kg, optional (for mg/kg doses)")
@@ -112,6 +129,8 @@ class PreparationPane(QFrame):
         left.addWidget(intention_label)
         left.addWidget(self.intention)
         left.addLayout(group_boxes["checklist"])
+        left.addSpacing(8)
+        left.addLayout(suicidality)
         left.addStretch(1)
         right = QVBoxLayout()
         right.addLayout(group_boxes["contraindications"])
@@ -142,8 +161,9 @@ class PreparationPane(QFrame):
         layout.addWidget(self.open_list)
         layout.addLayout(bottom)
 
-        # Tab order follows reading order: intention, checklist, screen, medicines, weight, save.
-        chain: list[QWidget] = [self.intention, *self.rows["checklist"].values(), *self.rows["contraindications"].values(),
+        # Tab order follows reading order: intention, checklist, suicidality, screen, medicines, weight, save.
+        chain: list[QWidget] = [self.intention, *self.rows["checklist"].values(), self.self_harm,
+                                *self.rows["contraindications"].values(),
                                 *self.rows["medications"].values(), self.weight, self.save_button]
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
@@ -164,9 +184,30 @@ class PreparationPane(QFrame):
             answers = getattr(preparation, group)
             for key, row in rows.items():
                 row.set_value(answers.get(key))
+        self.self_harm.set_value(preparation.self_harm_thoughts)
         weight = preparation.weight_kg
         self.weight.setText(f"{weight:g}" if weight is not None else "")
+        self.show_last_item9()
         self._answers_changed()
+
+    def show_last_item9(self) -> None:
+        """The client's last PHQ-9 item-9 answer with its date (amber when above 0), or that none is recorded."""
+        try:
+            answer = latest_item9(self.live.outcomes())
+        except StoreError as exc:
+            self.last_item9.setText(f"Last PHQ-9 item 9 could not be read: {exc}")
+            return
+        if answer is None:
+            self.last_item9.setText("Last PHQ-9 item 9: no PHQ-9 recorded")
+            set_role(self.last_item9, "status")
+        else:
+            self.last_item9.setText(f"Last {answer.describe()}")
+            set_role(self.last_item9, "message" if answer.positive else "status")
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        # A PHQ-9 may have been taken on its page since the pane was built.
+        self.show_last_item9()
+        super().showEvent(event)
 
     def preparation(self) -> Preparation:
         """The form as a :class:`Preparation`; raises PreparationError for a bad weight."""
@@ -183,6 +224,8 @@ class PreparationPane(QFrame):
             {k: r.value for k, r in self.rows["contraindications"].items()},
             {k: r.value for k, r in self.rows["medications"].items()},
             weight,
+            screen=self.screen,
+            self_harm_thoughts=self.self_harm.value,
         )
 
     def save(self) -> None:
@@ -211,7 +254,7 @@ class PreparationPane(QFrame):
     # -- display ------------------------------------------------------------------------------
     def _answers_changed(self, _value: object = None) -> None:
         try:
-            problems = unanswered_safety_items(self.preparation())
+            problems = unanswered_safety_items(self.preparation(), self.live.info.protocol)
         except PreparationError:
             return
         if problems:
@@ -246,7 +289,7 @@ class SafetyOverridePanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pane")
-        self.items: list[str] = []
+        self.items: list[GateItem | str] = []
         heading = QLabel("Dose despite open safety items?")
         heading.setProperty("role", "message")
         heading.setStyleSheet("font-weight: 600;")
@@ -276,7 +319,8 @@ class SafetyOverridePanel(QFrame):
         layout.addWidget(self.message)
         self.hide()
 
-    def ask(self, items: Sequence[str]) -> None:
+    def ask(self, items: Sequence[GateItem | str]) -> None:
+        """Show ``items`` (the dose gate's open items) and put the cursor in the reason line."""
         self.items = list(items)
         self.list_label.setText("\n".join(f"• {item}" for item in self.items))
         self.reason.clear()

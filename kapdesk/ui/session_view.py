@@ -160,8 +160,9 @@ class SessionView(QWidget):
         self.tick()
 
     def mark_dose(self) -> None:
-        """Dosing with unanswered safety items asks for an explicit, recorded override (inline, not a dialog)."""
-        problems = dose_gate(self.live.entries())
+        """Dosing with open safety items (the preparation, the pre-dose vitals) asks for an explicit,
+        recorded override (inline, not a dialog)."""
+        problems = dose_gate(self.live.entries(), self.live.info.protocol, rules=self.settings.alert_rules)
         if problems:
             self.override.ask(problems)
             self.say("Safety items are open: give a reason to dose anyway (Enter), or Esc.", error=True)
