@@ -37,6 +37,9 @@ preparation             :class:`Preparation` {"intention", "checklist", "contrai
                         "medications", "weight_kg"}
 safety_override         :class:`SafetyOverride` {"items", "reason"}
 rems                    :class:`RemsAnswers` {"serious_adverse_events", "ready_without_2h_minutes"}
+infusion_start          :class:`~kapdesk.domain.infusions.InfusionStart` {"drug", "route", "rate",
+                        "given_by", "planned_mg", "planned_minutes", "mg_per_kg", "lot"}
+infusion_change         :class:`~kapdesk.domain.infusions.InfusionChange` {"infusion", "action", "rate"}
 ======================  =========================================================================
 
 A stored payload this build cannot read (out of today's bounds, a kind from a newer build) decodes
@@ -57,6 +60,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar, Union
 
 from kapdesk.domain.doses import Dose, DoseError
+from kapdesk.domain.infusions import InfusionChange, InfusionStart
 from kapdesk.domain.observations import Observation, ObservationError
 from kapdesk.domain.scales import SCALES, ScaleError, ScaleResult, summarize
 from kapdesk.domain.vitals import VitalsError, VitalsReading
@@ -83,6 +87,8 @@ class Kind(StrEnum):
     SAFETY_OVERRIDE = "safety_override"
     REMS = "rems"
     UNKNOWN = "unknown"  # a kind this build does not know (written by a newer one)
+    INFUSION_START = "infusion_start"
+    INFUSION_CHANGE = "infusion_change"
 
     @property
     def label(self) -> str:
@@ -93,6 +99,7 @@ _KIND_LABELS = {
     Kind.SESSION_STARTED: "Session", Kind.PHASE: "Phase", Kind.PHASE_EXTENDED: "Phase",
     Kind.DOSE_TIME: "Dose time", Kind.REMINDER_DONE: "Reminder", Kind.SESSION_ENDED: "Session",
     Kind.ALERT_ACK: "Alert", Kind.SAFETY_OVERRIDE: "Override", Kind.REMS: "REMS",
+    Kind.INFUSION_START: "Infusion", Kind.INFUSION_CHANGE: "Infusion",
 }
 
 # Entries whose times satisfy a vitals reminder on the session clock.
@@ -297,6 +304,7 @@ def _describe_scale(result: ScaleResult) -> str:
 Payload = Union[
     SessionStarted, PhaseEntered, PhaseExtended, DoseTime, ReminderDone, SessionEnded, Vitals, Dose, ScaleResult,
     Observation, Presence, AlertRaised, AlertAck, MusicEvent, Preparation, SafetyOverride, RemsAnswers, Unreadable,
+    InfusionStart, InfusionChange,
 ]
 P = TypeVar("P")
 
@@ -451,6 +459,8 @@ _READERS: dict[Kind, Callable[[Mapping[str, Any]], Payload]] = {
     ),
     Kind.SAFETY_OVERRIDE: lambda s: SafetyOverride(_texts(s, "items"), _text(s, "reason")),
     Kind.REMS: lambda s: RemsAnswers(_text(s, "serious_adverse_events"), _opt_int(s, "ready_without_2h_minutes")),
+    Kind.INFUSION_START: InfusionStart.from_payload,
+    Kind.INFUSION_CHANGE: InfusionChange.from_payload,
 }
 
 
@@ -485,6 +495,8 @@ _WRITERS: dict[type, tuple[Kind, Callable[[Any], dict[str, Any]]]] = {
     RemsAnswers: (Kind.REMS, lambda p: {
         "serious_adverse_events": p.serious_adverse_events, "ready_without_2h_minutes": p.ready_without_2h_minutes,
     }),
+    InfusionStart: (Kind.INFUSION_START, lambda p: p.to_payload()),
+    InfusionChange: (Kind.INFUSION_CHANGE, lambda p: p.to_payload()),
 }
 
 _UNREADABLE = (PayloadError, VitalsError, DoseError, ScaleError, ObservationError, KeyError, TypeError, ValueError)
