@@ -145,3 +145,10 @@ def test_a_malformed_infusion_line_names_its_part(text: str, words: str, span: t
 def test_a_per_kg_rate_needs_the_weight() -> None:
     with pytest.raises(DoseError, match="needs the client's weight"):
         InfusionRate(0.5, RateUnit.MG_PER_KG_H, None)
+
+
+def test_the_timeline_files_infusion_entries_under_doses() -> None:
+    from kapdesk.ui.timeline_model import filter_group
+
+    assert filter_group(Kind.INFUSION_START.value) == filter_group(Kind.INFUSION_CHANGE.value) == "doses"
+    assert Kind.INFUSION_START.label == Kind.INFUSION_CHANGE.label == "Infusion"
