@@ -283,6 +283,8 @@ def test_a_changed_dose_is_asked_about_again_and_one_above_the_maximum_is_refuse
     assert_refused(dose, dose.amount, "300.1 mg", "above the maximum of 300 mg for one SL dose: not saved")
     qtbot.keyClick(dose.amount, Qt.Key.Key_Return)  # refusals are not confirmed by a second Enter
     assert kinds(live, "dose") == []
+    enter(qtbot, dose.amount, "260 mg")  # asked before the refusal: asked again, not taken as confirmed
+    assert "260 mg is above the typical" in dose.message.text() and kinds(live, "dose") == []
 
 
 def test_did_you_mean_mg_per_kg(qtbot, pane, live):

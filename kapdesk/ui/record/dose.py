@@ -192,8 +192,8 @@ class DoseSection(Section):
         Otherwise say them (the dose is not saved) and remember what was asked."""
         if not questions or self._pending == (signature, questions):
             return True
-        self._pending = (signature, questions)
         self.error(self.amount, f"{'; '.join(questions)}. {SECOND_ENTER}", span)
+        self._pending = (signature, questions)
         return False
 
     def signature(self) -> tuple[object, ...]:
@@ -253,6 +253,8 @@ class DoseSection(Section):
         return saved
 
     def error(self, widget: QWidget, message: str, span: tuple[int, int] | None) -> None:
+        """Say what is wrong and mark it; any earlier question is void (it must be asked again)."""
+        self._pending = None
         self.say(message, error=True)
         focus(widget, Qt.FocusReason.OtherFocusReason)
         if isinstance(widget, QLineEdit):
