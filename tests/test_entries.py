@@ -22,6 +22,7 @@ from kapdesk.domain.entries import (
     RemsAnswers, ReminderDone, SafetyOverride, SessionEnded, SessionStarted, Unreadable, Vitals, decode, encode,
     kind_of, stored_json,
 )
+from kapdesk.domain.infusions import InfusionAction, InfusionChange, InfusionRate, InfusionStart, RateUnit
 from kapdesk.domain.observations import Observation
 from kapdesk.domain.preparation import make_preparation
 from kapdesk.domain.rescue import (
@@ -69,9 +70,16 @@ SAMPLES: tuple[Payload, ...] = (
                      device="nasal cannula"),
     AdverseEvent(EventType.LARYNGOSPASM, Severity.SEVERE, Outcome.RESOLVED, rescue=uuid.uuid4(), note="synthetic"),
     AdverseEvent(EventType.OTHER, Severity.MILD, Outcome.TRANSFERRED, "panic (synthetic)"),
+    InfusionStart("ketamine", InfusionRate(0.75, RateUnit.MG_PER_KG_H, 70.0), NURSE, 35.0, 40.0, 0.5, "SYN-IV1"),
+    InfusionStart("ketamine", InfusionRate(1, RateUnit.MG_PER_MIN), NURSE, confirmed=("above the typical range",)),
+    InfusionChange(uuid.uuid4(), InfusionAction.RATE, InfusionRate(0.5, RateUnit.MG_PER_KG_H, 70.0)),
+    InfusionChange(uuid.uuid4(), InfusionAction.PAUSE),
 )
 # Kinds added after the release record was written: it cannot hold them.
 KINDS_SINCE_RELEASE = {Kind.RESCUE_MEDICATION.value, Kind.ADVERSE_EVENT.value}
+
+# Kinds added after release 0.1, which its record cannot hold.
+KINDS_SINCE_RELEASE |= {Kind.INFUSION_START.value, Kind.INFUSION_CHANGE.value}
 
 
 def test_the_samples_hold_every_payload_type_and_every_kind():

@@ -217,27 +217,129 @@ def test_a_dose_needs_a_unit_then_saves_with_the_protocol_defaults(qtbot, pane, 
     assert dose.amount.text() == "" and dose.booster.isChecked()  # a further dose is a booster by default
 
 
-def test_mg_per_kg_needs_the_weight(qtbot, pane, live):
+def choose_route(pane, abbreviation: str) -> None:
+    pane.dose.route.setCurrentIndex(pane.dose.route.findText(abbreviation, Qt.MatchFlag.MatchStartsWith))
+
+
+def test_mg_per_kg_needs_the_weight_with_its_unit(qtbot, pane, live):
     pane.show_dose()
     dose = pane.dose
+    choose_route(pane, "IV")
     assert dose.weight.text() == ""
     enter(qtbot, dose.amount, "0.5 mg/kg")
     assert "mg/kg needs the client's weight" in dose.message.text()
     assert QApplication.focusWidget() is dose.weight
     assert kinds(live, "dose") == []
-    enter(qtbot, dose.weight, "72")
+    enter(qtbot, dose.weight, "72")  # kg or pounds? asked, not guessed
+    assert_refused(dose, dose.weight, "72", "72 what? Type 72 kg or 72 lb")
+    assert kinds(live, "dose") == []
+    enter(qtbot, dose.weight, "72 kg")
     [entry] = kinds(live, "dose")
     assert (entry.data.amount_mg, entry.data.mg_per_kg, entry.data.weight_kg) == (36.0, 0.5, 72.0)
+
+
+def test_a_weight_in_pounds_is_kept_in_kg_and_shown_in_both(qtbot, pane, live):
+    pane.show_dose()
+    choose_route(pane, "IV")
+    pane.dose.weight.setText("154 lb")
+    assert "Weight 69.85 kg (154 lb)" in pane.dose.summary.text()
+    enter(qtbot, pane.dose.amount, "0.5 mg/kg")
+    [entry] = kinds(live, "dose")
+    assert (entry.data.weight_kg, entry.data.amount_mg) == (69.85, pytest.approx(34.9, abs=0.05))
 
 
 def test_mg_per_kg_uses_the_weight_from_preparation(qtbot, pane, live):
     live.record(Preparation(weight_kg=68.0))
     qtbot.keyClick(pane, Qt.Key.Key_D, ALT)
-    assert pane.dose.weight.text() == "68"
-    pane.dose.route.setCurrentIndex(pane.dose.route.findText("IV", Qt.MatchFlag.MatchStartsWith))
+    assert pane.dose.weight.text() == "68 kg"
+    choose_route(pane, "IV")
     enter(qtbot, pane.dose.amount, "0,5 mg/kg")
     [entry] = kinds(live, "dose")
     assert (entry.data.amount_mg, entry.data.route) == (34.0, Route.INTRAVENOUS_INFUSION)
+
+
+def test_a_dose_outside_the_typical_range_needs_a_second_enter(qtbot, pane, live):
+    qtbot.keyClick(pane, Qt.Key.Key_D, ALT)
+    dose = pane.dose
+    enter(qtbot, dose.amount, "250 mg")  # sublingual: typical 50–200 mg
+    assert_refused(dose, dose.amount, "250 mg", "250 mg is above the typical 50–200 mg for ketamine SL. Enter again")
+    assert kinds(live, "dose") == []
+    assert QApplication.focusWidget() is dose.amount
+    qtbot.keyClick(dose.amount, Qt.Key.Key_Return)  # the second Enter, nothing changed
+    [entry] = kinds(live, "dose")
+    assert entry.data.amount_mg == 250
+    assert entry.data.confirmed == ("250 mg is above the typical 50–200 mg for ketamine SL",)
+    assert "confirmed outside the typical range" in dose.message.text()
+    assert "ketamine this session: 250 mg of 300 mg max (1 dose)" in dose.summary.text()
+
+
+def test_a_changed_dose_is_asked_about_again_and_one_above_the_maximum_is_refused(qtbot, pane, live):
+    qtbot.keyClick(pane, Qt.Key.Key_D, ALT)
+    dose = pane.dose
+    enter(qtbot, dose.amount, "250 mg")
+    enter(qtbot, dose.amount, "260 mg")  # edited: a new question, not a confirmation
+    assert "260 mg is above the typical" in dose.message.text() and kinds(live, "dose") == []
+    enter(qtbot, dose.amount, "300.1 mg")
+    assert_refused(dose, dose.amount, "300.1 mg", "above the maximum of 300 mg for one SL dose: not saved")
+    qtbot.keyClick(dose.amount, Qt.Key.Key_Return)  # refusals are not confirmed by a second Enter
+    assert kinds(live, "dose") == []
+    enter(qtbot, dose.amount, "260 mg")  # asked before the refusal: asked again, not taken as confirmed
+    assert "260 mg is above the typical" in dose.message.text() and kinds(live, "dose") == []
+
+
+def test_did_you_mean_mg_per_kg(qtbot, pane, live):
+    qtbot.keyClick(pane, Qt.Key.Key_D, ALT)
+    choose_route(pane, "IV")
+    enter(qtbot, pane.dose.amount, "0.5 mg")
+    assert "did you mean 0.5 mg/kg?" in pane.dose.message.text()
+    assert kinds(live, "dose") == []
+    pane.dose.weight.setText("70 kg")
+    enter(qtbot, pane.dose.amount, "0.5 mg/kg")  # the correction
+    [entry] = kinds(live, "dose")
+    assert (entry.data.amount_mg, entry.data.confirmed) == (35.0, ())
+
+
+def test_boosters_count_towards_the_session_maximum(qtbot, pane, live):
+    qtbot.keyClick(pane, Qt.Key.Key_D, ALT)
+    dose = pane.dose
+    enter(qtbot, dose.amount, "200 mg")
+    assert dose.booster.isChecked()
+    enter(qtbot, dose.amount, "100 mg")  # exactly the 300 mg session maximum
+    assert len(kinds(live, "dose")) == 2
+    assert "ketamine this session: 300 mg of 300 mg max (2 doses, 1 booster)" in dose.summary.text()
+    enter(qtbot, dose.amount, "50 mg")
+    assert_refused(dose, dose.amount, "50 mg", "would make 350 mg this session, above the session maximum of 300 mg")
+    assert len(kinds(live, "dose")) == 2
+
+
+def test_an_infusion_by_keyboard_start_rate_pause_resume_stop(qtbot, pane, live, clock):
+    qtbot.keyClick(pane, Qt.Key.Key_D, ALT)
+    dose = pane.dose
+    dose.weight.setText("70 kg")
+    enter(qtbot, dose.amount, "rate 0.5 mg/kg/h")
+    assert_refused(dose, dose.amount, "rate 0.5 mg/kg/h", "No infusion is running")
+    enter(qtbot, dose.amount, "infusion 0.5 mg/kg over 40 min")
+    [start] = kinds(live, "infusion_start")
+    assert (start.data.planned_mg, start.data.rate.mg_per_h) == (35.0, 52.5)
+    assert "Infusion running since" in dose.summary.text()
+    clock.advance(20 * 60)
+    dose.weight.setText("70 kg")
+    enter(qtbot, dose.amount, "infusion 1 mg/h")
+    assert "An infusion is running since" in dose.message.text()
+    enter(qtbot, dose.amount, "pause")
+    enter(qtbot, dose.amount, "pause")
+    assert "already paused" in dose.message.text()
+    clock.advance(5 * 60)
+    enter(qtbot, dose.amount, "resume")
+    dose.weight.setText("70 kg")
+    enter(qtbot, dose.amount, "rate 0.3 mg/kg/h")
+    clock.advance(10 * 60)
+    enter(qtbot, dose.amount, "stop")
+    changes = kinds(live, "infusion_change")
+    assert [c.data.action.value for c in changes] == ["pause", "resume", "rate", "stop"]
+    [period] = live.facts().infusions
+    assert period.delivered_mg == 21.0  # 20 min at 52.5 mg/h + 10 min at 21 mg/h
+    assert "infusion 21 mg delivered" in dose.summary.text()
 
 
 def test_a_non_standard_esketamine_dose_is_saved_with_its_warning_said(qtbot, pane, live):

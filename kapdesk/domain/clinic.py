@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any
 
 from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, AlertRulesError
+from kapdesk.domain.dose_limits import DEFAULT_DOSE_LIMITS, DoseLimits, DoseLimitsError
 from kapdesk.domain.observations import (
     DEFAULT_QUICK_TAGS,
     ObservationError,
@@ -75,7 +76,7 @@ _DISSOCIATION_WORDS: Mapping[str, DissociationMode] = MappingProxyType(
 
 _KNOWN: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "": frozenset({"alerts", "reminders", "scales", "observations", "music", "session"}),
+        "": frozenset({"alerts", "reminders", "scales", "observations", "music", "session", "doses"}),
         "session": frozenset({"default_protocol"}),
         "music": frozenset({"section_change"}),
         "reminders": frozenset({"overdue_alert_after_minutes"}),
@@ -103,6 +104,8 @@ class ClinicSettings:
     default_protocol: str | None = None
     sources: tuple[Path, ...] = ()  # the files these settings were read from, in order
     rescue: RescueList = DEFAULT_RESCUE  # the PRN rescue drugs ([[rescue.drugs]]): examples, not advice
+    # [doses]: per drug and route, typical ranges and hard maximums; per drug, a session maximum.
+    dose_limits: DoseLimits = DEFAULT_DOSE_LIMITS
 
     def dissociation_scale(self) -> ScaleDefinition:
         return dissociation_scale(self.dissociation, item_labels=self.cadss_labels or None)
@@ -290,8 +293,19 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
 
     rescue = _rescue(data, source, lines, fail)
 
+    doses_table = data.get("doses", {})
+    if not isinstance(doses_table, Mapping):
+        raise fail("", "doses", "must be a [doses] table")
+    try:
+        dose_limits = DoseLimits.from_mapping(doses_table) if "doses" in data else DEFAULT_DOSE_LIMITS
+    except DoseLimitsError as exc:
+        line = lines.line_of(exc.table, exc.key) if lines is not None else None
+        raise ClinicSettingsError(source, line, f"{exc.table}.{exc.key}" if exc.key else exc.table,
+                                  exc.message) from None
+
     return ClinicSettings(
         rescue=rescue,
+        dose_limits=dose_limits,
         default_protocol=default_protocol,
         music_section_change=section_change,
         alert_rules=rules,

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from kapdesk.domain.weight import WeightError, check_weight_kg
+
 __all__ = [
     "DEFAULT_FORMULARY",
     "LOT_MAX_LENGTH",
@@ -42,7 +44,6 @@ __all__ = [
 ]
 
 LOT_MAX_LENGTH = 40
-WEIGHT_RANGE_KG = (20.0, 350.0)  # plausible adult weights; outside is a typo (or the wrong unit)
 
 
 class DoseError(ValueError):
@@ -176,6 +177,8 @@ class Dose:
 
     ``amount_mg`` is always in mg. When it was entered per kg, ``mg_per_kg`` and ``weight_kg``
     keep how it was computed. ``warnings`` are the non-blocking remarks raised at entry.
+    ``confirmed`` are the questions of :mod:`kapdesk.domain.dose_limits` (outside the typical
+    range, "did you mean mg/kg?") that the clinician answered with a second Enter.
     """
 
     drug: str
@@ -187,6 +190,7 @@ class Dose:
     mg_per_kg: float | None = None
     weight_kg: float | None = None
     warnings: tuple[str, ...] = ()
+    confirmed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Structural checks only: a stored dose must still load after the clinic edits its
@@ -217,10 +221,15 @@ class Dose:
             text += f" · lot {self.lot}"
         if self.booster:
             text += " · booster"
+        if self.confirmed:
+            text += " · confirmed outside the typical range"
         return text
 
     def to_payload(self) -> dict[str, Any]:
-        return {
+        # "confirmed_outside_range" is written only when there is something in it, so a dose that
+        # needed no confirmation is stored exactly as every earlier release stored it.
+        confirmed = {"confirmed_outside_range": list(self.confirmed)} if self.confirmed else {}
+        return confirmed | {
             "drug": self.drug,
             "amount_mg": self.amount_mg,
             "route": self.route.value,
@@ -244,6 +253,9 @@ class Dose:
         warnings = payload.get("warnings") or ()
         if not isinstance(warnings, (list, tuple)) or not all(isinstance(w, str) for w in warnings):
             raise DoseError("Stored dose warnings must be a list of text")
+        confirmed = payload.get("confirmed_outside_range") or ()
+        if not isinstance(confirmed, (list, tuple)) or not all(isinstance(w, str) for w in confirmed):
+            raise DoseError("Stored dose confirmed_outside_range must be a list of text")
         booster = payload.get("booster", False)
         if not isinstance(booster, bool):
             raise DoseError(f"Stored dose booster flag must be true or false, not {booster!r}", "booster")
@@ -264,6 +276,7 @@ class Dose:
             mg_per_kg=payload.get("mg_per_kg"),
             weight_kg=payload.get("weight_kg"),
             warnings=tuple(warnings),
+            confirmed=tuple(confirmed),
         )
 
 
@@ -404,15 +417,10 @@ def _check_lot(lot: object) -> str | None:
 def _check_weight(weight: object) -> float:
     if weight is None:
         raise DoseError("mg/kg needs the client's weight, which is not recorded: enter the dose in mg", "weight_kg")
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
-        raise DoseError(f"The client's weight must be a number of kg, not {weight!r}", "weight_kg")
-    low, high = WEIGHT_RANGE_KG
-    if not low <= weight <= high:
-        raise DoseError(
-            f"The client's weight {_fmt(float(weight))} kg is outside {_fmt(low)}–{_fmt(high)} kg: check it",
-            "weight_kg",
-        )
-    return float(weight)
+    try:
+        return check_weight_kg(weight)
+    except WeightError as exc:
+        raise DoseError(exc.message, "weight_kg") from None
 
 
 _UNIT_WORDS: Mapping[str, DoseUnit] = {"mg": DoseUnit.MG, "mg/kg": DoseUnit.MG_PER_KG, "mgkg": DoseUnit.MG_PER_KG}

@@ -41,6 +41,9 @@ rescue_medication       :class:`~kapdesk.domain.rescue.RescueMedication` {"drug"
                         "unit", "route", "reason", "given_by", "lot", "device"}
 adverse_event           :class:`~kapdesk.domain.rescue.AdverseEvent` {"event", "detail", "severity",
                         "outcome", "rescue", "note"}
+infusion_start          :class:`~kapdesk.domain.infusions.InfusionStart` {"drug", "route", "rate",
+                        "given_by", "planned_mg", "planned_minutes", "mg_per_kg", "lot"}
+infusion_change         :class:`~kapdesk.domain.infusions.InfusionChange` {"infusion", "action", "rate"}
 ======================  =========================================================================
 
 A stored payload this build cannot read (out of today's bounds, a kind from a newer build) decodes
@@ -61,6 +64,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar, Union
 
 from kapdesk.domain.doses import Dose, DoseError
+from kapdesk.domain.infusions import InfusionChange, InfusionStart
 from kapdesk.domain.observations import Observation, ObservationError
 from kapdesk.domain.rescue import AdverseEvent, RescueError, RescueMedication
 from kapdesk.domain.scales import SCALES, ScaleError, ScaleResult, summarize
@@ -90,6 +94,8 @@ class Kind(StrEnum):
     RESCUE_MEDICATION = "rescue_medication"
     ADVERSE_EVENT = "adverse_event"
     UNKNOWN = "unknown"  # a kind this build does not know (written by a newer one)
+    INFUSION_START = "infusion_start"
+    INFUSION_CHANGE = "infusion_change"
 
     @property
     def label(self) -> str:
@@ -100,6 +106,7 @@ _KIND_LABELS = {
     Kind.SESSION_STARTED: "Session", Kind.PHASE: "Phase", Kind.PHASE_EXTENDED: "Phase",
     Kind.DOSE_TIME: "Dose time", Kind.REMINDER_DONE: "Reminder", Kind.SESSION_ENDED: "Session",
     Kind.ALERT_ACK: "Alert", Kind.SAFETY_OVERRIDE: "Override", Kind.REMS: "REMS",
+    Kind.INFUSION_START: "Infusion", Kind.INFUSION_CHANGE: "Infusion",
 }
 _KIND_LABELS |= {Kind.RESCUE_MEDICATION: "Rescue", Kind.ADVERSE_EVENT: "Adverse event"}
 
@@ -311,6 +318,7 @@ Payload = Union[
     SessionStarted, PhaseEntered, PhaseExtended, DoseTime, ReminderDone, SessionEnded, Vitals, Dose, ScaleResult,
     Observation, Presence, AlertRaised, AlertAck, MusicEvent, Preparation, SafetyOverride, RemsAnswers, Unreadable,
     RescueMedication, AdverseEvent,
+    InfusionStart, InfusionChange,
 ]
 P = TypeVar("P")
 
@@ -474,6 +482,8 @@ _READERS: dict[Kind, Callable[[Mapping[str, Any]], Payload]] = {
     Kind.REMS: lambda s: RemsAnswers(_text(s, "serious_adverse_events"), _opt_int(s, "ready_without_2h_minutes")),
     Kind.RESCUE_MEDICATION: RescueMedication.from_payload,
     Kind.ADVERSE_EVENT: AdverseEvent.from_payload,
+    Kind.INFUSION_START: InfusionStart.from_payload,
+    Kind.INFUSION_CHANGE: InfusionChange.from_payload,
 }
 
 
@@ -514,6 +524,8 @@ _WRITERS: dict[type, tuple[Kind, Callable[[Any], dict[str, Any]]]] = {
     }),
     RescueMedication: (Kind.RESCUE_MEDICATION, lambda p: p.to_payload()),
     AdverseEvent: (Kind.ADVERSE_EVENT, lambda p: p.to_payload()),
+    InfusionStart: (Kind.INFUSION_START, lambda p: p.to_payload()),
+    InfusionChange: (Kind.INFUSION_CHANGE, lambda p: p.to_payload()),
 }
 
 _UNREADABLE = (PayloadError, VitalsError, DoseError, ScaleError, ObservationError, RescueError, KeyError, TypeError,

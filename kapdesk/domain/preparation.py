@@ -59,8 +59,8 @@ __all__ = [
     "vitals_items",
 ]
 
-# Plausible adult weights (the dose module uses the same range); outside is a typo or pounds.
-WEIGHT_RANGE_KG = (20.0, 350.0)
+# Plausible adult weights: one range, in kapdesk.domain.weight (the dose form checks the same).
+from kapdesk.domain.weight import WEIGHT_RANGE_KG  # noqa: E402
 
 
 class PreparationError(ValueError):

@@ -29,6 +29,7 @@ from kapdesk.domain.alerts import DEFAULT_RULES, Alert, AlertRules, evaluate
 from kapdesk.domain.clock import Extension, PhaseMark, Segment, SessionClock, SessionFacts
 from kapdesk.domain.doses import Dose
 from kapdesk.domain.entries import READING_KINDS, EntryInfo, PhaseEntered, PhaseExtended, Vitals, of_type
+from kapdesk.domain.infusions import InfusionPeriod, infusion_periods
 from kapdesk.domain.protocols import Protocol
 from kapdesk.domain.vitals import VitalsReading
 
@@ -225,6 +226,8 @@ class RecordFacts:
     baseline: BaselineReading | None
     peak: TimedReading | None
     doses: tuple[tuple[EntryInfo, Dose], ...]
+    # IV infusions as periods, counted up to the record's latest entry (see domain/infusions.py).
+    infusions: tuple[InfusionPeriod, ...] = ()
 
     @property
     def latest(self) -> TimedReading | None:
@@ -238,14 +241,26 @@ class RecordFacts:
 
     @property
     def total_dose_mg(self) -> float | None:
-        return round(sum(d.amount_mg for _, d in self.doses), 3) if self.doses else None
+        """Every current dose (boosters included) plus what the infusions delivered; None if neither."""
+        if not self.doses and not self.infusions:
+            return None
+        return round(sum(d.amount_mg for _, d in self.doses) + sum(p.delivered_mg for p in self.infusions), 3)
+
+    def session_mg(self, drug: str) -> float:
+        """The session total of one drug the dose limits check (``dose_limits``): its current doses,
+        boosters included, plus each infusion's counted mg (a planned one still open: its plan)."""
+        key = drug.casefold()
+        total = sum(d.amount_mg for _, d in self.doses if d.drug.casefold() == key)
+        total += sum(p.counted_mg for p in self.infusions if p.start.drug.casefold() == key)
+        return round(total, 3)
 
 
 def record_facts(entries: Iterable[EntryInfo], dose_at: datetime | None) -> RecordFacts:
     entries = list(entries)
     readings = current_readings(entries)
     doses = tuple(sorted(of_type(entries, Dose), key=lambda pair: pair[0].occurred_at))
-    return RecordFacts(dose_at, readings, find_baseline(readings, dose_at), peak_bp(readings), doses)
+    return RecordFacts(dose_at, readings, find_baseline(readings, dose_at), peak_bp(readings), doses,
+                       infusions=infusion_periods(entries))
 
 
 def session_facts(entries: Iterable[EntryInfo], *, arrival: datetime, dose_at: datetime | None,

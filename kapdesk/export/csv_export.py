@@ -31,6 +31,7 @@ from typing import Any
 from kapdesk.domain.doses import Dose
 from kapdesk.domain.entries import EntryInfo, Payload, Vitals, decode, stored_json
 from kapdesk.domain.info import SessionRecord
+from kapdesk.domain.infusions import InfusionStart
 from kapdesk.domain.observations import Observation
 from kapdesk.domain.rescue import AdverseEvent, RescueMedication, RescueUnit, linked_rescue
 from kapdesk.domain.scales import ScaleResult
@@ -175,6 +176,11 @@ def _row(record: SessionRecord, entry: EntryInfo) -> dict[str, str]:
     if isinstance(entry.data, AdverseEvent) and entry.data.rescue is not None:
         treated = linked_rescue(entry.data, record.entries)  # the rescue medication's version in force
         row["rescue_entry"] = str(treated.id if treated is not None else entry.data.rescue)
+    if isinstance(entry.data, InfusionStart):
+        # The infusion's delivered total (domain/infusions.py, the same as the PDF and FHIR) on its start row.
+        period = next((p for p in record.facts.infusions if p.entry.id == entry.id), None)
+        row.update(drug=entry.data.drug, route=entry.data.route.value, lot=_cell(entry.data.lot),
+                   amount_mg=_cell(period.delivered_mg) if period is not None else "")
     return {column: _escape(value) if column in _FREE_TEXT else str(value) for column, value in row.items()}
 
 

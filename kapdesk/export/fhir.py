@@ -13,7 +13,10 @@ units is in ``docs/export-formats.md``):
 * **Observation** (category ``vital-signs``) — one per measured value of each ``vitals`` entry,
   LOINC-coded with UCUM units; blood pressure as the panel 85354-9 with components.
 * **MedicationAdministration** — one per ``dose``; dose in UCUM ``mg``, route as text with its
-  SNOMED CT code, lot number and booster/per-kg details as notes.
+  SNOMED CT code, lot number and booster/per-kg details as notes. One per IV infusion too, with
+  ``effectivePeriod`` (start, and end once stopped or its planned total is in), ``dosage.rateQuantity``
+  (the starting rate in ``mg/h``), the delivered total (``domain/infusions.py``) as ``dosage.dose``,
+  and the rate changes and pauses as notes.
 * **Observation** (category ``survey``) — one per ``scale`` entry (the in-session scales have no
   LOINC code we could verify, so they use KAPDesk's local code system ``urn:kapdesk:scale``).
 * **Observation** panels (category ``survey``) — each PHQ-9 and GAD-7 of the session, as LOINC
@@ -55,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from kapdesk.domain.doses import Dose
+from kapdesk.domain.infusions import InfusionPeriod
 from kapdesk.domain.notes import SECTIONS
 from kapdesk.domain.scales import SCALES, ScaleResult
 from kapdesk.domain.suicidality import ITEM9_ADVICE, ITEM9_KEY, item9_answer
@@ -279,6 +283,7 @@ class _BundleBuilder:
         entries = self.record.entries
         resources: list[Json] = [obs for e, v in of_type(entries, Vitals, current=False) for obs in self.vitals(e, v)]
         resources += [self.dose(e, d) for e, d in of_type(entries, Dose, current=False)]
+        resources += [self.infusion(p) for p in self.record.facts.infusions]
         resources += [self.scale(e, r) for e, r in of_type(entries, ScaleResult, current=False)]
         resources += [r for o in self.record.outcomes for r in self.outcome_resources(o)]
         resources += [self.observation(e, o) for e, o in of_type(entries, Observation, current=False)]
@@ -433,6 +438,45 @@ class _BundleBuilder:
             },
         }
 
+    def infusion(self, period: InfusionPeriod) -> Json:
+        """An IV infusion: one MedicationAdministration over its period (see the module docstring)."""
+        entry, start = period.entry, period.start
+        given_by = start.given_by.strip()
+        performer = self.practitioner_named(given_by) if given_by else entry.author_id
+        rxnorm = DRUG_RXNORM.get(start.drug.casefold())
+        snomed = ROUTE_SNOMED.get(start.route.value)
+        running = period.open and self.info.ended_at is None
+        end = None if running else period.end
+        notes = [f"IV infusion, {period.status()}" + ("" if period.ended_at or running else
+                                                      ": not stopped in the record; counted to its last entry")]
+        if start.planned_mg is not None:
+            notes.append(f"Planned: {start.plan_text()}")
+        notes += [f"Rate {rate.format()} from {utc_iso(at)}" for at, rate in period.rates]
+        notes += [f"Paused {utc_iso(a)} to {utc_iso(b) if b else 'end'}" for a, b in period.pauses]
+        if start.lot:
+            notes.append(f"Lot number: {start.lot}")
+        notes += [f"Confirmed at entry: {q}" for q in start.confirmed]
+        notes.append(f"Delivered {period.delivered_mg:g} mg (rate x time, computed by KAPDesk)")
+        first_rate = period.rates[0][1]
+        return {
+            "resourceType": "MedicationAdministration",
+            "id": str(entry.id),
+            "identifier": _entry_identifier(entry.id),
+            "status": "in-progress" if running else "completed",
+            "medicationCodeableConcept": {"coding": [_coding(RXNORM, *rxnorm)] if rxnorm else [], "text": start.drug},
+            "subject": _ref(self.patient_id),
+            "context": _ref(self.encounter_id),
+            "effectivePeriod": {"start": utc_iso(period.started_at), "end": utc_iso(end) if end else None},
+            "performer": [{"actor": _ref(performer)}],
+            "note": [{"text": text} for text in notes],
+            "dosage": {
+                "text": f"{start.drug} IV infusion {start.plan_text()}",
+                "route": {"coding": [_coding(SNOMED, *snomed)] if snomed else [], "text": start.route.value},
+                "dose": _quantity(period.delivered_mg, "mg", "mg"),
+                "rateQuantity": _quantity(round(first_rate.mg_per_h, 3), "mg/h", "mg/h"),
+            },
+        }
+
     @staticmethod
     def _dose_notes(dose: Dose) -> list[str]:
         notes = []
@@ -443,6 +487,7 @@ class _BundleBuilder:
         if dose.mg_per_kg is not None and dose.weight_kg is not None:
             notes.append(f"Dosed at {dose.mg_per_kg} mg/kg for {dose.weight_kg} kg")
         notes += [f"Warning at entry: {w}" for w in dose.warnings]
+        notes += [f"Confirmed at entry: {q}" for q in dose.confirmed]
         return notes
 
     def scale(self, entry: EntryInfo, result: ScaleResult) -> Json:

@@ -46,6 +46,8 @@ from kapdesk.domain.entries import (
     Vitals,
 )
 from kapdesk.domain.alerting import raised_at
+from kapdesk.domain.infusions import InfusionChange, InfusionPeriod, InfusionStart
+from kapdesk.domain.weight import format_weight
 from kapdesk.domain.info import SessionRecord
 from kapdesk.domain.notes import SECTIONS
 from kapdesk.domain.observations import Observation
@@ -80,6 +82,7 @@ _SHOWN_TYPES = (
     Presence, AlertRaised, AlertAck, MusicEvent, Preparation, SafetyOverride, RemsAnswers,
 )
 _SHOWN_TYPES = (*_SHOWN_TYPES, RescueMedication, AdverseEvent)  # in "Rescue medication and adverse events"
+_SHOWN_TYPES += (InfusionStart, InfusionChange)  # the doses section names each infusion period
 
 
 class Report:
@@ -215,7 +218,7 @@ class Report:
                 rows.insert(1, ["Since the last visit",
                                 f"{esc(SELF_HARM.label)}: <b>{esc(yes_no(p.self_harm_thoughts))}</b>"])
             if p.weight_kg is not None:
-                rows.append(["Weight", f"{esc(number(p.weight_kg))} kg"])
+                rows.append(["Weight", esc(format_weight(p.weight_kg))])
             out.append(table(("", "Answers"), rows, (22, 78)))
         for entry, override in self.record.of(SafetyOverride):
             # Items recorded as words (an early build stored bare item keys: those read as labels).
@@ -229,6 +232,7 @@ class Report:
         rows = []
         for entry, dose in self.record.of(Dose):
             notes = [esc(w) for w in dose.warnings]
+            notes += [esc(f"confirmed at entry: {question}") for question in dose.confirmed]
             if dose.booster:
                 notes.insert(0, "booster")
             if dose.mg_per_kg is not None:
@@ -240,7 +244,37 @@ class Report:
                          else "no lot recorded", esc(dose.given_by),
                          "; ".join(notes) + self.corrected(entry, _dose_text)])
         return "<h2>Doses</h2>" + table(("Time", "T+", "Drug", "Amount", "Route", "Lot", "Given by", "Notes"), rows,
-                                         (7, 6, 11, 10, 11, 19, 17, 19))
+                                         (7, 6, 11, 10, 11, 19, 17, 19)) + self.infusions()
+
+    def infusions(self) -> str:
+        """Each IV infusion as its period: start–end, duration, the rates, pauses, delivered total
+        (``domain/infusions.py``: the same total the screen, the CSV and FHIR read)."""
+        out = []
+        for period in self.facts.infusions:
+            out.append(f"<h3>Infusion {esc(period.start.drug)} IV, {esc(self.infusion_span(period))}</h3>")
+            rows = [["Delivered", f"<b>{esc(number(period.delivered_mg))} mg</b>"
+                     + (esc(f" of {number(period.start.planned_mg)} mg planned over "
+                            f"{number(period.start.planned_minutes or 0)} min") if period.start.planned_mg else "")]]
+            rows.append(["Rates", "<br/>".join(f"{esc(rate.format())} from {self.when(at)}" for at, rate in period.rates)])
+            if period.pauses:
+                rows.append(["Paused", "; ".join(f"{self.time(a)}–{self.time(b) if b else 'end'}"
+                                                 for a, b in period.pauses)])
+            details = [f"started by {period.start.given_by}"]
+            if period.start.lot:
+                details.append(f"lot {period.start.lot}")
+            details += [f"confirmed at entry: {q}" for q in period.start.confirmed]
+            rows.append(["Notes", esc("; ".join(details))])
+            out.append(table(("", "Infusion"), rows, (18, 82)))
+        return "".join(out)
+
+    def infusion_span(self, period: InfusionPeriod) -> str:
+        """``10:05–10:47, 42 min (completed)``; a period not stopped in the record says so."""
+        end = period.ended_at
+        minutes = whole_minutes(period.minutes)
+        status = period.status()
+        if end is None:
+            status += f", not stopped in the record; counted to {self.time(period.as_of)}"
+        return f"{self.time(period.started_at)}–{self.time(end or period.as_of)}, {minutes} min ({status})"
 
     def vitals(self) -> str:
         rows = []

@@ -30,6 +30,7 @@ from kapdesk.domain.preparation import (
     current_preparation, make_preparation, unanswered_safety_items,
 )
 from kapdesk.domain.suicidality import latest_item9
+from kapdesk.domain.weight import WeightError, format_weight, parse_weight
 from kapdesk.session import StoreError
 from kapdesk.ui import keymap
 from kapdesk.ui.kit import ChoiceRow, focus, see_through, set_role
@@ -103,9 +104,12 @@ class PreparationPane(QFrame):
         suicidality.addWidget(self.last_item9)
 
         self.weight = QLineEdit()
-        self.weight.setPlaceholderText("kg, optional (for mg/kg doses)")
-        self.weight.setAccessibleName("Weight in kg")
+        self.weight.setPlaceholderText("70 kg or 154 lb, optional (for mg/kg doses)")
+        self.weight.setAccessibleName("Weight with its unit, kg or lb")
         self.weight.setMaximumWidth(260)
+        self.weight_shown = QLabel("")  # the weight as kept, in both units: "69.85 kg (154 lb)"
+        set_role(self.weight_shown, "status")
+        self.weight.textChanged.connect(self._weight_changed)
         self.save_button = QPushButton(f"Save preparation  {keymap.key('preparation.save')}")
         self.save_button.clicked.connect(self.save)
         keymap.shortcuts("preparation.save", self, self.save)
@@ -137,10 +141,11 @@ class PreparationPane(QFrame):
         right.addSpacing(8)
         right.addLayout(group_boxes["medications"])
         right.addSpacing(8)
-        weight_label = QLabel("Weight (kg)")
+        weight_label = QLabel("Weight")
         weight_label.setStyleSheet("font-weight: 600;")
         right.addWidget(weight_label)
         right.addWidget(self.weight)
+        right.addWidget(self.weight_shown)
         right.addStretch(1)
         grid.addLayout(left, 0, 0)
         grid.addLayout(right, 0, 1)
@@ -186,7 +191,7 @@ class PreparationPane(QFrame):
                 row.set_value(answers.get(key))
         self.self_harm.set_value(preparation.self_harm_thoughts)
         weight = preparation.weight_kg
-        self.weight.setText(f"{weight:g}" if weight is not None else "")
+        self.weight.setText(f"{weight:g} kg" if weight is not None else "")
         self.show_last_item9()
         self._answers_changed()
 
@@ -211,13 +216,12 @@ class PreparationPane(QFrame):
 
     def preparation(self) -> Preparation:
         """The form as a :class:`Preparation`; raises PreparationError for a bad weight."""
-        text = self.weight.text().strip().replace(",", ".")
         weight: float | None = None
-        if text:
+        if self.weight.text().strip():
             try:
-                weight = float(text.removesuffix("kg").strip())
-            except ValueError:
-                raise PreparationError(f"Weight ‘{self.weight.text().strip()}’ is not a number of kg", "weight_kg") from None
+                weight = parse_weight(self.weight.text())
+            except WeightError as exc:
+                raise PreparationError(exc.message, "weight_kg") from None
         return make_preparation(
             self.intention.toPlainText(),
             {k: r.value for k, r in self.rows["checklist"].items()},
@@ -266,6 +270,12 @@ class PreparationPane(QFrame):
             self.open_items.setText("Every safety item is answered.")
             self.open_list.setText("")
             set_role(self.open_items, "status")
+
+    def _weight_changed(self, text: str) -> None:
+        try:
+            self.weight_shown.setText(f"kept as {format_weight(parse_weight(text))}" if text.strip() else "")
+        except WeightError:
+            self.weight_shown.setText("")
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)

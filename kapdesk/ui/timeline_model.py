@@ -37,7 +37,7 @@ CORRECTED_MARK = "corrected ↓"
 # kind added to entries.py later is still shown and can still be filtered.
 FILTER_GROUPS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("vitals", "Vitals", frozenset({"vitals", "reminder_done"})),
-    ("doses", "Doses", frozenset({"dose", "dose_time", "safety_override"})),
+    ("doses", "Doses", frozenset({"dose", "dose_time", "safety_override", "infusion_start", "infusion_change"})),
     ("scales", "Scales", frozenset({"scale"})),
     ("notes", "Notes", frozenset({"observation", "presence"})),
     ("phases", "Phases", frozenset({"phase", "phase_extended", "session_started", "session_ended"})),
