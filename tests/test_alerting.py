@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from kapdesk.domain.alerting import OVERDUE_KEY, ActiveAlert, alert_board
+from kapdesk.domain.alerting import (
+    ITEM9_ALERT_KEY,
+    OVERDUE_KEY,
+    ActiveAlert,
+    ReasonRequired,
+    alert_board,
+)
 from kapdesk.domain.alerts import AlertRules
 from kapdesk.domain.clock import Reminder
 from kapdesk.domain.entries import (
-    AlertAck, AlertRaised, EntryInfo, Kind, Payload, Unreadable, Vitals, decode, encode, kind_of,
+    AlertAck,
+    AlertRaised,
+    EntryInfo,
+    Kind,
+    Payload,
+    Unreadable,
+    Vitals,
+    decode,
+    encode,
+    kind_of,
 )
+from kapdesk.domain.info import OutcomeInfo
 from kapdesk.domain.record import current_readings, find_baseline, is_pre_dose
+from kapdesk.domain.scales import SCALES, score
 from kapdesk.domain.vitals import parse_vitals
 
 T0 = datetime(2026, 1, 5, 9, 20, tzinfo=timezone.utc)  # dose time of the synthetic sitting
@@ -224,13 +241,6 @@ def test_an_overdue_alert_is_matched_to_the_reminder_it_was_written_for() -> Non
 # Issue 9: severities of old records, scale alerts, PHQ-9 item 9, acknowledgement, showing again
 # --------------------------------------------------------------------------------------------
 
-from datetime import date  # noqa: E402
-
-from kapdesk.domain.alerting import ITEM9_ALERT_KEY, ReasonRequired  # noqa: E402
-from kapdesk.domain.info import OutcomeInfo  # noqa: E402
-from kapdesk.domain.scales import SCALES, score  # noqa: E402
-
-
 def moaas(minutes: float, value: int) -> EntryInfo:
     return entry(score(SCALES["moaas"], {"responsiveness": value}), minutes)
 
@@ -415,7 +425,7 @@ def test_cautions_are_never_shown_again() -> None:
 
 
 def test_a_newer_reading_that_still_breaks_the_rule_raises_its_own_alert_at_once() -> None:
-    entries, low, _, _ = acked_critical(32)
+    entries, *_ = acked_critical(32)
     newer = vitals(33, "128/84 72 82 14")
     entries.append(newer)
     b = board(entries, minutes=33.5)
@@ -423,7 +433,7 @@ def test_a_newer_reading_that_still_breaks_the_rule_raises_its_own_alert_at_once
 
 
 def test_showing_again_is_recorded_once_survives_a_restart_and_repeats_after_each_acknowledgement() -> None:
-    entries, low, _, ack1 = acked_critical(32)
+    entries, _, _, ack1 = acked_critical(32)
     shown = board(entries, minutes=37).active[0]
     second = recorded(shown, 37.05)
     entries.append(second)

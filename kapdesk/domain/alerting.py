@@ -52,7 +52,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, Severity, evaluate, severity_rank
+from kapdesk.domain.alerts import (
+    DEFAULT_RULES,
+    AlertRules,
+    Severity,
+    evaluate,
+    severity_rank,
+)
 from kapdesk.domain.clock import Reminder
 from kapdesk.domain.entries import AlertAck, AlertRaised, EntryInfo, of_type
 from kapdesk.domain.record import RecordFacts, is_pre_dose, record_facts
