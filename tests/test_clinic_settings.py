@@ -91,6 +91,10 @@ def test_clinic_cadss_labels_change_the_wording_not_the_scoring(tmp_path: Path) 
         ("[observations]\nquick_tags = ['a', 'A']\n", 2, "observations.quick_tags", "same tag"),
         ("[observations]\ntags = ['a']\n", 2, "observations.tags", "unknown setting (known: quick_tags)"),
         ("[alerts]\n\n[alrets]\nhr_low = 40\n", 3, "alrets", "did you mean 'alerts'"),
+        ("[alerts]\ncritical_reshow_minutes = 0\n", 2, "alerts.critical_reshow_minutes", "whole minutes 1–60"),
+        ("[alerts]\ncritical_reshow_minutes = false\n", 2, "alerts.critical_reshow_minutes", "cannot be switched off"),
+        ("[alerts]\n\ndiastolic_high = 125\n", 3, "alerts.diastolic_high", "below 'diastolic_critical'"),
+        ("[alerts]\nspo2_critical = 101\n", 2, "alerts.spo2_critical", "outside the possible SpO₂ range 0–100%"),
     ],
 )
 def test_errors_name_the_file_the_line_and_the_setting(tmp_path: Path, text: str, line: int, field: str,

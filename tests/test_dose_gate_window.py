@@ -52,7 +52,7 @@ def test_ctrl_d_lists_a_high_pre_dose_reading_and_needs_a_reason(qtbot, window, 
     panel = view.override
     assert panel.isVisible() and view.live.info.dose_at is None
     listed = panel.list_label.text()
-    assert f"• Pre-dose reading {when}: Systolic 200 mmHg is above 180" in listed
+    assert f"• Pre-dose reading {when}: Hypertensive crisis: BP 200/120 is above 180/120 (ACC/AHA 2017)" in listed
     assert "Preparation not recorded" in listed  # every open item, not only the first
     assert "No pre-dose reading" not in listed
     assert QApplication.focusWidget() is panel.reason
@@ -66,9 +66,9 @@ def test_ctrl_d_lists_a_high_pre_dose_reading_and_needs_a_reason(qtbot, window, 
     assert view.live.info.dose_at is not None and panel.isHidden()
     (override,) = overrides(store, view)
     assert override.data.reason == "Synthetic: repeat reading 150/90, anaesthetist agreed"
-    assert f"Pre-dose reading {when}: Systolic 200 mmHg is above 180" in override.data.items
+    assert f"Pre-dose reading {when}: Hypertensive crisis: BP 200/120 is above 180/120 (ACC/AHA 2017)" in override.data.items
     assert "Preparation not recorded" in override.data.items
-    assert f"predose_reading.{reading.id}.systolic_high" in override.data.keys
+    assert f"predose_reading.{reading.id}.hypertensive_crisis" in override.data.keys
     assert len(override.data.keys) == len(override.data.items)
     # The reading was taken: the schedule moves on to T+15 with no gap.
     view.tick()

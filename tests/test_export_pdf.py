@@ -251,8 +251,8 @@ def test_paper_and_screen_name_the_same_baseline_rise_and_minute(
     assert "SBP 160" not in text and "DBP 105" not in text
     # REMS: the at-the-end check says what the alert strip says.
     assert f"about 40 min after: 10:05 {screen_label} 185/90" in text
-    assert "Vital signs acceptable at the end check — Systolic 185 mmHg is above 180; " \
-           "Systolic up 45 mmHg from baseline 140 (10:05: 185/90" in text
+    assert "Vital signs acceptable at the end check — Hypertensive crisis: BP 185/90 is above 180/120 " \
+           "(ACC/AHA 2017); Systolic up 45 mmHg from baseline 140 (10:05: 185/90" in text
     assert "Vital signs acceptable before dosing yes — no alert threshold crossed (09:15: 140/85" in text
     assert "130 min (09:20 to 11:30)" in text
 
@@ -345,3 +345,30 @@ def test_a_missed_pre_dose_reading_and_the_gate_override_stay_on_paper(qapp, sto
     assert "Thoughts of suicide or self-harm since the last visit: no" in text
     assert ("dosed despite open items: History of intracerebral haemorrhage: yes, No pre-dose reading recorded. "
             "Reason: Synthetic: neurology letter on file") in text
+
+
+def test_alert_severities_read_in_black_and_white_with_the_acknowledgement_reason(
+        qapp, store: Store, clock: FakeClock, people, protocols: dict[str, Protocol], tmp_path: Path) -> None:
+    """Issue 9: the alert table writes each severity as a symbol and a word (not colour only), reads an
+    older record's "warning" as critical, and shows why a critical alert was acknowledged."""
+    from kapdesk.domain.entries import AlertAck, AlertRaised
+    from kapdesk.domain.vitals import parse_vitals as vitals
+
+    clinician, client = people
+    sid = store.start_session(client.id, clinician.id, protocols["sublingual"]).id
+    clock.advance(5 * 60)
+    low = store.add_entry(sid, Vitals(vitals("128/84 72 80 14"), baseline=False), clinician.id)
+    old = store.add_entry(sid, AlertRaised("spo2_low", "warning", "SpO₂ 80% is below 92%", low.id), clinician.id)
+    store.add_entry(sid, AlertRaised("moaas_deep", "caution", "MOAA/S 2: deeper than intended"), clinician.id)
+    store.add_entry(sid, AlertRaised("reading_overdue", "reminder", "Vitals T+15 overdue"), clinician.id)
+    clock.advance(60)
+    store.add_entry(sid, AlertAck(old.id, "spo2_low", "SpO₂ 80% is below 92%", "probe re-sited (synthetic)"),
+                    clinician.id)
+    store.end_session(sid, clinician.id)
+    text = _normalise(" ".join(pdf_pages(write_pdf(store.session_record(sid), tmp_path / "a.pdf", tz=timezone.utc))))
+    alerts = text[text.index("Alerts"):]
+    assert "‼ CRITICAL SpO₂ 80% is below 92%" in alerts
+    assert "! caution MOAA/S 2: deeper than intended" in alerts
+    assert "· reminder Vitals T+15 overdue" in alerts
+    assert "probe re-sited (synthetic)" in alerts
+    assert "warning" not in alerts

@@ -185,7 +185,7 @@ def test_make_preparation_checks_what_it_is_given(sublingual):
 def test_override_needs_a_reason_and_items():
     assert make_override(["Consent signed: no"], "  verbal consent, form to follow (synthetic) ") == SafetyOverride(
         ("Consent signed: no",), "verbal consent, form to follow (synthetic)")
-    item = GateItem("predose_reading.x.systolic_high", "Pre-dose reading 09:02: Systolic 200 mmHg is above 180")
+    item = GateItem("predose_reading.x.systolic_high", "Pre-dose reading 09:02: Hypertensive crisis: BP 200/120 is above 180/120 (ACC/AHA 2017)")
     override = make_override([item], "synthetic reason")
     assert override.items == (item.text,) and override.keys == (item.key,)
     kind, stored = encode(override)
@@ -242,11 +242,11 @@ def test_dose_gate_asks_for_a_pre_dose_reading(sublingual):
 
 @pytest.mark.parametrize(("bp", "hr", "held"), [
     ("180/100", 72, []),  # exactly the bound: "> 180" is strict
-    ("181/100", 72, ["Systolic 181 mmHg is above 180"]),
+    ("181/100", 72, ["Hypertensive crisis: BP 181/100 is above 180/120 (ACC/AHA 2017)"]),
     ("90/60", 72, []),
     ("89/60", 72, ["Systolic 89 mmHg is below 90"]),
     ("120/80", 49, ["Heart rate 49 bpm is below 50"]),
-    ("200/120", 151, ["Systolic 200 mmHg is above 180", "Heart rate 151 bpm is above 150"]),
+    ("200/120", 151, ["Heart rate 151 bpm is above 150", "Hypertensive crisis: BP 200/120 is above 180/120 (ACC/AHA 2017)"]),
     ("150/95", 72, []),  # above 140/90: a caution to weigh a delay, not a do-not-dose bound
 ])
 def test_dose_gate_lists_each_pre_dose_reading_beyond_the_do_not_dose_bounds(sublingual, bp, hr, held):
@@ -260,18 +260,20 @@ def test_dose_gate_lists_each_pre_dose_reading_beyond_the_do_not_dose_bounds(sub
 def test_every_pre_dose_reading_counts_and_the_clinic_rules_apply(sublingual):
     prep = entry(safe_preparation(sublingual), 1)
     high, normal = reading("200/120", 2), reading("130/80", 6)
-    assert texts(dose_gate([prep, high, normal], sublingual)) == [f"Pre-dose reading {local(2)}: Systolic 200 mmHg is above 180"]
+    assert texts(dose_gate([prep, high, normal], sublingual)) == [f"Pre-dose reading {local(2)}: Hypertensive crisis: BP 200/120 is above 180/120 (ACC/AHA 2017)"]
     # A corrected reading is read as corrected.
     assert dose_gate([prep, replace(high, superseded_by=normal.id), normal], sublingual) == []
     # The clinic's own bound (clinic.toml [alerts]) is the one the gate uses.
-    assert dose_gate([prep, high], sublingual, rules=AlertRules(systolic_high=210)) == []
+    raised = AlertRules(systolic_high=210, crisis_systolic=210)
+    assert dose_gate([prep, reading("200/100", 2)], sublingual, rules=raised) == []
+    assert dose_gate([prep, reading("200/100", 2)], sublingual) != []
 
 
 def test_the_gate_lists_every_open_item_together(sublingual):
     prep = entry(safe_preparation(sublingual, self_harm_thoughts=True, contraindications={"bladder_symptoms": True}), 1)
     assert texts(dose_gate([prep, reading("200/120", 2)], sublingual)) == [
         f"{SELF_HARM.label}: yes", "Bladder symptoms (ketamine cystitis): yes",
-        f"Pre-dose reading {local(2)}: Systolic 200 mmHg is above 180"]
+        f"Pre-dose reading {local(2)}: Hypertensive crisis: BP 200/120 is above 180/120 (ACC/AHA 2017)"]
 
 
 def test_an_override_after_the_preparation_covers_its_items_only(sublingual):
@@ -293,7 +295,7 @@ def test_an_override_covers_the_reading_it_named_not_a_new_one(sublingual):
     assert dose_gate([prep, high, override], sublingual) == []
     again = reading("200/120", 2)  # same minute, same values, another reading
     assert texts(dose_gate([prep, high, override, again], sublingual)) == [
-        f"Pre-dose reading {local(2)}: Systolic 200 mmHg is above 180"]
+        f"Pre-dose reading {local(2)}: Hypertensive crisis: BP 200/120 is above 180/120 (ACC/AHA 2017)"]
 
 
 def test_preparation_weight(sublingual):

@@ -56,8 +56,8 @@ def test_sigkill_right_after_the_confirmation_loses_nothing(tmp_path):
     assert [(v["systolic"], v["hr"], v["temp_c"]) for v in vitals] == [(186, 88, None), (132, 76, 36.7)]
     alerts = [p for kind, p in payloads if kind == "alert"]
     acks = [p for kind, p in payloads if kind == "alert_ack"]
-    assert any(a["key"] == "systolic_high" for a in alerts)
-    assert len(acks) == 1 and acks[0]["message"] in acked
+    assert any(a["key"] == "hypertensive_crisis" and a["severity"] == "critical" for a in alerts)
+    assert len(acks) == 1 and acks[0]["message"] in acked and acks[0]["reason"] == "recheck in 5 min (synthetic)"
 
     store = Store.open(str(db_path))  # and our own store reads the same record back
     try:

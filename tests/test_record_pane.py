@@ -589,26 +589,31 @@ def test_an_alert_while_typing_an_observation_takes_no_focus_and_is_acknowledged
     clock.advance(40 * 60)
     with qtbot.waitSignal(pane.alerts_changed) as changed:
         live.record(Vitals(parse_vitals("186/112 96 97 16"), baseline=False))  # another pane
-    assert changed.args == [3]  # systolic above 180, and both rises from 128/84
+    assert changed.args == [3]  # a hypertensive crisis, and both rises from 128/84
     qtbot.waitUntil(lambda: len(alerts_in_record(live)) == 3)  # written once, on the next turn of the loop
     assert QApplication.focusWidget() is note and note.text() == "quiet, eyes clo"
     assert QApplication.activeModalWidget() is None and QApplication.activePopupWidget() is None
     assert pane.isActiveWindow()
     strip = pane.alerts_strip
-    assert "Systolic 186 mmHg is above 180" in strip.alerts_label.text()
-    assert strip.alerts_label.property("state") == "overdue"  # the theme's amber box, not red
+    assert "Hypertensive crisis: BP 186/112" in strip.alerts_label.text()
+    assert "‼ CRITICAL" in strip.alerts_label.text() and "! caution" in strip.alerts_label.text()
+    assert strip.alerts_label.property("severity") == "critical"  # the frame of the top alert's severity
     for widget in [strip, *strip.findChildren(QWidget)]:
         assert widget.focusPolicy() == Qt.FocusPolicy.NoFocus
     assert all(e.note == AUTO_ALERT_NOTE and e.author_id == people[0].id for e in alerts_in_record(live))
 
     clock.advance(30)
     top = pane.board.top
-    qtbot.keyClick(note, Qt.Key.Key_A, CTRL | SHIFT)
+    qtbot.keyClick(note, Qt.Key.Key_A, CTRL | SHIFT)  # critical: the reason line opens, nothing recorded yet
+    assert kinds(live, "alert_ack") == [] and QApplication.focusWidget() is strip.reason
+    qtbot.keyClicks(strip.reason, "BP recheck ordered (synthetic)")
+    qtbot.keyClick(strip.reason, Qt.Key.Key_Return)
     [ack] = kinds(live, "alert_ack")
-    assert ack.data == AlertAck(top.entry_id, "systolic_high", top.message)
+    assert ack.data == AlertAck(top.entry_id, "hypertensive_crisis", top.message, "BP recheck ordered (synthetic)")
     assert ack.author_id == people[0].id and ack.occurred_at == clock.utcnow()
     assert f"Acknowledged {local(clock.utcnow())} by {people[0].name}" in strip.status.text()
     assert len(pane.board) == 2 and QApplication.focusWidget() is note and note.text() == "quiet, eyes clo"
+    assert not strip.reason.isVisible()
     qtbot.keyClick(note, Qt.Key.Key_A, CTRL | SHIFT)
     qtbot.keyClick(note, Qt.Key.Key_A, CTRL | SHIFT)
     assert len(pane.board) == 0 and not strip.alerts_label.isVisibleTo(pane)
@@ -755,3 +760,109 @@ def test_rems_answers_for_an_esketamine_sitting(qtbot, store, clock, people, pro
     enter(qtbot, pane.rems.ready, "75")
     [entry] = kinds(live, "rems")
     assert entry.data == RemsAnswers("none observed (synthetic)", 75)
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 9: critical alerts need a reason, are shown again, and item 9 of a PHQ-9 alerts
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_critical_alert_with_an_empty_reason_is_refused_by_keyboard_and_esc_leaves_it(qtbot, pane, live, clock):
+    note = pane.observation.line
+    enter(qtbot, pane.vitals.line, "128/84 72 80 14")  # SpO₂ 80: critical
+    qtbot.waitUntil(lambda: len(alerts_in_record(live)) == 1)
+    qtbot.keyClick(pane, Qt.Key.Key_F3)
+    qtbot.keyClicks(note, "breathing slow")
+    strip = pane.alerts_strip
+    qtbot.keyClick(note, Qt.Key.Key_A, CTRL | SHIFT)
+    assert QApplication.focusWidget() is strip.reason and "‼ CRITICAL" in strip.reason_prompt.text()
+    qtbot.keyClicks(strip.reason, "   ")
+    qtbot.keyClick(strip.reason, Qt.Key.Key_Return)
+    assert kinds(live, "alert_ack") == []  # nothing recorded
+    assert strip.reason_message.isVisible() and "reason" in strip.reason_message.text()
+    assert QApplication.focusWidget() is strip.reason and len(pane.board) == 1
+    qtbot.keyClick(strip.reason, Qt.Key.Key_Escape)  # leave it: the cursor goes back to the note
+    assert not strip.reason.isVisible() and QApplication.focusWidget() is note and note.text() == "breathing slow"
+    assert kinds(live, "alert_ack") == [] and len(pane.board) == 1
+
+    qtbot.keyClick(note, Qt.Key.Key_A, CTRL | SHIFT)
+    qtbot.keyClicks(strip.reason, "probe re-sited, SpO2 rising")
+    qtbot.keyClick(strip.reason, Qt.Key.Key_Return)
+    [ack] = kinds(live, "alert_ack")
+    assert isinstance(ack.data, AlertAck) and ack.data.reason == "probe re-sited, SpO2 rising"
+    assert "probe re-sited" in strip.status.text() and len(pane.board) == 0
+    assert QApplication.focusWidget() is note
+
+
+def test_a_caution_is_acknowledged_without_a_reason(qtbot, pane, live, clock):
+    enter(qtbot, pane.vitals.line, "128/84 72 90 14")  # SpO₂ 90: caution
+    qtbot.waitUntil(lambda: len(alerts_in_record(live)) == 1)
+    assert pane.alerts_strip.alerts_label.property("severity") == "caution"
+    qtbot.keyClick(pane.vitals.line, Qt.Key.Key_A, CTRL | SHIFT)
+    [ack] = kinds(live, "alert_ack")
+    assert ack.data.reason == "" and not pane.alerts_strip.reason.isVisible()
+
+
+def test_a_critical_condition_still_present_is_shown_again_and_recorded_once_across_a_restart(
+    qtbot, pane, live, clock
+):
+    enter(qtbot, pane.vitals.line, "128/84 72 80 14")
+    qtbot.waitUntil(lambda: len(alerts_in_record(live)) == 1)
+    pane.acknowledge_top_alert("oxygen on (synthetic)")
+    assert len(pane.board) == 0
+    clock.advance(5 * 60 - 1)
+    pane.refresh_alerts()
+    assert len(pane.board) == 0
+    clock.advance(1)  # exactly five minutes after the acknowledgement
+    pane.refresh_alerts()
+    assert [a.key for a in pane.board.active] == ["spo2_critical"]
+    assert pane.board.top.message.startswith("Still present:")
+    qtbot.waitUntil(lambda: len(alerts_in_record(live)) == 2)
+    pane.stop()
+    again = open_pane(qtbot, LiveSession(live.store, live.id, live.clinician_id, clock))
+    assert again.board.top is not None and again.board.top.recorded and again.board.top.repeats is not None
+    qtbot.wait(0)
+    assert len(alerts_in_record(live)) == 2  # neither lost nor written twice
+
+
+def test_a_phq9_with_item9_saved_in_the_sitting_raises_the_critical_alert(qtbot, pane, live, clock):
+    from datetime import date
+
+    answers = {"interest": 0, "mood": 0, "sleep": 0, "energy": 0, "appetite": 0, "self_worth": 0,
+               "concentration": 0, "psychomotor": 0, "self_harm": 2}
+    with qtbot.waitSignal(pane.alerts_changed):
+        live.add_outcome("phq9", answers, 2, clock.utcnow().date())
+    assert [(a.key, a.severity) for a in pane.board.active] == [("phq9_item9", "critical")]
+    assert "PHQ-9 item 9 = 2: suicide-risk assessment today" in pane.alerts_strip.alerts_label.text()
+    qtbot.waitUntil(lambda: len(alerts_in_record(live)) == 1)
+    live.add_outcome("phq9", {**answers, "self_harm": 0}, 0, date(2020, 1, 1))  # another answer: still one alert
+    assert len(pane.board) == 1
+
+
+def test_severities_look_different_in_both_themes_and_light_no_room(qtbot, pane, live, clock):
+    from PySide6.QtGui import QColor
+
+    from kapdesk.ui.theme import DARK, LIGHT, THEMES, apply_theme, current_theme
+
+    for theme in THEMES.values():
+        colours = {theme.severity_color(s) for s in ("critical", "caution", "reminder")}
+        assert len(colours) == 3, theme.name
+    # The dark theme's critical colour is no brighter than its text: it lights no room.
+    assert QColor(DARK.critical).lightness() <= QColor(DARK.text).lightness()
+    assert QColor(DARK.critical).hsvSaturation() < 200  # muted, never a saturated red
+    from kapdesk.ui.theme import stylesheet
+
+    sheet = stylesheet(DARK)
+    assert 'severity="critical"' in sheet and "double" in sheet and "dashed" in sheet  # shapes, not only colours
+
+    enter(qtbot, pane.vitals.line, "128/84 72 80 14")
+    qtbot.waitUntil(lambda: len(alerts_in_record(live)) == 1)  # nothing else left to redraw the strip
+    label = pane.alerts_strip.alerts_label
+    assert DARK.critical in label.text() or current_theme().critical in label.text()
+    previous = current_theme()
+    try:
+        apply_theme(QApplication.instance(), LIGHT)
+        qtbot.waitUntil(lambda: LIGHT.critical in label.text())  # Ctrl+L re-colours the lines
+        assert "‼ CRITICAL" in label.text()
+    finally:
+        apply_theme(QApplication.instance(), previous)

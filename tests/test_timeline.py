@@ -232,11 +232,16 @@ def test_ctrl_f_goes_to_the_filter_and_return_back_to_the_list(timeline, live, c
     assert timeline.text_filter.text() == ""
 
 
-def test_alerts_take_the_attention_colour(timeline, live, clock):
+def test_alerts_take_their_severity_colour_and_word(timeline, live, clock):
     clock.advance(60)
-    live.record(AlertRaised("spo2_low", "warning", "SpO₂ 90% is below 92%"))
+    live.record(AlertRaised("spo2_low", "caution", "SpO₂ 90% is below 92%"))
     row = timeline.proxy.rowCount() - 1
     assert QColor(cell(timeline, row, DETAIL, Qt.ItemDataRole.ForegroundRole)) == DARK.color("attention")
+    clock.advance(60)
+    live.record(AlertRaised("spo2_low", "warning", "SpO₂ 80% is below 92%"))  # an older build's word: critical
+    row = timeline.proxy.rowCount() - 1
+    assert QColor(cell(timeline, row, DETAIL, Qt.ItemDataRole.ForegroundRole)) == DARK.color("critical")
+    assert "‼ CRITICAL" in cell(timeline, row, WHAT, Qt.ItemDataRole.DisplayRole)
 
 
 def test_the_list_follows_new_entries_only_while_at_the_bottom(timeline, live, clock, qtbot):

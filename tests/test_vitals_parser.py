@@ -386,8 +386,8 @@ def test_bounds_are_inclusive(name: str) -> None:
         ("systolic", "39"), ("systolic", "301"),
         ("diastolic", "19"), ("diastolic", "201"),
         ("heart_rate", "19"), ("heart_rate", "251"),
-        ("spo2", "49"), ("spo2", "101"),
-        ("resp_rate", "3"), ("resp_rate", "61"),
+        ("spo2", "101"),
+        ("resp_rate", "61"),
         ("temperature_c", "29.9"), ("temperature_c", "43.1"),
     ],
 )
@@ -405,8 +405,19 @@ def test_just_outside_bounds_is_refused_naming_the_vital(name: str, outside: str
 
 def test_range_wording() -> None:
     assert str(error_for("hr 300")) == "Heart rate 300 is outside 20–250 bpm"
-    assert str(error_for("spo2 101")) == "SpO₂ 101 is outside 50–100%"
-    assert str(error_for("rr 2")) == "Respiratory rate 2 is outside 4–60 /min"
+    assert str(error_for("spo2 101")) == "SpO₂ 101 is outside 0–100%"
+    assert str(error_for("rr 61")) == "Respiratory rate 61 is outside 0–60 /min"
+
+
+def test_critical_values_can_be_recorded() -> None:
+    """Issue 9: the worst moment of a sitting goes into its record (the alerts answer it)."""
+    apnoea = parse_vitals("128/84 72 98 0")
+    assert apnoea.resp_rate == 0 and apnoea.format() == "128/84  HR 72  SpO₂ 98%  RR 0 (apnoea)"
+    assert parse_vitals("rr 0").resp_rate == 0 and parse_vitals("rr 3").resp_rate == 3
+    assert parse_vitals("spo2 50").spo2 == 50 and parse_vitals("spo2 49").spo2 == 49
+    assert parse_vitals("hr 20").heart_rate == 20 and parse_vitals("hr 250").heart_rate == 250
+    assert parse_vitals("300/20").diastolic == 20  # kept; the pulse-pressure alert asks to check it
+    assert validate_field("rr", "0") == 0 and validate_field("spo2", "49%") == 49
     assert str(error_for("128/10")) == "Diastolic 10 is outside 20–200 mmHg"
 
 
@@ -581,7 +592,7 @@ def test_constructor_enforces_the_same_rules() -> None:
     with pytest.raises(VitalsError, match="whole number"):
         VitalsReading(heart_rate=72.0)  # type: ignore[arg-type]
     with pytest.raises(VitalsError, match="outside"):
-        VitalsReading(spo2=40)
+        VitalsReading(spo2=101)
 
 
 # --------------------------------------------------------------------------------------------
@@ -641,8 +652,8 @@ def test_validate_field_never_crashes(name: str, text: str) -> None:
 
 def test_vital_bounds_are_the_documented_ones() -> None:
     expected = {
-        "systolic": (40, 300), "diastolic": (20, 200), "heart_rate": (20, 250), "spo2": (50, 100),
-        "resp_rate": (4, 60), "temperature_c": (30, 43),
+        "systolic": (40, 300), "diastolic": (20, 200), "heart_rate": (20, 250), "spo2": (0, 100),
+        "resp_rate": (0, 60), "temperature_c": (30, 43),
     }
     assert {k: (b.low, b.high) for k, b in VITAL_BOUNDS.items()} == expected
     assert not VITAL_BOUNDS["temperature_c"].integer

@@ -29,8 +29,8 @@ dose                    :class:`~kapdesk.domain.doses.Dose`
 scale                   :class:`~kapdesk.domain.scales.ScaleResult`
 observation             :class:`~kapdesk.domain.observations.Observation`
 presence                :class:`Presence` {"present", "handoff_to", "note"}
-alert                   :class:`AlertRaised` {"key", "severity", "message", "reading"}
-alert_ack               :class:`AlertAck` {"alert", "key", "message"}
+alert                   :class:`AlertRaised` {"key", "severity", "message", "reading", ["repeats"]}
+alert_ack               :class:`AlertAck` {"alert", "key", "message", ["reason"]}
 music                   :class:`MusicEvent` {"event", "title", "artist", "location", "section",
                         … the player's event fields}
 preparation             :class:`Preparation` {"intention", "checklist", "contraindications",
@@ -63,6 +63,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar, Union
 
+from kapdesk.domain.alerts import severity_of
 from kapdesk.domain.doses import Dose, DoseError
 from kapdesk.domain.infusions import InfusionChange, InfusionStart
 from kapdesk.domain.observations import Observation, ObservationError
@@ -199,12 +200,30 @@ class Presence:
 
 @dataclass(frozen=True)
 class AlertRaised:
-    """An alert as recorded: the rule (``key``), how pressing, what it said, the reading it is about."""
+    """An alert as recorded: the rule (``key``), how pressing, what it said, what it is about.
+
+    ``severity`` is ``"critical"``, ``"caution"`` or ``"reminder"``; a row stored as ``"warning"``
+    by an older build reads as ``"critical"`` (:func:`kapdesk.domain.alerts.severity_of`), and
+    ``stored_severity`` keeps the word as stored so that encoding gives back exactly the stored
+    JSON (rows are never rewritten; the CSV's ``payload_json`` is the row's).
+    ``reading`` (the stored key's name since the first release) is the entry the alert is about —
+    a vitals reading or a scale entry — or the PHQ-9 outcome's id; None for an overdue reading.
+    ``repeats`` names the ``alert_ack`` entry after which a critical condition that persisted was
+    shown again (None for the first showing); stored only when set.
+    """
 
     key: str
     severity: str
     message: str
     reading: uuid.UUID | None = None
+    repeats: uuid.UUID | None = None
+    stored_severity: str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        meaning = severity_of(self.severity)
+        if meaning != self.severity:
+            object.__setattr__(self, "stored_severity", self.stored_severity or self.severity)
+            object.__setattr__(self, "severity", meaning)
 
     def describe(self) -> str:
         return self.message or self.key
@@ -212,14 +231,20 @@ class AlertRaised:
 
 @dataclass(frozen=True)
 class AlertAck:
-    """The clinician acknowledged the ``alert`` entry named by ``alert`` (who and when: the entry's)."""
+    """The clinician acknowledged the ``alert`` entry named by ``alert`` (who and when: the entry's).
+
+    ``reason`` is required for a critical alert (alarm practice) and optional otherwise; stored
+    only when given, so acknowledgements written before it read as they did.
+    """
 
     alert: uuid.UUID
     key: str
     message: str
+    reason: str = ""
 
     def describe(self) -> str:
-        return f"acknowledged: {self.message or self.key}"
+        reason = f" (reason: {self.reason})" if self.reason else ""
+        return f"acknowledged: {self.message or self.key}{reason}"
 
 
 @dataclass(frozen=True)
@@ -468,8 +493,10 @@ _READERS: dict[Kind, Callable[[Mapping[str, Any]], Payload]] = {
     Kind.ALERT: lambda s: AlertRaised(
         _text(s, "key"), _text(s, "severity", "caution"), _text(s, "message"),
         None if s.get("reading") is None else _uuid(s.get("reading"), "reading"),
+        None if s.get("repeats") is None else _uuid(s.get("repeats"), "repeats"),
     ),
-    Kind.ALERT_ACK: lambda s: AlertAck(_uuid(s.get("alert"), "alert"), _text(s, "key"), _text(s, "message")),
+    Kind.ALERT_ACK: lambda s: AlertAck(_uuid(s.get("alert"), "alert"), _text(s, "key"), _text(s, "message"),
+                                       _text(s, "reason")),
     Kind.MUSIC: lambda s: MusicEvent(
         _text(s, "event"), _opt_text(s, "title"), _opt_text(s, "artist"), _opt_text(s, "location"),
         _opt_text(s, "section"), _frozen({k: v for k, v in s.items() if k not in _MUSIC_TRACK_FIELDS}),
@@ -505,10 +532,13 @@ _WRITERS: dict[type, tuple[Kind, Callable[[Any], dict[str, Any]]]] = {
     Observation: (Kind.OBSERVATION, lambda p: p.to_payload()),
     Presence: (Kind.PRESENCE, lambda p: {"present": list(p.present), "handoff_to": p.handoff_to, "note": p.note}),
     AlertRaised: (Kind.ALERT, lambda p: {
-        "key": p.key, "severity": p.severity, "message": p.message,
+        "key": p.key, "severity": p.stored_severity or p.severity, "message": p.message,
         "reading": None if p.reading is None else str(p.reading),
+        **({} if p.repeats is None else {"repeats": str(p.repeats)}),
     }),
-    AlertAck: (Kind.ALERT_ACK, lambda p: {"alert": str(p.alert), "key": p.key, "message": p.message}),
+    AlertAck: (Kind.ALERT_ACK, lambda p: {
+        "alert": str(p.alert), "key": p.key, "message": p.message, **({"reason": p.reason} if p.reason else {}),
+    }),
     MusicEvent: (Kind.MUSIC, _write_music),
     Preparation: (Kind.PREPARATION, lambda p: {
         "intention": p.intention, "checklist": dict(p.checklist), "contraindications": dict(p.contraindications),

@@ -26,7 +26,9 @@ Nothing is guessed: a temperature of 98.6 without ``F`` is refused with a hint r
 converted, because a silently wrong number in the record is worse than a retyped one.
 
 The bounds in :data:`VITAL_BOUNDS` are *physiological plausibility* limits that catch typos.
-They are not the clinic's alarm thresholds, which live in :mod:`kapdesk.domain.alerts`.
+They are wide enough to record critical values (heart rate 20–250, SpO₂ 0–100%, respiratory rate
+0–60 with 0 shown as apnoea). They are not the clinic's alarm thresholds, which live in
+:mod:`kapdesk.domain.alerts`.
 
 Pure Python: no Qt, no clock, no I/O.
 """
@@ -99,8 +101,11 @@ VITAL_BOUNDS: Mapping[str, VitalBound] = MappingProxyType(
         "systolic": VitalBound("systolic", "Systolic", "systolic", "mmHg", 40, 300, True),
         "diastolic": VitalBound("diastolic", "Diastolic", "diastolic", "mmHg", 20, 200, True),
         "heart_rate": VitalBound("heart_rate", "Heart rate", "heart rate", "bpm", 20, 250, True),
-        "spo2": VitalBound("spo2", "SpO₂", "SpO₂", "%", 50, 100, True),
-        "resp_rate": VitalBound("resp_rate", "Respiratory rate", "respiratory rate", "/min", 4, 60, True),
+        # SpO₂ and RR reach down to what a monitor can show, so the worst moment of a sitting can
+        # be recorded (an oximeter displays 0–100%; RR 0 is apnoea); the critical alerts of
+        # kapdesk.domain.alerts, not a refusal, answer such a number.
+        "spo2": VitalBound("spo2", "SpO₂", "SpO₂", "%", 0, 100, True),
+        "resp_rate": VitalBound("resp_rate", "Respiratory rate", "respiratory rate", "/min", 0, 60, True),
         "temperature_c": VitalBound("temperature_c", "Temperature", "temperature", "°C", 30, 43, False),
     }
 )
@@ -207,7 +212,7 @@ class VitalsReading:
         if self.spo2 is not None:
             parts.append(f"SpO₂ {self.spo2}%")
         if self.resp_rate is not None:
-            parts.append(f"RR {self.resp_rate}")
+            parts.append("RR 0 (apnoea)" if self.resp_rate == 0 else f"RR {self.resp_rate}")
         if self.temperature_c is not None:
             parts.append(f"{self.temperature_c:.1f} °C")
         return "  ".join(parts)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from functools import cached_property
 
-from kapdesk.domain.alerts import AlertRules
+from kapdesk.domain.alerts import AlertRules, severity_label
 from kapdesk.domain.clock import format_span, reminders_at
 from kapdesk.domain.doses import Dose
 from kapdesk.domain.entries import (
@@ -398,8 +398,14 @@ class Report:
             acked = acks.get(entry.id)
             ack_text = (f"{self.time(acked.occurred_at)} by {esc(acked.author_name)}" if acked
                         else "<b>not acknowledged</b>")
+            if acked is not None and isinstance(acked.data, AlertAck) and acked.data.reason:
+                ack_text += f": {esc(acked.data.reason)}"  # required for a critical alert
             began = raised_at(entry, alert, self.facts)  # the strip's time: the reading's
-            rows.append([self.time(began), self.t_plus(began), esc(alert.severity), esc(entry.describe()), ack_text])
+            # The severity as a symbol and a word, so black-and-white print tells them apart.
+            severity = esc(severity_label(alert.severity))
+            if alert.severity == "critical":
+                severity = f"<b>{severity}</b>"
+            rows.append([self.time(began), self.t_plus(began), severity, esc(entry.describe()), ack_text])
         return "<h2>Alerts</h2>" + table(("Time", "T+", "Severity", "Alert", "Acknowledged"), rows, (8, 7, 11, 49, 25))
 
     def rems(self) -> str:

@@ -27,6 +27,7 @@ from kapdesk.store.repository import Store
 
 class LiveSession(QObject):
     changed = Signal(object)  # EntryInfo | None: the entry just committed, or None after other changes
+    outcome_saved = Signal(object)  # OutcomeInfo just committed (the alert strip reads PHQ-9 item 9)
 
     def __init__(self, store: Store, session_id: uuid.UUID, clinician_id: uuid.UUID, clock: Clock,
                  parent: QObject | None = None) -> None:
@@ -130,10 +131,17 @@ class LiveSession(QObject):
         return self.store.addenda(self.id)
 
     def add_outcome(self, measure: str, answers: dict[str, Any], total: int, taken_on: date) -> OutcomeInfo:
-        return self.store.add_outcome(self.info.client_id, measure, answers, total, self.clinician_id, taken_on, self.id)
+        outcome = self.store.add_outcome(self.info.client_id, measure, answers, total, self.clinician_id, taken_on,
+                                         self.id)
+        self.outcome_saved.emit(outcome)
+        return outcome
 
     def outcomes(self) -> list[OutcomeInfo]:
         return self.store.outcomes(self.info.client_id)
+
+    def session_outcomes(self) -> list[OutcomeInfo]:
+        """The outcome measures taken in this sitting (the item-9 alert reads them)."""
+        return [o for o in self.outcomes() if o.session_id == self.id]
 
     def session_record(self) -> SessionRecord:
         return self.store.session_record(self.id)

@@ -73,8 +73,9 @@ PREPARATION = Context("preparation", "preparation page", SESSION)
 NOTES = Context("notes", "integration note page", SESSION)
 OUTCOMES = Context("outcomes", "PHQ-9 / GAD-7 page", SESSION)
 OVERRIDE = Context("override", "the dose-despite-open-items line", SESSION)
+ALERT_REASON = Context("alert_reason", "the critical-alert reason line", SESSION)
 CONTEXTS: tuple[Context, ...] = (APP, START, HISTORY, SESSION, RECORD, TIMELINE, PREPARATION, NOTES, OUTCOMES,
-                                 OVERRIDE)
+                                 OVERRIDE, ALERT_REASON)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ ACTIONS: tuple[Action, ...] = (
            "reason (Enter saves)", SESSION),
     Action("record.adverse_event", "Alt+E", "adverse event: event, severity, outcome, the rescue medication that "
            "treated it (Enter saves)", SESSION),
-    Action("record.acknowledge", "Ctrl+Shift+A", "acknowledge the top alert (who and when are recorded)", SESSION),
+    Action("record.acknowledge", "Ctrl+Shift+A", "acknowledge the top alert (who and when are recorded; a critical "
+           "one asks for a short reason)", SESSION),
     Action("music.play", "Ctrl+P", "music: play / pause (fades)", SESSION,
            also=("Toggle Media Play/Pause", "Media Play", "Media Pause")),
     Action("music.previous", "Alt+Left", "music: previous track (restarts the track when > 5 s in)", SESSION,
@@ -174,6 +176,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("override.confirm", "Ctrl+Return", "dose despite the open safety items, with the reason typed", OVERRIDE,
            also=("Ctrl+Enter",)),
     Action("override.cancel", "Esc", "do not dose", OVERRIDE),
+    Action("alerts.reason_confirm", "Return", "acknowledge the critical alert with the reason typed", ALERT_REASON,
+           also=("Enter",)),
+    Action("alerts.reason_cancel", "Esc", "leave the critical alert unacknowledged", ALERT_REASON),
 )
 
 _BY_ID = {a.id: a for a in ACTIONS}

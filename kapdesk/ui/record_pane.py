@@ -17,7 +17,11 @@ reading that becomes overdue), the pane asks :func:`kapdesk.domain.alerting.aler
 active, from its cached copy of the entries and the clock: the timer reads no database. A new
 alert is written once as an ``alert`` entry (so the record shows what the clinician was told,
 and when) on the next turn of the event loop, not inside another pane's change notification.
-Nothing about an alert moves focus, raises the window, opens anything or makes a sound.
+Nothing about an alert moves focus, raises the window, opens anything or makes a sound. The
+PHQ-9 outcomes of the sitting are read once and again after one is saved
+(``LiveSession.outcome_saved``), for the item-9 alert. Acknowledging a critical alert asks for a
+short reason in the strip's reason line (:meth:`AlertsStrip.ask_reason`): the only time the
+strip takes the cursor, because the clinician asked.
 
 **Corrections.** :meth:`RecordPane.correct` loads an entry into its section; saving records a new
 entry that supersedes it. The timeline's ``correction_requested(EntryInfo)`` connects here.
@@ -82,6 +86,8 @@ class RecordPane(QFrame):
         self.settings = ClinicSettings()
         self._entries: list[EntryInfo] = []
         self._board = AlertBoard()
+        self._outcomes: list[object] = []  # the sitting's outcome measures (PHQ-9 item 9)
+        self._asked: ActiveAlert | None = None  # the critical alert the reason line is open for
         self._record_scheduled = False
         self._recording = False
 
@@ -101,6 +107,8 @@ class RecordPane(QFrame):
 
         self.alerts_strip = AlertsStrip()
         self.alerts_strip.acknowledge_clicked.connect(self.acknowledge_top_alert)
+        self.alerts_strip.reason_entered.connect(self._acknowledge_with_reason)
+        self.alerts_strip.reason_cancelled.connect(self._cancel_reason)
         self.vitals = VitalsSection()
         self.observation = ObservationSection()
         self.scales = ScaleSection()
@@ -160,10 +168,12 @@ class RecordPane(QFrame):
         """Attach the pane to a sitting. Reads the entries once; afterwards only changes are merged."""
         if self.live is not None and self.live is not live:
             self.live.changed.disconnect(self._on_change)
+            self.live.outcome_saved.disconnect(self._on_outcome)
         previous = self.live
         self.live = live
         self.settings = settings or ClinicSettings()
         self._entries = list(live.entries())
+        self._outcomes = list(live.session_outcomes())
         self._board = AlertBoard()
         name = next((c.name for c in live.store.clinicians() if c.id == live.clinician_id), live.info.clinician_name)
         ctx = RecordContext(live=live, settings=self.settings, clinician_name=name, entries=lambda: self._entries)
@@ -171,6 +181,7 @@ class RecordPane(QFrame):
             section.bind(ctx)
         if previous is not live:
             live.changed.connect(self._on_change)  # Qt disconnects it when the pane goes away
+            live.outcome_saved.connect(self._on_outcome)
         for shortcut in (*self._window_keys, *self._pane_keys):
             shortcut.setEnabled(True)
         self.alerts_strip.show_status("")
@@ -194,6 +205,11 @@ class RecordPane(QFrame):
         if self.live is not None and self.live.ended:
             self._alert_timer.stop()
         self.refresh_alerts()
+
+    def _on_outcome(self, _outcome: object) -> None:
+        if self.live is not None:
+            self._outcomes = list(self.live.session_outcomes())
+            self.refresh_alerts()
 
     def _merge(self, entry: EntryInfo) -> None:
         """Add one committed entry to the cache, marking the entry it corrects as superseded."""
@@ -330,6 +346,7 @@ class RecordPane(QFrame):
                 reminder=reading.next_reminder,
                 now=reading.now,
                 overdue_after=self.settings.overdue_alert_after,
+                outcomes=self._outcomes,
             )
         changed = board.active != self._board.active
         self._board = board
@@ -364,14 +381,48 @@ class RecordPane(QFrame):
             self.alerts_strip.show_status(f"Alert shown but not yet in the record: {exc}.")
             return None
 
-    def acknowledge_top_alert(self) -> EntryInfo | None:
-        """Ctrl+Shift+A: record an ``alert_ack`` for the top alert, by the acting clinician, now."""
+    def acknowledge_top_alert(self, reason: str | None = None) -> EntryInfo | None:
+        """Ctrl+Shift+A: record an ``alert_ack`` for the top alert, by the acting clinician, now.
+
+        A critical alert needs a reason: without ``reason`` the strip's reason line opens for it
+        (Enter there comes back through :meth:`_acknowledge_with_reason`) and nothing is recorded yet.
+        """
         if self.live is None:
             return None
         top = self.refresh_alerts().top
         if top is None:
             self.alerts_strip.show_status("No alert to acknowledge.")
             return None
+        if top.needs_reason and not (reason or "").strip():
+            if reason is None:
+                self._asked = top
+                self.alerts_strip.ask_reason(top)
+            else:
+                self.alerts_strip.refuse_reason()
+            return None
+        return self._acknowledge(top, (reason or "").strip())
+
+    def _acknowledge_with_reason(self, text: str) -> None:
+        """Enter in the reason line: an empty reason is refused in place; otherwise the alert the
+        line was opened for is acknowledged with it (if it is still active)."""
+        if not text.strip():
+            self.alerts_strip.refuse_reason()
+            return
+        asked = self._asked
+        current = next((a for a in self.refresh_alerts().active if asked is not None and _same(a, asked)), None)
+        if current is None:
+            self._cancel_reason()
+            self.alerts_strip.show_status("That alert is no longer active: nothing recorded.")
+            return
+        if self._acknowledge(current, text.strip()) is not None:
+            self._cancel_reason()
+
+    def _cancel_reason(self) -> None:
+        self._asked = None
+        self.alerts_strip.close_reason()
+
+    def _acknowledge(self, top: ActiveAlert, reason: str) -> EntryInfo | None:
+        assert self.live is not None
         if not top.recorded:
             self._recording = True
             try:
@@ -382,11 +433,17 @@ class RecordPane(QFrame):
                 return None
             top = replace(top, entry_id=recorded.id)
         try:
-            ack = self.live.record(top.acknowledgement())
+            ack = self.live.record(top.acknowledgement(reason))
         except StoreError as exc:
             self.alerts_strip.show_status(f"Not acknowledged: {exc}.")
             return None
         when = ack.occurred_at.astimezone().strftime("%H:%M")
-        self.alerts_strip.show_status(f"Acknowledged {when} by {ack.author_name}: {top.message}")
+        why = f" ({reason})" if reason else ""
+        self.alerts_strip.show_status(f"Acknowledged {when} by {ack.author_name}: {top.message}{why}")
         self.entry_saved.emit(ack)
         return ack
+
+
+def _same(a: ActiveAlert, b: ActiveAlert) -> bool:
+    """The same alert (rule, source, showing), recorded since or not."""
+    return (a.key, a.reading_id, a.repeats) == (b.key, b.reading_id, b.repeats)

@@ -2,6 +2,12 @@
 
 The dark theme lights no room: near-black grounds, warm grey text well below white, one muted
 amber for what needs attention. No pure white anywhere, no saturated red, nothing that flashes.
+
+Alert severities look different by shape as well as colour (product.md, "Alarm practice"), so
+they stay apart for a colour-blind reader and in black-and-white print: a *critical* alert is a
+muted brick red (as dim as the amber: it lights no room) in a thick double frame; a *caution*
+the amber in a single frame; a *reminder* plain text in a thin dashed frame. The strip also writes
+each severity as a symbol and a word (:data:`kapdesk.domain.alerts.SEVERITY_LABELS`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,12 @@ class Theme:
     past: str  # phases already lived
     planned: str  # phases still to come
     border: str
+    critical: str = "#a9574a"  # critical alerts: a muted brick red, never a bright one
+    reminder: str = "#6f6a62"  # reminders (advisory): the dim text colour
+
+    def severity_color(self, severity: str) -> str:
+        """The colour of an alert of ``severity`` ("critical", "caution", "reminder")."""
+        return {"critical": self.critical, "reminder": self.reminder}.get(severity, self.attention)
 
     def color(self, role: str) -> QColor:
         return QColor(getattr(self, role))
@@ -42,6 +54,8 @@ DARK = Theme(
     past="#2b3238",
     planned="#1c2126",
     border="#262a2f",
+    critical="#a9574a",
+    reminder="#8a8479",
 )
 
 LIGHT = Theme(
@@ -56,6 +70,8 @@ LIGHT = Theme(
     past="#b9c2c8",
     planned="#d5d9dc",
     border="#c3beb4",
+    critical="#8f2418",
+    reminder="#5e5a53",
 )
 
 THEMES = {t.name: t for t in (DARK, LIGHT)}
@@ -73,6 +89,9 @@ def stylesheet(t: Theme) -> str:
     QLabel[role="message"] {{ color: {t.attention}; }}
     QLabel[state="due"] {{ color: {t.attention}; }}
     QLabel[state="overdue"] {{ color: {t.attention}; border: 2px solid {t.attention}; border-radius: 6px; padding: 2px 8px; }}
+    QLabel[severity="critical"] {{ color: {t.critical}; border: 4px double {t.critical}; border-radius: 6px; padding: 2px 8px; }}
+    QLabel[severity="caution"] {{ color: {t.attention}; border: 2px solid {t.attention}; border-radius: 6px; padding: 2px 8px; }}
+    QLabel[severity="reminder"] {{ color: {t.text}; border: 1px dashed {t.reminder}; border-radius: 6px; padding: 2px 8px; }}
     QPushButton {{ background: {t.raised}; border: 1px solid {t.border}; border-radius: 5px; padding: 8px 14px; }}
     QPushButton:focus, QLineEdit:focus, QComboBox:focus, QListView:focus, QTreeView:focus, QPlainTextEdit:focus {{
         border: 2px solid {t.accent}; }}
@@ -95,6 +114,8 @@ def stylesheet(t: Theme) -> str:
 
 
 def apply_theme(app: QApplication, theme: Theme) -> None:
+    # First: widgets that repaint on the palette or style change read the theme by this name.
+    app.setProperty("kapdesk_theme", theme.name)
     palette = QPalette()
     for role, value in (
         (QPalette.ColorRole.Window, theme.window),
@@ -111,7 +132,6 @@ def apply_theme(app: QApplication, theme: Theme) -> None:
         palette.setColor(role, QColor(value))
     app.setPalette(palette)
     app.setStyleSheet(stylesheet(theme))
-    app.setProperty("kapdesk_theme", theme.name)
 
 
 def current_theme(app: QApplication | None = None) -> Theme:

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 
-from kapdesk.domain.entries import EntryInfo, Kind, Observation
+from kapdesk.domain.alerts import severity_label
+from kapdesk.domain.entries import AlertRaised, EntryInfo, Kind, Observation
 from kapdesk.domain.record import t_plus
 from kapdesk.ui import keymap
 from kapdesk.ui.theme import Theme
@@ -89,6 +90,7 @@ class TimelineModel(QAbstractTableModel):
         self._sequence = itertools.count()  # ties (same time and stamp) keep arrival order
         self._dim = theme.color("dim_text")
         self._attention = theme.color("attention")
+        self._theme = theme  # alert rows take their severity's colour
 
     # -- Qt model interface ----------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
@@ -115,7 +117,9 @@ class TimelineModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if not entry.current:
                 return self._dim
-            if entry.kind in (Kind.ALERT, Kind.ADVERSE_EVENT):
+            if entry.kind is Kind.ALERT:
+                return self._severity_colour(entry)
+            if entry.kind is Kind.ADVERSE_EVENT:
                 return self._attention
             return None
         if role == Qt.ItemDataRole.FontRole:
@@ -229,7 +233,14 @@ class TimelineModel(QAbstractTableModel):
         return detail, search
 
     def _what(self, entry: EntryInfo) -> str:
+        if isinstance(entry.data, AlertRaised):  # the severity in words too, not colour alone
+            return f"{_kind_label(entry)} {severity_label(entry.data.severity)}"
         return "Quote" if _is_quote(entry) else _kind_label(entry)
+
+    def _severity_colour(self, entry: EntryInfo) -> QColor:
+        if isinstance(entry.data, AlertRaised):
+            return QColor(self._theme.severity_color(entry.data.severity))
+        return self._attention
 
     def _text(self, row: _Row, column: int) -> str:
         entry = row.entry

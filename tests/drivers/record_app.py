@@ -7,7 +7,8 @@ by keyboard and uses the session view's record pane (wiring one in the way the i
 if this build's view has none yet). Then, by keys only, through the real entry line:
 
 1. F2, types a reading above the clinic's thresholds, Enter → prints ``SAVED <confirmation>``;
-2. waits for the alert to reach the strip and the record, Ctrl+Shift+A → prints ``ACKED <strip line>``;
+2. waits for the alert to reach the strip and the record, Ctrl+Shift+A, types the reason a critical
+   alert asks for, Enter → prints ``ACKED <strip line>``;
 3. F2, types a normal reading, Enter → prints ``SAVED <confirmation>``.
 
 Each line is printed the moment the confirmation is on screen, and the test kills the process with
@@ -62,6 +63,12 @@ def drive(window) -> None:
     if not wait_until(lambda: pane.board.top is not None and pane.board.top.recorded):
         raise SystemExit("the alert never reached the record")
     QTest.keyClick(pane.vitals.line, Qt.Key.Key_A, CTRL | SHIFT)
+    reason = pane.alerts_strip.reason
+    if pane.board.top is not None and pane.board.top.needs_reason:  # a critical alert asks why
+        if QApplication.focusWidget() is not reason:
+            raise SystemExit("the reason line did not get the cursor")
+        QTest.keyClicks(reason, "recheck in 5 min (synthetic)")
+        QTest.keyClick(reason, Qt.Key.Key_Return)  # returns once the acknowledgement is committed
     print("ACKED", pane.alerts_strip.status.text(), flush=True)
     print("SAVED", type_reading(view, pane, "bp 132/84 hr 76 spo2 98 rr 14 t 36.7"), flush=True)
 
