@@ -39,7 +39,11 @@ from kapdesk.domain.entries import (
     PhaseExtended,
     Preparation,
     Presence,
+    DISCHARGE_GATE,
+    DOSE_GATE,
+    DischargeCheck,
     RemsAnswers,
+    RemsPatient,
     SafetyOverride,
     SessionEnded,
     SessionStarted,
@@ -51,12 +55,14 @@ from kapdesk.domain.notes import SECTIONS
 from kapdesk.domain.observations import Observation
 from kapdesk.domain.record import (
     BaselineReading,
+    first_dose_at,
     minutes_between,
     phase_segments,
     session_facts,
     whole_minutes,
 )
 from kapdesk.domain.scales import SCALES, ScaleResult
+from kapdesk.domain.discharge import earliest_discharge
 from kapdesk.domain.series import ChartData, chart_data, chart_thresholds
 from kapdesk.export import draft_reason, previous_versions, utc_iso
 from kapdesk.export.pdf_chart import PdfChart
@@ -72,7 +78,7 @@ CHART_MARKER = "@@KAPDESK-VITALS-CHART@@"
 # taken outside KAPDesk, a payload this build cannot read — appears under "Other entries" (never hidden).
 _SHOWN_TYPES = (
     SessionStarted, PhaseEntered, PhaseExtended, DoseTime, SessionEnded, Vitals, Dose, ScaleResult, Observation,
-    Presence, AlertRaised, AlertAck, MusicEvent, Preparation, SafetyOverride, RemsAnswers,
+    Presence, AlertRaised, AlertAck, MusicEvent, Preparation, SafetyOverride, RemsAnswers, DischargeCheck, RemsPatient,
 )
 
 
@@ -151,7 +157,7 @@ class Report:
     # -- the document --------------------------------------------------------------------------
     def html(self) -> str:
         parts = [self.header(), self.preparation(), self.doses(), self.vitals(), self.scales(), self.observations(),
-                 self.presence(), self.music(), self.alerts()]
+                 self.presence(), self.music(), self.alerts(), self.discharge()]
         if self.info.protocol.drug.casefold() == "esketamine":
             parts.append(self.rems())
         parts += [self.note(), self.other_entries()]
@@ -207,6 +213,8 @@ class Report:
                 rows.append(["Weight", f"{esc(number(p.weight_kg))} kg"])
             out.append(table(("", "Answers"), rows, (22, 78)))
         for entry, override in self.record.of(SafetyOverride):
+            if override.gate != DOSE_GATE:
+                continue  # the discharge section tells the others
             out.append(f"<p><b>Safety override</b> at {self.time(entry.occurred_at)} by {esc(entry.author_name)}: "
                        f"dosed with unanswered items {esc(', '.join(item_label(i) for i in override.items))}. "
                        f"Reason: {esc(override.reason)}{self.corrected(entry)}</p>")
@@ -319,6 +327,29 @@ class Report:
             began = raised_at(entry, alert, self.facts)  # the strip's time: the reading's
             rows.append([self.time(began), self.t_plus(began), esc(alert.severity), esc(entry.describe()), ack_text])
         return "<h2>Alerts</h2>" + table(("Time", "T+", "Severity", "Alert", "Acknowledged"), rows, (8, 7, 11, 49, 25))
+
+    def discharge(self) -> str:
+        """When the client could leave, the discharge check as answered, and any override of the gate."""
+        facts = self.facts
+        protocol = self.info.protocol
+        first = first_dose_at(facts, protocol.drug)
+        earliest = earliest_discharge(first, protocol.min_observation_minutes)
+        rows: list[list[str]] = []
+        if earliest is not None and first is not None:
+            rows.append(["Earliest discharge", f"{self.when(earliest)} ({protocol.min_observation_minutes} min after "
+                                               f"the first dose at {self.when(first)})"])
+        for entry, check in self.record.of(DischargeCheck):
+            rows.append([f"Discharge check {self.when(entry.occurred_at)}",
+                         esc(check.describe()) + f" <span class='small muted'>({esc(entry.author_name)})</span>"
+                         + self.corrected(entry)])
+        for entry, override in self.record.of(SafetyOverride):
+            if override.gate == DISCHARGE_GATE:
+                rows.append([f"<b>Discharge override</b> {self.when(entry.occurred_at)}",
+                             f"ended by {esc(entry.author_name)} with open items: {esc('; '.join(override.items))}. "
+                             f"<b>Reason:</b> {esc(override.reason)}{self.corrected(entry)}"])
+        if not rows:
+            return ""
+        return "<h2>Discharge</h2>" + table(("", "From the record"), rows, (28, 72))
 
     def rems(self) -> str:
         return "<h2>REMS monitoring (esketamine)</h2>" + table(("Field", "From the record"), RemsFields(self).rows(),
