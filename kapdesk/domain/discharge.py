@@ -36,6 +36,7 @@ __all__ = [
     "NO_ESCORT",
     "DischargeQuestion",
     "DischargeStatus",
+    "discharge_from",
     "discharge_status",
     "earliest_discharge",
     "make_discharge_override",
@@ -83,6 +84,13 @@ def earliest_discharge(first_dose: datetime | None, min_observation_minutes: int
     return first_dose + timedelta(minutes=min_observation_minutes)
 
 
+def discharge_from(entries: Iterable[EntryInfo], protocol: Protocol, dose_at: datetime | None) -> datetime | None:
+    """The earliest discharge of a sitting (the clock band's "Discharge from 12:14"): its first
+    dose plus the protocol's minimum observation; None when nothing was dosed or there is no minimum."""
+    return earliest_discharge(first_dose_at(record_facts(entries, dose_at), protocol.drug),
+                              protocol.min_observation_minutes)
+
+
 def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%H:%M")
 
@@ -92,8 +100,13 @@ def _latest(found: list[tuple[EntryInfo, object]]) -> tuple[EntryInfo, object] |
 
 
 def discharge_status(entries: Iterable[EntryInfo], *, protocol: Protocol, dose_at: datetime | None,
-                     now: datetime, aldrete_score: int = ALDRETE_DISCHARGE_THRESHOLD) -> DischargeStatus:
-    """The discharge facts and the open items, in display order, as plain words."""
+                     now: datetime, aldrete_score: int = ALDRETE_DISCHARGE_THRESHOLD,
+                     answers: DischargeCheck | None = None) -> DischargeStatus:
+    """The discharge facts and the open items, in display order, as plain words.
+
+    ``answers`` judges a discharge check not saved yet (the form as typed) in place of the latest
+    recorded one, so the list under the form is the list the gate will show.
+    """
     entries = list(entries)
     first = first_dose_at(record_facts(entries, dose_at), protocol.drug)
     earliest = earliest_discharge(first, protocol.min_observation_minutes)
@@ -116,7 +129,8 @@ def discharge_status(entries: Iterable[EntryInfo], *, protocol: Protocol, dose_a
         entry, result = aldrete
         score = result.total if result.complete else "incomplete"
         items.append(f"Modified Aldrete {score} at {_local(entry.occurred_at)} ({needed})")
-    answers = check[1] if check is not None else DischargeCheck()
+    if answers is None:
+        answers = check[1] if check is not None else DischargeCheck()
     for question in DISCHARGE_QUESTIONS:
         answer = getattr(answers, question.key)
         if answer is not True:

@@ -73,8 +73,10 @@ PREPARATION = Context("preparation", "preparation page", SESSION)
 NOTES = Context("notes", "integration note page", SESSION)
 OUTCOMES = Context("outcomes", "PHQ-9 / GAD-7 page", SESSION)
 OVERRIDE = Context("override", "the dose-despite-open-items line", SESSION)
+DISCHARGE = Context("discharge", "discharge page", SESSION)
+END_OVERRIDE = Context("end_override", "the end-despite-open-discharge-items line", SESSION)
 CONTEXTS: tuple[Context, ...] = (APP, START, HISTORY, SESSION, RECORD, TIMELINE, PREPARATION, NOTES, OUTCOMES,
-                                 OVERRIDE)
+                                 OVERRIDE, DISCHARGE, END_OVERRIDE)
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("session.extend5", "Ctrl+E", "extend the current phase by 5 minutes", SESSION),
     Action("session.extend15", "Ctrl+Shift+E", "extend the current phase by 15 minutes", SESSION),
     Action("session.reading_taken", "Ctrl+K", "a due reading was taken outside KAPDesk", SESSION),
-    Action("session.end", "Ctrl+Shift+W", "end the session: press twice (two presses instead of a dialog)", SESSION),
+    Action("session.end", "Ctrl+Shift+W", "end the session: press twice (two presses instead of a dialog); with "
+           "discharge items open, type a reason, Enter (Esc cancels)", SESSION),
     Action("session.back", "Ctrl+Backspace", "back to the start screen", SESSION),
     Action("page.record", "F5", "page: record and chart (cursor in the vitals line)", SESSION),
     Action("page.timeline", "F6", "page: timeline (cursor in the list)", SESSION),
@@ -170,6 +173,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("override.confirm", "Ctrl+Return", "dose despite the open safety items, with the reason typed", OVERRIDE,
            also=("Ctrl+Enter",)),
     Action("override.cancel", "Esc", "do not dose", OVERRIDE),
+    # -- discharge (issue 9) -------------------------------------------------------------------------
+    Action("page.discharge", "F10", "page: discharge check (cursor on the first item: Y / N answer it)", SESSION),
+    Action("discharge.save", "Ctrl+S", "save the discharge check (Y / N answer the item with the focus)", DISCHARGE),
+    Action("end_override.confirm", "Ctrl+Return", "end the session despite the open discharge items, with the reason "
+           "typed", END_OVERRIDE, also=("Ctrl+Enter",)),
+    Action("end_override.cancel", "Esc", "do not end the session", END_OVERRIDE),
 )
 
 _BY_ID = {a.id: a for a in ACTIONS}
