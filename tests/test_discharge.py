@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from test_series import DOSE, at_dose, entry
 
-from kapdesk.domain.doses import Dose, Route
-from kapdesk.domain.entries import DischargeCheck, SafetyOverride
 from kapdesk.domain.discharge import (
     DISCHARGE_QUESTIONS, NO_ESCORT, discharge_status, earliest_discharge, make_discharge_override, open_discharge_items,
 )
+from kapdesk.domain.doses import Dose, Route
+from kapdesk.domain.entries import DischargeCheck, SafetyOverride
 from kapdesk.domain.protocols import Protocol
 from kapdesk.domain.scales import SCALES, score
 

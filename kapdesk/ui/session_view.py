@@ -220,6 +220,7 @@ class SessionView(QWidget):
             self.end_override.ask(items)
             self.say("Discharge items are open: give a reason to end anyway (Enter), or Esc.", error=True)
             return
+        self.end_override.hide()  # asked before, and everything has been closed since
         button = self.buttons["end"]
         if not self._armed.isActive():
             self._armed.start()
