@@ -134,7 +134,10 @@ def test_unsigned_esketamine_report_is_draft_with_rems_section(qapp, store: Stor
         "yes — no alert threshold crossed (09:12: 126/82",
         "yes — no alert threshold crossed (11:50: 126/82",
         "before dosing: 09:12 T-8 126/82", "about 40 min after: 10:05 T+45 148/94", "at the end: 11:50 T+150 126/82",
-        "10:10 T+50: MOAA/S 4", "10:10 T+50: CADSS-6 9",
+        "Sedation (MOAA/S 4 or below) yes — first 10:10 T+50: MOAA/S 4",
+        "Dissociation (CADSS or rating above 0) yes — first 10:10 T+50: CADSS-6 9",
+        "First esketamine treatment yes — no earlier esketamine sitting on record (not confirmed)",
+        "Patient enrolled in the REMS not answered",
         "11 readings, lowest 96% at 09:50 T+30",
         "none (synthetic)", "95 min after the first spray",
         "Submit the REMS patient monitoring form within 7 days: by 2026-01-12",
@@ -200,7 +203,10 @@ def test_rems_section_flags_what_is_missing_or_short(qapp, store: Store, clock: 
     assert "other (28 mg), no lot recorded" in text
     assert "90 min (09:10 to 10:40) — less than the 120 min minimum" in text
     assert "Vital signs acceptable before dosing no reading recorded" in text
-    assert "Serious adverse events not recorded" in text
+    assert "Serious adverse events not answered" in text
+    assert "Ready to leave without the 2-hour rule not answered" in text
+    assert "about 40 min after: missing" in text and "before dosing: missing" in text
+    assert "Sedation (MOAA/S 4 or below) not recorded — no MOAA/S after the dose" in text
     assert "by 2026-01-12" in text
 
 

@@ -128,16 +128,38 @@ def test_rems_blood_pressures_pick_before_about_40_and_end():
                vitals(at_dose(120), (128, 80)), vitals(at_dose(130), None, 70)]
     chosen = systolics(rems_blood_pressures(record_facts(entries, DOSE)))
     assert chosen == [("before dosing", 130), ("about 40 min after", 155), ("at the end", 128)]
-    only = systolics(rems_blood_pressures(record_facts(entries[:3], DOSE)))
-    assert only == [("before dosing", 130), ("about 40 min after", 155)]  # the last one is the 40-minute one
-    assert (rems_blood_pressures(record_facts(entries[:1], None))
-            == rems_blood_pressures(record_facts(entries[:1], DOSE))[:1])
+    only = rems_blood_pressures(record_facts(entries[:3], DOSE))
+    # The last one is the 40-minute one: no reading was taken before discharge.
+    assert systolics(only[:2]) == [("before dosing", 130), ("about 40 min after", 155)]
+    assert only[2] == ("at the end", None)
+    undosed = rems_blood_pressures(record_facts(entries[:1], None))
+    assert systolics(undosed[:1]) == [("before dosing", 130)]
+    assert undosed[1:] == (("about 40 min after", None), ("at the end", None))
 
 
 def test_rems_recheck_is_the_nearest_to_t_plus_40_and_the_earlier_on_a_tie():
     entries = [vitals(at_dose(35), (150, 90)), vitals(at_dose(45), (160, 95)), vitals(at_dose(90), (130, 80))]
-    assert systolics(rems_blood_pressures(record_facts(entries, DOSE))) == [
-        ("about 40 min after", 150), ("at the end", 130)]
+    chosen = rems_blood_pressures(record_facts(entries, DOSE))
+    assert chosen[0] == ("before dosing", None)
+    assert systolics(chosen[1:]) == [("about 40 min after", 150), ("at the end", 130)]
+
+
+@pytest.mark.parametrize(("minute", "taken"), [(29, False), (29.99, False), (30, True), (50, True), (50.9, True),
+                                                (51, False)])
+def test_the_40_minute_reading_is_taken_only_from_t_plus_30_to_t_plus_50(minute, taken):
+    """T+30 and T+50 are inside (whole minutes, as the T+ label shows them); T+29 and T+51 are not:
+    the form then says "missing", never the nearest reading of the day."""
+    entries = [vitals(at_dose(-5), (130, 80)), vitals(at_dose(minute), (150, 90)), vitals(at_dose(90), (128, 80))]
+    recheck = dict(rems_blood_pressures(record_facts(entries, DOSE)))["about 40 min after"]
+    assert (recheck is not None and recheck.reading.systolic == 150) is taken
+    if not taken:
+        assert recheck is None
+
+
+def test_a_reading_at_t_plus_90_is_never_the_40_minute_one():
+    entries = [vitals(at_dose(-5), (130, 80)), vitals(at_dose(90), (128, 80))]
+    chosen = dict(rems_blood_pressures(record_facts(entries, DOSE)))
+    assert chosen["about 40 min after"] is None and chosen["at the end"].reading.systolic == 128
 
 
 def test_phase_segments_from_entries_are_the_clock_segments(protocols: dict[str, Protocol]):

@@ -64,11 +64,11 @@ def test_full_flow_by_keyboard(qtbot, window, store, clock):
     press(qtbot, view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)  # +15
     assert band.phase_left.text() == "40:00 left in this phase"
 
-    # Ending takes two presses; one alone only arms the button.
+    # After a dose, ending with the discharge check open asks for a reason (the discharge gate).
     press(qtbot, view, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    assert view.buttons["end"].property("armed") == "true"
-    assert not view.live.ended
-    press(qtbot, view, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert view.end_override.isVisible() and not view.live.ended
+    qtbot.keyClicks(view.end_override.reason, "Synthetic: discharge checked on paper")
+    qtbot.keyClick(view.end_override.reason, Qt.Key.Key_Return)
     assert view.live.ended
     assert "ended" in band.phase_left.text()
 

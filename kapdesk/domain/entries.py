@@ -35,7 +35,8 @@ music                   :class:`MusicEvent` {"event", "title", "artist", "locati
                         … the player's event fields}
 preparation             :class:`Preparation` {"intention", "checklist", "contraindications",
                         "medications", "weight_kg", "self_harm_thoughts" (only once answered)}
-safety_override         :class:`SafetyOverride` {"items", "reason", "keys" (only when known)}
+safety_override         :class:`SafetyOverride` {"items", "reason", "keys" (only when known),
+                        "gate" (only when not "dose")}
 rems                    :class:`RemsAnswers` {"serious_adverse_events", "ready_without_2h_minutes"}
 rescue_medication       :class:`~kapdesk.domain.rescue.RescueMedication` {"drug", "drug_class", "amount",
                         "unit", "route", "reason", "given_by", "lot", "device"}
@@ -44,6 +45,10 @@ adverse_event           :class:`~kapdesk.domain.rescue.AdverseEvent` {"event", "
 infusion_start          :class:`~kapdesk.domain.infusions.InfusionStart` {"drug", "route", "rate",
                         "given_by", "planned_mg", "planned_minutes", "mg_per_kg", "lot"}
 infusion_change         :class:`~kapdesk.domain.infusions.InfusionChange` {"infusion", "action", "rate"}
+discharge_check         :class:`DischargeCheck` {"steady_gait", "oriented", "dissociation_resolved",
+                        "no_driving_told", "escort"}
+rems_patient            :class:`RemsPatient` {"enrolled", "enrolment", "first_treatment"} (per client:
+                        later sittings of the same client read it)
 ======================  =========================================================================
 
 A stored payload this build cannot read (out of today's bounds, a kind from a newer build) decodes
@@ -94,6 +99,8 @@ class Kind(StrEnum):
     REMS = "rems"
     RESCUE_MEDICATION = "rescue_medication"
     ADVERSE_EVENT = "adverse_event"
+    DISCHARGE_CHECK = "discharge_check"
+    REMS_PATIENT = "rems_patient"
     UNKNOWN = "unknown"  # a kind this build does not know (written by a newer one)
     INFUSION_START = "infusion_start"
     INFUSION_CHANGE = "infusion_change"
@@ -108,6 +115,7 @@ _KIND_LABELS = {
     Kind.DOSE_TIME: "Dose time", Kind.REMINDER_DONE: "Reminder", Kind.SESSION_ENDED: "Session",
     Kind.ALERT_ACK: "Alert", Kind.SAFETY_OVERRIDE: "Override", Kind.REMS: "REMS",
     Kind.INFUSION_START: "Infusion", Kind.INFUSION_CHANGE: "Infusion",
+    Kind.DISCHARGE_CHECK: "Discharge", Kind.REMS_PATIENT: "REMS",
 }
 _KIND_LABELS |= {Kind.RESCUE_MEDICATION: "Rescue", Kind.ADVERSE_EVENT: "Adverse event"}
 
@@ -292,18 +300,34 @@ class Preparation:
         return f"intention: {intention}" if intention else "preparation recorded"
 
 
+# The gates an override can pass: dosing (T0) and ending the session (discharge).
+DOSE_GATE = "dose"
+DISCHARGE_GATE = "discharge"
+
+
 @dataclass(frozen=True)
 class SafetyOverride:
-    """Dosing went ahead despite these open safety items, for the clinician's reason."""
+    """A gate was passed despite these open items, for the clinician's reason.
+
+    ``gate`` says which: ``"dose"`` (T0 marked despite open safety items; every row written
+    before discharge overrides existed is one) or ``"discharge"`` (the session ended despite open
+    discharge items, :mod:`kapdesk.domain.discharge`).
+    """
 
     items: tuple[str, ...]
     reason: str
     # Stable codes of the items, in the same order (``kapdesk.domain.preparation.GateItem.key``,
     # e.g. ``predose_reading.<vitals entry id>.systolic_high``); empty in older entries.
     keys: tuple[str, ...] = ()
+    gate: str = DOSE_GATE  # which gate was passed: "dose" or "discharge"
 
     def describe(self) -> str:
-        return f"dosed despite: {', '.join(self.items)} (reason: {self.reason})"
+        done = "ended despite" if self.gate == DISCHARGE_GATE else "dosed despite"
+        return f"{done}: {', '.join(self.items)} (reason: {self.reason})"
+
+
+# What a blank answer reads as, on the timeline, in the PDF and in the CSV: never "none".
+NOT_ANSWERED = "not answered"
 
 
 @dataclass(frozen=True)
@@ -314,9 +338,54 @@ class RemsAnswers:
     ready_without_2h_minutes: int | None = None
 
     def describe(self) -> str:
-        events = self.serious_adverse_events.strip() or "none"
-        ready = "?" if self.ready_without_2h_minutes is None else self.ready_without_2h_minutes
-        return f"serious adverse events: {events}; ready without the 2-hour rule at {ready} min"
+        # A blank field was not answered: it must not read as "none" (the clinician types "none").
+        events = self.serious_adverse_events.strip() or NOT_ANSWERED
+        minutes = self.ready_without_2h_minutes
+        ready = f" at {minutes} min" if minutes is not None else f": {NOT_ANSWERED}"
+        return f"serious adverse events: {events}; ready without the 2-hour rule{ready}"
+
+
+def _yes_no(answer: bool | None) -> str:
+    return NOT_ANSWERED if answer is None else ("yes" if answer else "no")
+
+
+@dataclass(frozen=True)
+class DischargeCheck:
+    """The discharge checklist as answered (``None``: not answered; see :mod:`kapdesk.domain.discharge`).
+
+    The modified Aldrete is not here: it is a ``scale`` entry (F4), read from there.
+    """
+
+    steady_gait: bool | None = None
+    oriented: bool | None = None
+    dissociation_resolved: bool | None = None
+    no_driving_told: bool | None = None  # told: no driving or machinery until the next day after sleep
+    escort: str = ""  # the name of the person taking the client home
+
+    def describe(self) -> str:
+        escort = self.escort.strip() or NOT_ANSWERED
+        return (f"steady gait {_yes_no(self.steady_gait)}; oriented {_yes_no(self.oriented)}; "
+                f"dissociation resolved {_yes_no(self.dissociation_resolved)}; escort {escort}; "
+                f"told not to drive {_yes_no(self.no_driving_told)}")
+
+
+@dataclass(frozen=True)
+class RemsPatient:
+    """The client's esketamine REMS facts, asked once per client (later sittings read them).
+
+    ``enrolled``: the patient's REMS enrolment is confirmed; ``enrolment`` its ID or date as
+    typed. ``first_treatment``: the clinician's confirmation that the sitting it was recorded in
+    is the client's first esketamine treatment (``False``: treated before, e.g. elsewhere).
+    """
+
+    enrolled: bool | None = None
+    enrolment: str = ""
+    first_treatment: bool | None = None
+
+    def describe(self) -> str:
+        enrolment = f" ({self.enrolment.strip()})" if self.enrolment.strip() else ""
+        return (f"REMS enrolment {_yes_no(self.enrolled)}{enrolment}; "
+                f"first esketamine treatment {_yes_no(self.first_treatment)}")
 
 
 @dataclass(frozen=True)
@@ -344,6 +413,7 @@ Payload = Union[
     Observation, Presence, AlertRaised, AlertAck, MusicEvent, Preparation, SafetyOverride, RemsAnswers, Unreadable,
     RescueMedication, AdverseEvent,
     InfusionStart, InfusionChange,
+    DischargeCheck, RemsPatient,
 ]
 P = TypeVar("P")
 
@@ -427,6 +497,13 @@ def _opt_int(stored: Mapping[str, Any], key: str) -> int | None:
     return None if stored.get(key) is None else _int(stored, key)
 
 
+def _opt_bool(stored: Mapping[str, Any], key: str) -> bool | None:
+    value = stored.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise PayloadError(f"{key} must be true, false or unanswered, not {value!r}")
+    return value
+
+
 def _uuid(value: Any, key: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
@@ -505,12 +582,19 @@ _READERS: dict[Kind, Callable[[Mapping[str, Any]], Payload]] = {
         _text(s, "intention"), _answers(s, "checklist"), _answers(s, "contraindications"),
         _answers(s, "medications"), _read_weight(s), _opt_bool(s, "self_harm_thoughts"),
     ),
-    Kind.SAFETY_OVERRIDE: lambda s: SafetyOverride(_texts(s, "items"), _text(s, "reason"), _texts(s, "keys")),
+    Kind.SAFETY_OVERRIDE: lambda s: SafetyOverride(_texts(s, "items"), _text(s, "reason"), _texts(s, "keys"),
+                                                   _text(s, "gate", DOSE_GATE)),
     Kind.REMS: lambda s: RemsAnswers(_text(s, "serious_adverse_events"), _opt_int(s, "ready_without_2h_minutes")),
     Kind.RESCUE_MEDICATION: RescueMedication.from_payload,
     Kind.ADVERSE_EVENT: AdverseEvent.from_payload,
     Kind.INFUSION_START: InfusionStart.from_payload,
     Kind.INFUSION_CHANGE: InfusionChange.from_payload,
+    Kind.DISCHARGE_CHECK: lambda s: DischargeCheck(
+        _opt_bool(s, "steady_gait"), _opt_bool(s, "oriented"), _opt_bool(s, "dissociation_resolved"),
+        _opt_bool(s, "no_driving_told"), _text(s, "escort"),
+    ),
+    Kind.REMS_PATIENT: lambda s: RemsPatient(_opt_bool(s, "enrolled"), _text(s, "enrolment"),
+                                             _opt_bool(s, "first_treatment")),
 }
 
 
@@ -546,8 +630,11 @@ _WRITERS: dict[type, tuple[Kind, Callable[[Any], dict[str, Any]]]] = {
         # Written once answered, so entries that never asked keep their stored shape.
         **({"self_harm_thoughts": p.self_harm_thoughts} if p.self_harm_thoughts is not None else {}),
     }),
+    # "keys" only when known and "gate" only for a discharge override: a dose override without keys
+    # keeps the shape written since the first release.
     SafetyOverride: (Kind.SAFETY_OVERRIDE, lambda p: {
         "items": list(p.items), "reason": p.reason, **({"keys": list(p.keys)} if p.keys else {}),
+        **({} if p.gate == DOSE_GATE else {"gate": p.gate}),
     }),
     RemsAnswers: (Kind.REMS, lambda p: {
         "serious_adverse_events": p.serious_adverse_events, "ready_without_2h_minutes": p.ready_without_2h_minutes,
@@ -556,6 +643,13 @@ _WRITERS: dict[type, tuple[Kind, Callable[[Any], dict[str, Any]]]] = {
     AdverseEvent: (Kind.ADVERSE_EVENT, lambda p: p.to_payload()),
     InfusionStart: (Kind.INFUSION_START, lambda p: p.to_payload()),
     InfusionChange: (Kind.INFUSION_CHANGE, lambda p: p.to_payload()),
+    DischargeCheck: (Kind.DISCHARGE_CHECK, lambda p: {
+        "steady_gait": p.steady_gait, "oriented": p.oriented, "dissociation_resolved": p.dissociation_resolved,
+        "no_driving_told": p.no_driving_told, "escort": p.escort,
+    }),
+    RemsPatient: (Kind.REMS_PATIENT, lambda p: {
+        "enrolled": p.enrolled, "enrolment": p.enrolment, "first_treatment": p.first_treatment,
+    }),
 }
 
 _UNREADABLE = (PayloadError, VitalsError, DoseError, ScaleError, ObservationError, RescueError, KeyError, TypeError,

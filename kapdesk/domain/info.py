@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from kapdesk.domain.entries import EntryInfo, of_type
 from kapdesk.domain.protocols import Protocol
 from kapdesk.domain.record import RecordFacts, record_facts
+from kapdesk.domain.rems import RemsHistory
 
 P = TypeVar("P")
 
@@ -112,6 +113,8 @@ class SessionRecord:
     note: NoteInfo | None
     addenda: list[AddendumInfo]
     outcomes: list[OutcomeInfo]
+    # The client's other sittings as the esketamine REMS form reads them (esketamine sittings only).
+    rems: RemsHistory | None = None
 
     def of(self, payload_type: type[P]) -> list[tuple[EntryInfo, P]]:
         """The current entries holding a ``payload_type``, in time order, with it."""

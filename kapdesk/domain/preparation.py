@@ -31,7 +31,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, evaluate
-from kapdesk.domain.entries import EntryInfo, Preparation, ReminderDone, SafetyOverride, of_type
+from kapdesk.domain.entries import DOSE_GATE, EntryInfo, Preparation, ReminderDone, SafetyOverride, of_type
 from kapdesk.domain.protocols import LEGACY_CONTRAINDICATIONS, Protocol
 from kapdesk.domain.record import current_readings
 
@@ -347,6 +347,8 @@ def dose_gate(entries: Sequence[EntryInfo], protocol: Protocol, *, rules: AlertR
     covered_keys: set[str] = set()
     covered_words: set[str] = set()  # an override recorded before items had keys names them in words
     for entry, override in of_type(entries, SafetyOverride):
+        if override.gate != DOSE_GATE:
+            continue  # a discharge override answers the discharge gate, never the dose
         if since is None or entry.occurred_at >= since:
             (covered_keys if override.keys else covered_words).update(override.keys or override.items)
     return [i for i in items if i.key not in covered_keys and i.text not in covered_words]

@@ -35,12 +35,14 @@ from kapdesk.domain.vitals import VitalsReading
 
 __all__ = [
     "REMS_RECHECK_MINUTES",
+    "REMS_RECHECK_WINDOW",
     "BaselineReading",
     "RecordFacts",
     "TimedReading",
     "VitalsCheck",
     "current_readings",
     "find_baseline",
+    "first_dose_at",
     "is_pre_dose",
     "lowest_reading",
     "minutes_between",
@@ -166,6 +168,10 @@ def _extreme(readings: Iterable[TimedReading], vital: str, *, highest: bool) -> 
 
 # The esketamine label's recheck: "reassess blood pressure approximately 40 minutes after dosing".
 REMS_RECHECK_MINUTES = 40.0
+# "About 40 minutes" on the REMS form: a reading from T+30 to T+50, both included, in the whole
+# minutes the T+ label shows (T+50 min 40 s reads T+50 and counts; T+29 min 50 s does not).
+# Outside the window the form's 40-minute reading is missing, never the nearest reading of the day.
+REMS_RECHECK_WINDOW = (30, 50)
 
 
 @dataclass(frozen=True)
@@ -195,26 +201,42 @@ def vitals_check(facts: RecordFacts, *, before: bool, rules: AlertRules = DEFAUL
     return VitalsCheck(last, tuple(evaluate(last.reading, baseline=base, pre_dose=before, rules=rules)))
 
 
-def rems_blood_pressures(facts: RecordFacts) -> tuple[tuple[str, TimedReading], ...]:
-    """The REMS form's three blood pressures, each ``(label, reading)``:
+def rems_blood_pressures(facts: RecordFacts) -> tuple[tuple[str, TimedReading | None], ...]:
+    """The REMS form's three blood pressures, each ``(label, reading or None when missing)``:
 
     * ``"before dosing"``: the last pre-dose reading with a BP;
-    * ``"about 40 min after"``: the one nearest T+:data:`REMS_RECHECK_MINUTES` (the earlier on a tie);
-    * ``"at the end"``: the last reading after T0, unless that is the 40-minute one.
+    * ``"about 40 min after"``: among readings from T+30 to T+50 (:data:`REMS_RECHECK_WINDOW`,
+      whole minutes, both ends included) the one nearest T+40 (the earlier on a tie); None when
+      no reading was taken in that window;
+    * ``"at the end"``: the last reading after T0, unless that is the 40-minute one (then None:
+      no reading was taken before discharge).
+
+    T0 is ``facts.dose_at`` (for the form: the first spray, :func:`first_dose_at`).
     """
     with_bp = [r for r in facts.readings if r.reading.systolic is not None]
     t0 = facts.dose_at
     before = [r for r in with_bp if is_pre_dose(r.at, t0)]
     after = [r for r in with_bp if not is_pre_dose(r.at, t0)]
-    chosen: list[tuple[str, TimedReading]] = []
-    if before:
-        chosen.append(("before dosing", before[-1]))
-    if after and t0 is not None:
-        recheck = min(after, key=lambda r: abs(minutes_between(t0, r.at) - REMS_RECHECK_MINUTES))
-        chosen.append(("about 40 min after", recheck))
-        if after[-1].id != recheck.id:
-            chosen.append(("at the end", after[-1]))
-    return tuple(chosen)
+    low, high = REMS_RECHECK_WINDOW
+    recheck: TimedReading | None = None
+    if t0 is not None:
+        window = [r for r in after if low <= whole_minutes(minutes_between(t0, r.at)) <= high]
+        if window:
+            recheck = min(window, key=lambda r: abs(minutes_between(t0, r.at) - REMS_RECHECK_MINUTES))
+    end = after[-1] if after and (recheck is None or after[-1].id != recheck.id) else None
+    return (("before dosing", before[-1] if before else None), ("about 40 min after", recheck), ("at the end", end))
+
+
+def first_dose_at(facts: RecordFacts, drug: str | None = None) -> datetime | None:
+    """When the sitting's first dose was given: the earlier of the dose mark (T0) and the first
+    recorded dose (of ``drug`` when given, compared without case), or None when there is neither.
+
+    A clinician may record the first spray and mark T0 a minute later (or the reverse); the
+    observation minimum and the REMS form count from whichever came first.
+    """
+    doses = [e.occurred_at for e, d in facts.doses if drug is None or d.drug.casefold() == drug.casefold()]
+    times = [t for t in (facts.dose_at, min(doses, default=None)) if t is not None]
+    return min(times, default=None)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
 """The esketamine REMS patient monitoring form's fields, as the PDF report prints them.
 
-The form's clinical answers are the record's facts (:mod:`kapdesk.domain.record`): which readings
-are "before dosing", "about 40 min after" and "at the end" (``rems_blood_pressures``), whether the
-vitals were acceptable (``vitals_check``, measured from the one baseline of ``find_baseline``, as
-the alert strip measures), the lowest SpO₂ (``lowest_reading``), whole minutes (``whole_minutes``).
-This module only words them.
+The form's clinical answers are the record's facts (:mod:`kapdesk.domain.record`,
+:mod:`kapdesk.domain.rems`): the dose time (``first_dose_at``: the earlier of T0 and the first
+spray), which readings are "before dosing", "about 40 min after" (T+30 to T+50 only) and "at the
+end" (``rems_blood_pressures``), whether the vitals were acceptable (``vitals_check``, measured
+from the one baseline of ``find_baseline``, as the alert strip measures), the lowest SpO₂
+(``lowest_reading``), whole minutes (``whole_minutes``), sedation and dissociation
+(``sedation``, ``dissociation``), first treatment and enrolment (``patient_facts``). A blank
+answer reads "not answered", a reading that is not there "missing". This module only words them.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from kapdesk.domain.doses import Dose
-from kapdesk.domain.entries import EntryInfo, Preparation, RemsAnswers
+from kapdesk.domain.entries import NOT_ANSWERED, EntryInfo, Preparation, RemsAnswers
 from kapdesk.domain.record import (
     RecordFacts,
+    first_dose_at,
     lowest_reading,
     minutes_between,
     record_facts,
@@ -23,7 +27,7 @@ from kapdesk.domain.record import (
     vitals_check,
     whole_minutes,
 )
-from kapdesk.domain.scales import ScaleResult
+from kapdesk.domain.rems import REMS_DRUG, Finding, dissociation, is_esketamine, patient_facts, sedation
 from kapdesk.export.pdf_html import REMS_MEDICINES, bp_text, esc, number, yes_no
 
 if TYPE_CHECKING:
@@ -33,16 +37,14 @@ __all__ = ["RemsFields"]
 
 
 class RemsFields:
-    """The form's rows for one report. T0 is the marked dose time, else the first esketamine spray."""
+    """The form's rows for one report. T0 is the earlier of the marked dose time and the first spray."""
 
     def __init__(self, report: Report) -> None:
         self.report = report
         self.record = report.record
         facts = report.facts
-        # facts.doses are the current doses in time order: the first esketamine one is the first spray.
-        self.doses: list[tuple[EntryInfo, Dose]] = [(e, d) for e, d in facts.doses if d.drug.casefold() == "esketamine"]
-        first = self.doses[0][0].occurred_at if self.doses else None
-        self.t0 = self.record.info.dose_at or first
+        self.doses: list[tuple[EntryInfo, Dose]] = [(e, d) for e, d in facts.doses if is_esketamine(d.drug)]
+        self.t0 = first_dose_at(facts, REMS_DRUG)
         # The record's facts, read against the form's T0: the same rules (record_facts), a T0 the
         # form falls back to when the dose time was not marked.
         self.facts: RecordFacts = facts if self.t0 == facts.dose_at else record_facts(self.record.entries, self.t0)
@@ -55,8 +57,11 @@ class RemsFields:
             ["Vital signs acceptable before dosing", self.acceptable(before=True)],
             ["Vital signs acceptable at the end", self.acceptable(before=False)],
             ["Blood pressure readings", self.blood_pressures()],
-            ["Sedation (MOAA/S)", self.scale_results(("moaas",))],
-            ["Dissociation", self.scale_results(("cadss6", "dissociation_0_10"))],
+            ["First esketamine treatment", self.first_treatment()],
+            ["Patient enrolled in the REMS", self.enrolment()],
+            ["Sedation (MOAA/S 4 or below)", self.finding(sedation(self.record.entries, self.t0), "MOAA/S")],
+            ["Dissociation (CADSS or rating above 0)",
+             self.finding(dissociation(self.record.entries, self.t0), "dissociation rating")],
             ["Breathing (pulse oximetry)", self.oximetry()],
             ["Serious adverse events", self.serious_adverse_events()],
             ["Ready to leave without the 2-hour rule", self.ready_without_2h()],
@@ -104,16 +109,38 @@ class RemsFields:
 
     def blood_pressures(self) -> str:
         chosen = rems_blood_pressures(self.facts)
-        if not chosen:
-            return "none recorded"
-        return "<br/>".join(f"{esc(label)}: {self.report.when(r.at)} <b>{esc(bp_text(r.reading))}</b>"
+        return "<br/>".join(f"{esc(label)}: " + (f"{self.report.when(r.at)} <b>{esc(bp_text(r.reading))}</b>"
+                                                 if r is not None else "<b>missing</b>")
                             for label, r in chosen)
 
-    def scale_results(self, keys: tuple[str, ...]) -> str:
-        results = [e for e, result in self.record.of(ScaleResult) if result.scale_key in keys]
-        if not results:
-            return "not recorded"
-        return "<br/>".join(f"{self.report.when(e.occurred_at)}: {esc(e.describe())}" for e in results)
+    def finding(self, found: Finding, what: str) -> str:
+        """Sedation or dissociation: yes/no from the record, with the time it was first seen."""
+        if found.present is None:
+            return f"<b>not recorded</b> — no {esc(what)} after the dose"
+        if not found.present:
+            plural = "s" if found.count != 1 else ""
+            return f"<b>no</b> — {found.count} assessment{plural} after the dose, none positive"
+        assert found.first is not None and found.worst is not None
+        text = f"<b>yes</b> — first {self._result(found.first[0])}"
+        if found.worst[0].id != found.first[0].id:
+            text += f"; most marked {self._result(found.worst[0])}"
+        return text
+
+    def _result(self, entry: EntryInfo) -> str:
+        return f"{self.report.when(entry.occurred_at)}: {esc(entry.describe())}"
+
+    def first_treatment(self) -> str:
+        facts = patient_facts(self.record.rems)
+        return f"<b>{esc(yes_no(facts.first_treatment))}</b> — {esc(facts.first_treatment_why)}"
+
+    def enrolment(self) -> str:
+        facts = patient_facts(self.record.rems)
+        if facts.enrolled is None or facts.enrolment_entry is None:
+            return f"<b>{NOT_ANSWERED}</b>"
+        entry = facts.enrolment_entry
+        ref = f" ({esc(facts.enrolment)})" if facts.enrolment.strip() else ""
+        return (f"<b>{esc(yes_no(facts.enrolled))}</b>{ref} — confirmed {self.report.stamp(entry.occurred_at)} "
+                f"by {esc(entry.author_name)}")
 
     def oximetry(self) -> str:
         lowest = lowest_reading(self.facts.readings, "spo2")
@@ -132,13 +159,13 @@ class RemsFields:
     def serious_adverse_events(self) -> str:
         answers = self._answers()
         if answers is None or not answers.serious_adverse_events.strip():
-            return "<b>not recorded</b>"
+            return f"<b>{NOT_ANSWERED}</b>"
         return esc(answers.serious_adverse_events)
 
     def ready_without_2h(self) -> str:
         answers = self._answers()
         if answers is None or answers.ready_without_2h_minutes is None:
-            return "<b>not recorded</b>"
+            return f"<b>{NOT_ANSWERED}</b>"
         return f"{esc(answers.ready_without_2h_minutes)} min after the first spray"
 
     def due(self) -> str:

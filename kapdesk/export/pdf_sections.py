@@ -39,7 +39,11 @@ from kapdesk.domain.entries import (
     PhaseExtended,
     Preparation,
     Presence,
+    DISCHARGE_GATE,
+    DOSE_GATE,
+    DischargeCheck,
     RemsAnswers,
+    RemsPatient,
     SafetyOverride,
     SessionEnded,
     SessionStarted,
@@ -55,6 +59,7 @@ from kapdesk.domain.preparation import SELF_HARM
 from kapdesk.domain.preparation import item_label as item_label_of
 from kapdesk.domain.record import (
     BaselineReading,
+    first_dose_at,
     minutes_between,
     phase_segments,
     session_facts,
@@ -63,6 +68,7 @@ from kapdesk.domain.record import (
 from kapdesk.domain.rescue import AdverseEvent, RescueMedication
 from kapdesk.domain.scales import ScaleResult
 from kapdesk.domain.suicidality import ITEM9_ADVICE, outcome_summary, positive_item9s
+from kapdesk.domain.discharge import earliest_discharge
 from kapdesk.domain.series import ChartData, chart_data, chart_thresholds
 from kapdesk.export import draft_reason, previous_versions, utc_iso
 from kapdesk.export.pdf_chart import PdfChart
@@ -79,7 +85,7 @@ CHART_MARKER = "@@KAPDESK-VITALS-CHART@@"
 # taken outside KAPDesk, a payload this build cannot read — appears under "Other entries" (never hidden).
 _SHOWN_TYPES = (
     SessionStarted, PhaseEntered, PhaseExtended, DoseTime, SessionEnded, Vitals, Dose, ScaleResult, Observation,
-    Presence, AlertRaised, AlertAck, MusicEvent, Preparation, SafetyOverride, RemsAnswers,
+    Presence, AlertRaised, AlertAck, MusicEvent, Preparation, SafetyOverride, RemsAnswers, DischargeCheck, RemsPatient,
 )
 _SHOWN_TYPES = (*_SHOWN_TYPES, RescueMedication, AdverseEvent)  # in "Rescue medication and adverse events"
 _SHOWN_TYPES += (InfusionStart, InfusionChange)  # the doses section names each infusion period
@@ -162,6 +168,7 @@ class Report:
         parts = [self.header(), self.item9(), self.preparation(), self.doses(), self.vitals(), self.scales(), self.observations(),
                  self.presence(), self.music(), self.alerts()]
         parts.append(rescue_section(self))
+        parts.append(self.discharge())
         if self.info.protocol.drug.casefold() == "esketamine":
             parts.append(self.rems())
         parts += [self.note(), self.other_entries()]
@@ -221,6 +228,8 @@ class Report:
                 rows.append(["Weight", esc(format_weight(p.weight_kg))])
             out.append(table(("", "Answers"), rows, (22, 78)))
         for entry, override in self.record.of(SafetyOverride):
+            if override.gate != DOSE_GATE:
+                continue  # the discharge section tells the others
             # Items recorded as words (an early build stored bare item keys: those read as labels).
             items = ", ".join(self.item_label(i) if i.isidentifier() else i for i in override.items)
             out.append(f"<p><b>Safety override</b> at {self.time(entry.occurred_at)} by {esc(entry.author_name)}: "
@@ -407,6 +416,29 @@ class Report:
                 severity = f"<b>{severity}</b>"
             rows.append([self.time(began), self.t_plus(began), severity, esc(entry.describe()), ack_text])
         return "<h2>Alerts</h2>" + table(("Time", "T+", "Severity", "Alert", "Acknowledged"), rows, (8, 7, 11, 49, 25))
+
+    def discharge(self) -> str:
+        """When the client could leave, the discharge check as answered, and any override of the gate."""
+        facts = self.facts
+        protocol = self.info.protocol
+        first = first_dose_at(facts, protocol.drug)
+        earliest = earliest_discharge(first, protocol.min_observation_minutes)
+        rows: list[list[str]] = []
+        if earliest is not None and first is not None:
+            rows.append(["Earliest discharge", f"{self.when(earliest)} ({protocol.min_observation_minutes} min after "
+                                               f"the first dose at {self.when(first)})"])
+        for entry, check in self.record.of(DischargeCheck):
+            rows.append([f"Discharge check {self.when(entry.occurred_at)}",
+                         esc(check.describe()) + f" <span class='small muted'>({esc(entry.author_name)})</span>"
+                         + self.corrected(entry)])
+        for entry, override in self.record.of(SafetyOverride):
+            if override.gate == DISCHARGE_GATE:
+                rows.append([f"<b>Discharge override</b> {self.when(entry.occurred_at)}",
+                             f"ended by {esc(entry.author_name)} with open items: {esc('; '.join(override.items))}. "
+                             f"<b>Reason:</b> {esc(override.reason)}{self.corrected(entry)}"])
+        if not rows:
+            return ""
+        return "<h2>Discharge</h2>" + table(("", "From the record"), rows, (28, 72))
 
     def rems(self) -> str:
         return "<h2>REMS monitoring (esketamine)</h2>" + table(("Field", "From the record"), RemsFields(self).rows(),

@@ -22,6 +22,7 @@ from kapdesk.domain.clock import Clock, ClockReading, SessionClock
 from kapdesk.domain.entries import READING_KINDS, EntryInfo, Payload, ReminderDone, kind_of
 from kapdesk.domain.info import AddendumInfo, ClientInfo, NoteInfo, OutcomeInfo, SessionInfo, SessionRecord
 from kapdesk.domain.record import RecordFacts, record_facts
+from kapdesk.domain.rems import RemsHistory
 from kapdesk.store.repository import Store
 
 
@@ -145,6 +146,11 @@ class LiveSession(QObject):
 
     def session_record(self) -> SessionRecord:
         return self.store.session_record(self.id)
+
+    def rems_history(self) -> RemsHistory:
+        """The client's REMS enrolment and first-treatment answers from this and earlier sittings
+        (asked once per client), and whether an earlier esketamine sitting was dosed."""
+        return self.store.rems_history(self.id, self.info)
 
     def export(self, fmt: str, out_path: Path | str, **options: Any) -> Path:
         """Write the sitting's PDF, CSV or FHIR file (see :func:`kapdesk.session.exports.export_session`)."""

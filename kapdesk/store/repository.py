@@ -24,6 +24,7 @@ from kapdesk.domain.entries import (
     Unreadable, decode, encode,
 )
 from kapdesk.domain.record import session_facts
+from kapdesk.domain.rems import RemsHistory, is_esketamine, rems_history
 from kapdesk.domain.info import (
     AddendumInfo, AuditInfo, ClientInfo, ClinicianInfo, EmergencyAccessInfo, NoteInfo, OutcomeInfo, SessionInfo,
     SessionRecord,
@@ -189,7 +190,17 @@ class _RecordMixin:
             note=self.note(session_id),
             addenda=self.addenda(session_id),
             outcomes=[o for o in self.outcomes(info.client_id) if o.session_id == session_id],
+            rems=self.rems_history(session_id, info) if is_esketamine(info.protocol.drug) else None,
         )
+
+    def rems_history(self: Store, session_id: uuid.UUID, info: SessionInfo | None = None) -> RemsHistory:
+        """What the client's sittings up to this one say for its REMS form: earlier dosed esketamine
+        sittings and the ``rems_patient`` answers (asked once per client, read by every later sitting)."""
+        info = info or self.session(session_id)
+        sittings = [s for s in self.sessions(client_id=info.client_id, limit=100_000) if s.arrival_at <= info.arrival_at]
+        return rems_history(info.id, info.arrival_at, (
+            (s.id, s.arrival_at, s.protocol.drug, s.dose_at, self.entries(s.id, kinds=(Kind.DOSE, Kind.REMS_PATIENT)))
+            for s in sittings))
 
     # -- audit ----------------------------------------------------------------------------------
     def record_export(self: Store, session_id: uuid.UUID, actor_id: uuid.UUID | None, fmt: str, path: str) -> None:

@@ -5,7 +5,7 @@ It only displays a ``ClockReading``; the session view ticks it and owns the acti
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
@@ -101,6 +101,11 @@ class ClockBand(QFrame):
         self.missed = _label("dim", "")
         self.missed.setAccessibleName("Missed readings")
         self.missed.hide()
+        # The earliest discharge (first dose + the protocol's minimum observation), computed by the
+        # domain (kapdesk.domain.discharge.discharge_from) and given by the session view.
+        self.discharge = _label("dim", "")
+        self.discharge.setAccessibleName("Earliest discharge")
+        self._discharge_from: datetime | None = None
         self.timeline = TimelineBar()
         # Long texts must clip, never widen the window past a 1280-pixel laptop screen.
         for label in (self.reminder, self.phase, self.phase_left, self.missed):
@@ -110,6 +115,7 @@ class ClockBand(QFrame):
         grid.setHorizontalSpacing(36)
         grid.addWidget(self.since_dose, 0, 0, 2, 1, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         grid.addWidget(self.dose_caption, 2, 0)
+        grid.addWidget(self.discharge, 3, 0)
         grid.addWidget(self.phase, 0, 1)
         grid.addWidget(self.phase_left, 1, 1)
         grid.addWidget(self.since_arrival, 0, 2, Qt.AlignmentFlag.AlignRight)
@@ -141,7 +147,20 @@ class ClockBand(QFrame):
         else:
             self.phase_left.setText(f"over plan by {format_span(-r.phase_left)}  (Ctrl+N next phase, Ctrl+E +5 min)")
         self._show_reminder(r)
+        self._show_discharge(r)
         self.timeline.show_reading(r)
+
+    def set_discharge_from(self, moment: datetime | None) -> None:
+        """The earliest discharge to show (None: nothing dosed yet, or no minimum observation)."""
+        self._discharge_from = moment
+
+    def _show_discharge(self, r: ClockReading) -> None:
+        moment = self._discharge_from
+        if moment is None or r.ended:
+            self.discharge.setText("")
+            return
+        text = f"Discharge from {moment.astimezone().strftime('%H:%M')}"
+        self.discharge.setText(text + (" · minimum observation met" if r.now >= moment else ""))
 
     def _show_reminder(self, r: ClockReading) -> None:
         gaps = " · ".join(m.describe() for m in r.missed)

@@ -74,8 +74,10 @@ NOTES = Context("notes", "integration note page", SESSION)
 OUTCOMES = Context("outcomes", "PHQ-9 / GAD-7 page", SESSION)
 OVERRIDE = Context("override", "the dose-despite-open-items line", SESSION)
 ALERT_REASON = Context("alert_reason", "the critical-alert reason line", SESSION)
+DISCHARGE = Context("discharge", "discharge page", SESSION)
+END_OVERRIDE = Context("end_override", "the end-despite-open-discharge-items line", SESSION)
 CONTEXTS: tuple[Context, ...] = (APP, START, HISTORY, SESSION, RECORD, TIMELINE, PREPARATION, NOTES, OUTCOMES,
-                                 OVERRIDE, ALERT_REASON)
+                                 OVERRIDE, ALERT_REASON, DISCHARGE, END_OVERRIDE)
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("session.extend5", "Ctrl+E", "extend the current phase by 5 minutes", SESSION),
     Action("session.extend15", "Ctrl+Shift+E", "extend the current phase by 15 minutes", SESSION),
     Action("session.reading_taken", "Ctrl+K", "a due reading was taken outside KAPDesk", SESSION),
-    Action("session.end", "Ctrl+Shift+W", "end the session: press twice (two presses instead of a dialog)", SESSION),
+    Action("session.end", "Ctrl+Shift+W", "end the session: press twice (two presses instead of a dialog); with "
+           "discharge items open, type a reason, Enter (Esc cancels)", SESSION),
     Action("session.back", "Ctrl+Backspace", "back to the start screen", SESSION),
     Action("page.record", "F5", "page: record and chart (cursor in the vitals line)", SESSION),
     Action("page.timeline", "F6", "page: timeline (cursor in the list)", SESSION),
@@ -179,6 +182,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("alerts.reason_confirm", "Return", "acknowledge the critical alert with the reason typed", ALERT_REASON,
            also=("Enter",)),
     Action("alerts.reason_cancel", "Esc", "leave the critical alert unacknowledged", ALERT_REASON),
+    # -- discharge (issue 9) -------------------------------------------------------------------------
+    Action("page.discharge", "F10", "page: discharge check (cursor on the first item: Y / N answer it)", SESSION),
+    Action("discharge.save", "Ctrl+S", "save the discharge check (Y / N answer the item with the focus)", DISCHARGE),
+    Action("end_override.confirm", "Ctrl+Return", "end the session despite the open discharge items, with the reason "
+           "typed", END_OVERRIDE, also=("Ctrl+Enter",)),
+    Action("end_override.cancel", "Esc", "do not end the session", END_OVERRIDE),
 )
 
 _BY_ID = {a.id: a for a in ACTIONS}

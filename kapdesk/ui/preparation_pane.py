@@ -283,39 +283,46 @@ class PreparationPane(QFrame):
 
 
 class SafetyOverridePanel(QFrame):
-    """Inline, non-modal question shown when Dose is pressed with open safety items.
+    """Inline, non-modal question shown when a gate finds open items (the dose, or ending the session).
 
-    The session view calls :meth:`ask` with ``dose_gate(...)``'s problems; the panel shows them
-    with a reason line. Ctrl+Return (or the button) confirms with the reason — an empty reason
-    is refused in place —, Esc cancels. On ``confirmed`` the session view records the
-    ``safety_override`` entry (``make_override(panel.items, reason)``) and then marks T0.
+    The session view calls :meth:`ask` with the gate's problems (``dose_gate(...)`` by default);
+    the panel shows them with a reason line. Ctrl+Return (or the button) confirms with the reason
+    — an empty reason is refused in place —, Esc cancels. On ``confirmed`` the session view records
+    the ``safety_override`` entry (``make_override(panel.items, reason)``) and then marks T0.
     Focus moves to the reason line in :meth:`ask` because the clinician has just pressed Dose:
     it answers their action, it is not stolen.
+
+    The words and keys default to the dose gate's; another gate passes its own (the discharge
+    gate: "End the session despite open discharge items?", ``end_override.*`` keys).
     """
 
     confirmed = Signal(str)  # the reason typed
     cancelled = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, heading: str = "Dose despite open safety items?",
+                 placeholder: str = "Reason for dosing anyway (required, kept in the record)",
+                 confirm_text: str = "Dose anyway", refused: str = "Type the reason first: it goes into the record "
+                 "with the dose.", keys: str = "override") -> None:
         super().__init__(parent)
         self.setObjectName("pane")
         self.items: list[GateItem | str] = []
-        heading = QLabel("Dose despite open safety items?")
-        heading.setProperty("role", "message")
-        heading.setStyleSheet("font-weight: 600;")
+        self._refused = refused
+        heading_label = QLabel(heading)
+        heading_label.setProperty("role", "message")
+        heading_label.setStyleSheet("font-weight: 600;")
         self.list_label = QLabel("")
         self.list_label.setWordWrap(True)
         self.reason = QLineEdit()
-        self.reason.setPlaceholderText("Reason for dosing anyway (required, kept in the record)")
+        self.reason.setPlaceholderText(placeholder)
         self.reason.setAccessibleName("Override reason")
         self.reason.returnPressed.connect(self.confirm)
-        self.confirm_button = QPushButton(f"Dose anyway  {keymap.key('override.confirm')}")
+        self.confirm_button = QPushButton(f"{confirm_text}  {keymap.key(f'{keys}.confirm')}")
         self.confirm_button.setProperty("armed", "true")
         self.confirm_button.clicked.connect(self.confirm)
-        self.cancel_button = QPushButton(f"Cancel  {keymap.key('override.cancel')}")
+        self.cancel_button = QPushButton(f"Cancel  {keymap.key(f'{keys}.cancel')}")
         self.cancel_button.clicked.connect(self.cancel)
-        keymap.shortcuts("override.confirm", self, self.confirm)
-        keymap.shortcuts("override.cancel", self, self.cancel)
+        keymap.shortcuts(f"{keys}.confirm", self, self.confirm)
+        keymap.shortcuts(f"{keys}.cancel", self, self.cancel)
         self.message = QLabel("")
         self.message.setProperty("role", "message")
         row = QHBoxLayout()
@@ -323,7 +330,7 @@ class SafetyOverridePanel(QFrame):
         row.addWidget(self.confirm_button)
         row.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading)
+        layout.addWidget(heading_label)
         layout.addWidget(self.list_label)
         layout.addLayout(row)
         layout.addWidget(self.message)
@@ -341,7 +348,7 @@ class SafetyOverridePanel(QFrame):
     def confirm(self) -> None:
         reason = self.reason.text().strip()
         if not reason:
-            self.message.setText("Type the reason first: it goes into the record with the dose.")
+            self.message.setText(self._refused)
             self.reason.setFocus()
             return
         self.hide()

@@ -14,10 +14,13 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from kapdesk.domain.clinic import ClinicSettings, load_clinic_settings_or_defaults
+from kapdesk.domain.discharge import discharge_from, discharge_status, make_discharge_override
+from kapdesk.domain.entries import EntryInfo, Kind
 from kapdesk.domain.preparation import PreparationError, dose_gate, make_override
 from kapdesk.session import StoreError
 from kapdesk.ui import keymap
 from kapdesk.ui.clock_band import ClockBand
+from kapdesk.ui.discharge_pane import DischargePane
 from kapdesk.ui.kit import focus, titled
 from kapdesk.ui.notes_pane import NotesPane
 from kapdesk.ui.outcomes_form import OutcomesForm
@@ -110,6 +113,8 @@ class SessionView(QWidget):
         self.add_page("preparation", "Preparation", self.preparation, self.preparation.focus_first)
         self.add_page("notes", "Integration note", self.notes, self.notes.focus_first)
         self.add_page("outcomes", "PHQ-9 / GAD-7", self.outcomes, self.outcomes.focus_first)
+        self.discharge = DischargePane(live, settings)
+        self.add_page("discharge", "Discharge", self.discharge, self.discharge.focus_first)
         # Before the dose the therapist is preparing; afterwards the record matters most.
         self.tabs.setCurrentIndex(list(self.pages).index(
             "preparation" if live.info.dose_at is None and not live.ended else "notes" if live.ended else "record"))
@@ -117,12 +122,21 @@ class SessionView(QWidget):
         self.override = SafetyOverridePanel()
         self.override.confirmed.connect(self._dose_despite)
         self.override.cancelled.connect(lambda: self.say("Dose not marked."))
+        # The discharge gate: ending with discharge items open asks for a reason, inline, like the dose.
+        self.end_override = SafetyOverridePanel(
+            heading="End the session with discharge items open?",
+            placeholder="Reason for ending anyway (required, kept in the record)", confirm_text="End anyway",
+            refused="Type the reason first: it goes into the record with the end of the session.", keys="end_override")
+        self.end_override.confirmed.connect(self._end_despite)
+        self.end_override.cancelled.connect(lambda: self.say("Session not ended."))
+        live.changed.connect(self._record_changed)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(self.band)
         layout.addWidget(self.message)
         layout.addWidget(self.override)
+        layout.addWidget(self.end_override)
         layout.addLayout(self.alerts_slot)
         layout.addWidget(self.body, 1)
 
@@ -195,7 +209,19 @@ class SessionView(QWidget):
         self._act(self.live.reminder_done, "Reading time saved.")
 
     def end_session(self) -> None:
-        """Two presses within a few seconds: ending cannot be undone, and there is no dialog to confirm."""
+        """Two presses within a few seconds: ending cannot be undone, and there is no dialog to confirm.
+
+        With discharge items open (the domain's :func:`discharge_status`: the minimum observation
+        from the first dose, the Aldrete, the discharge check) the first press lists them in an
+        inline panel instead: ending anyway needs a typed reason, recorded with the items.
+        """
+        items = self.open_discharge_items()
+        if items:
+            self._disarm()
+            self.end_override.ask(items)
+            self.say("Discharge items are open: give a reason to end anyway (Enter), or Esc.", error=True)
+            return
+        self.end_override.hide()  # asked before, and everything has been closed since
         button = self.buttons["end"]
         if not self._armed.isActive():
             self._armed.start()
@@ -206,6 +232,30 @@ class SessionView(QWidget):
             return
         self._disarm()
         self._act(self.live.end, "Session ended and saved.")
+
+    def open_discharge_items(self) -> list[str]:
+        live = self.live
+        return list(discharge_status(live.entries(), protocol=live.info.protocol, dose_at=live.info.dose_at,
+                                     now=live.clock.utcnow(),
+                                     aldrete_score=self.settings.aldrete_discharge_score).open_items)
+
+    def _end_despite(self, reason: str) -> None:
+        override = make_discharge_override(self.end_override.items, reason)  # the panel refuses an empty reason
+
+        def record_and_end() -> None:
+            self.live.record(override)
+            self.live.end()
+
+        self._act(record_and_end, "Override and end of session saved.")
+
+    def _record_changed(self, entry: EntryInfo | None) -> None:
+        """A dose (or T0, or a correction) moves the earliest discharge on the clock band."""
+        if entry is None or entry.supersedes_id is not None or entry.kind in (Kind.DOSE, Kind.DOSE_TIME):
+            self._show_discharge_from()
+
+    def _show_discharge_from(self) -> None:
+        live = self.live
+        self.band.set_discharge_from(discharge_from(live.entries(), live.info.protocol, live.info.dose_at))
 
     def say(self, text: str, *, error: bool = False) -> None:
         """One quiet line under the controls: amber for what needs attention, dim for confirmations."""
@@ -230,6 +280,7 @@ class SessionView(QWidget):
         self.buttons["dose"].setEnabled(not ended and not dosed)
         for name in ("next", "extend5", "extend15", "reminder", "end"):
             self.buttons[name].setEnabled(not ended)
+        self._show_discharge_from()
         if ended:
             self._timer.stop()
 
