@@ -88,6 +88,29 @@ def test_extinf_attributes_with_commas_and_dangling_extinf(tmp_path: Path) -> No
     assert playlist.problems == ("line 4: #EXTINF without a file after it",)
 
 
+def test_extinf_artist_comma_title_read_as_vlc_does(tmp_path: Path) -> None:
+    # The cases of VLC's own M3U demux test (test/modules/demux/m3u.c): after the length and the
+    # first comma, "artist - title", ",title" (no artist) and "artist,title" are all understood.
+    for name in ("a", "b", "c", "d", "e"):
+        make_wav(tmp_path / f"{name}.wav")
+    text = (
+        "#EXTM3U\n"
+        "#EXTINF: 1\na.wav\n"
+        "#EXTINF: 3,artist3 - name3\nb.wav\n"
+        "#EXTINF: 4,,name4\nc.wav\n"
+        "#EXTINF: 5,artist5,name5\nd.wav\n"
+        "#EXTINF:6,Pärt - Für Alina, for piano\ne.wav\n"
+    )
+    tracks = load_playlist(write(tmp_path / "vlc.m3u8", text)).tracks
+    assert [(t.artist, t.title, t.duration_s) for t in tracks] == [
+        ("", "a", 1.0),
+        ("artist3", "name3", 3.0),
+        ("", "name4", 4.0),
+        ("artist5", "name5", 5.0),
+        ("Pärt", "Für Alina, for piano", 6.0),  # " - " first: a comma after it stays in the title
+    ]
+
+
 def test_windows_backslash_relative_path_resolves_against_playlist_folder(tmp_path: Path) -> None:
     make_wav(tmp_path / "Music" / "Calm" / "x.wav")
     playlist = load_playlist(write(tmp_path / "lists" / "win.m3u", "..\\Music\\Calm\\x.wav\r\n"))

@@ -194,7 +194,10 @@ def _parse_extinf(value: str, lineno: int, problems: list[str]) -> tuple[int, fl
     """``123 tvg-id="x",Artist - Title`` -> (line, 123.0, "Artist", "Title").
 
     The display text starts after the first comma outside double quotes, because attribute
-    values (written by IPTV tools and some media managers) may contain commas.
+    values (written by IPTV tools and some media managers) may contain commas.  It is read as
+    VLC reads it (the player KAPDesk plays through, and the one most clinic playlists were made
+    in; its own M3U test carries these cases): "Artist - Title" splits at the first " - ";
+    otherwise ",Title" is a title with no artist and "Artist,Title" splits at the comma.
     """
     in_quotes, comma = False, -1
     for index, ch in enumerate(value):
@@ -211,8 +214,15 @@ def _parse_extinf(value: str, lineno: int, problems: list[str]) -> tuple[int, fl
             duration = _seconds(float(number))
         except ValueError:
             problems.append(f"line {lineno}: #EXTINF length {number!r} is not a number of seconds")
-    artist, title = split_artist_title(display)
-    return lineno, duration, artist, title
+    return lineno, duration, *_extinf_artist_title(display)
+
+
+def _extinf_artist_title(display: str) -> tuple[str, str]:
+    if " - " not in display:
+        artist, comma, title = display.partition(",")
+        if comma and title.strip():
+            return artist.strip(), title.strip()
+    return split_artist_title(display)
 
 
 # --------------------------------------------------------------------------- XSPF
