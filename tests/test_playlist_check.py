@@ -169,3 +169,12 @@ def test_kapdesk_playlist_check_help_in_a_real_process() -> None:
                             capture_output=True, text=True, cwd=REPO, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "usage: kapdesk playlist check" in result.stdout and result.stderr == ""
+
+
+def test_junk_before_pls_header_is_a_note_not_a_refusal(tmp_path: Path) -> None:
+    make_wav(tmp_path / "a.wav")
+    pls = tmp_path / "junk.pls"
+    pls.write_text("junk\n[playlist]\nFile1=a.wav\n", encoding="utf-8")
+    code, out, err = run([str(pls)])
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "  note: line 1: text before [playlist], ignored"

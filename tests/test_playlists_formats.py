@@ -373,6 +373,37 @@ def test_pls_without_playlist_header_is_an_error(tmp_path: Path) -> None:
     assert caught.value.line == 2
 
 
+def test_pls_junk_before_header_is_skipped_and_noted(tmp_path: Path) -> None:
+    make_wav(tmp_path / "a.wav")
+    text = "garbage line from a web page\n; comment\n[playlist]\nFile1=a.wav\nNumberOfEntries=1\n"
+    playlist = load_playlist(write(tmp_path / "junk.pls", text))
+    (track,) = playlist.tracks
+    assert track.playable and track.line == 4
+    assert playlist.problems == ("line 1: text before [playlist], ignored",)
+
+    html = "<html><body>saved from the radio's page</body></html>\n[playlist]\nFile1=a.wav\n"
+    playlist = load_playlist(write(tmp_path / "saved.pls", html))
+    assert [t.playable for t in playlist.tracks] == [True]
+    assert playlist.problems == ("line 1: text before [playlist], ignored",)
+
+
+def test_pls_quoted_values_lose_one_pair_of_quotes(tmp_path: Path) -> None:
+    make_wav(tmp_path / "a b.wav")
+    make_wav(tmp_path / "c.wav")
+    make_wav(tmp_path / "'odd\".wav")
+    text = (
+        "[playlist]\n"
+        'File1="a b.wav"\nTitle1="Arvo Pärt - Für Alina"\n'
+        "File2='c.wav'\nTitle2='Calm'\n"
+        "File3='odd\".wav\n"  # not a matching pair: taken as written
+    )
+    first, second, third = load_playlist(write(tmp_path / "quoted.pls", text)).tracks
+    assert first.playable and first.path == tmp_path / "a b.wav"
+    assert (first.artist, first.title) == ("Arvo Pärt", "Für Alina")
+    assert second.playable and second.title == "Calm"
+    assert third.playable
+
+
 # --------------------------------------------------------------------------- sniffing and names
 
 

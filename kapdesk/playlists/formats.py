@@ -351,19 +351,26 @@ def read_pls(path: Path, data: bytes | None = None) -> Playlist:
 
     Entries are taken in the order of N; ``NumberOfEntries`` is checked, not trusted.  A title
     of the form "Artist - Title" is split like an M3U ``#EXTINF``.
+
+    As VLC and other players do, text before ``[playlist]`` (a web page's leftovers, a stray
+    line from an editor) is skipped, each such line noted as a problem; a file with no
+    ``[playlist]`` line at all is not a PLS playlist.  A value in one pair of matching quotes
+    (``File1="a b.mp3"``, as some writers put it) is taken without them.
     """
     raw = read_playlist_bytes(path) if data is None else data
     text = decode_playlist_text(path, raw, legacy_encodings=True)
     lines = text.split("\n")
-    header_line = next((n for n, line in enumerate(lines, 1) if line.strip() and not line.lstrip().startswith((";", "#"))), None)
-    if header_line is None or lines[header_line - 1].strip().lower() != "[playlist]":
-        raise PlaylistError(path, header_line or 1, "not a PLS playlist: the first line should be [playlist]")
+    content = [n for n, line in enumerate(lines, 1) if line.strip() and not line.lstrip().startswith((";", "#"))]
+    header_line = next((n for n in content if lines[n - 1].strip().lower() == "[playlist]"), None)
+    if header_line is None:
+        first = content[0] if content else 1
+        raise PlaylistError(path, first, "not a PLS playlist: there is no [playlist] line (it should be the first line)")
 
     files: dict[int, tuple[str, int]] = {}
     titles: dict[int, str] = {}
     lengths: dict[int, float | None] = {}
     declared: tuple[int, int] | None = None
-    problems: list[str] = []
+    problems: list[str] = [f"line {n}: text before [playlist], ignored" for n in content if n < header_line]
     for lineno in range(header_line + 1, len(lines) + 1):
         line = lines[lineno - 1].strip()
         if not line or line.startswith((";", "#")):
@@ -371,7 +378,7 @@ def read_pls(path: Path, data: bytes | None = None) -> Playlist:
         if line.startswith("["):  # another section: the [playlist] section has ended
             break
         key, sep, value = line.partition("=")
-        key, value = key.strip(), value.strip()
+        key, value = key.strip(), _unquote(value.strip())
         if not sep:
             problems.append(f"line {lineno}: not a key=value line, ignored")
             continue
@@ -409,6 +416,13 @@ def read_pls(path: Path, data: bytes | None = None) -> Playlist:
         entry = _Entry(locations=[location], line=lineno, title=title, artist=artist, duration_s=lengths.get(number))
         tracks.append(_build_track(entry, path, problems))
     return _flat(path, _stem(path), tracks, problems)
+
+
+def _unquote(value: str) -> str:
+    """``"a b.mp3"`` or ``'a b.mp3'`` -> ``a b.mp3``; anything else as it is."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1].strip()
+    return value
 
 
 def _stem(path: Path) -> str:
