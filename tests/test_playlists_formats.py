@@ -319,6 +319,28 @@ def test_xspf_several_locations_first_playable_wins_and_bad_duration_noted(tmp_p
     assert playlist.problems == ("line 2: duration 'long' is not a whole number of milliseconds",)
 
 
+def test_xspf_xml_base_on_playlist_and_track(tmp_path: Path) -> None:
+    # XML Base: a relative xml:base is relative to the playlist's folder, a nested one to its
+    # parent's base, and each <location> to the base of its own element.
+    on_list = make_wav(tmp_path / "Music" / "a b.wav")
+    on_track = make_wav(tmp_path / "Music" / "Calm" / "c.wav")
+    absolute = make_wav(tmp_path / "elsewhere" / "d.wav")
+    text = f"""<?xml version="1.0"?>
+<playlist version="1" xmlns="http://xspf.org/ns/0/" xml:base="../Music/">
+<trackList>
+<track><location>a%20b.wav</location></track>
+<track xml:base="Calm/"><location>c.wav</location></track>
+<track xml:base="{(tmp_path / "elsewhere").as_uri()}/"><location>d.wav</location></track>
+<track><location xml:base="http://radio.example/">live</location></track>
+</trackList></playlist>"""
+    a, c, d, live = load_playlist(write(tmp_path / "lists" / "based.xspf", text)).tracks
+    assert a.playable and a.path == on_list
+    assert a.location == "a%20b.wav" and a.title == "a b"  # as written, for the check output
+    assert c.playable and c.path == on_track
+    assert d.playable and d.path == absolute
+    assert live.status is TrackStatus.MISSING and live.reason == NETWORK_REASON
+
+
 def test_malformed_xspf_names_the_line(tmp_path: Path) -> None:
     text = vlc_xspf(["a.wav"]).replace("</creator>", "</creatorr>")
     path = write(tmp_path / "broken.xspf", text)

@@ -18,15 +18,18 @@ UTF-8) Windows-1252/Latin-1 text.
 
 from __future__ import annotations
 
+import os
 import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
 from kapdesk.playlists.model import Playlist, PlaylistError, Section, Track, TrackStatus
 from kapdesk.playlists.resolve import locate_track, split_artist_title, title_from_location
 
 XSPF_NS = "http://xspf.org/ns/0/"
+XML_BASE = "http://www.w3.org/XML/1998/namespace base"  # xml:base as expat names it
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -109,6 +112,8 @@ class _Entry:
 
     locations: list[str]
     line: int
+    # What each location is resolved as, when that differs from what is written (XSPF xml:base).
+    targets: list[str] = field(default_factory=list)
     title: str = ""
     artist: str = ""
     duration_s: float | None = None
@@ -118,8 +123,9 @@ def _build_track(entry: _Entry, source: Path, problems: list[str], *, uri: bool 
     """Resolve an entry's locations (the first playable one wins) into a Track."""
     base = source.parent
     chosen: tuple[str, Path | None, TrackStatus, str, bool] | None = None
-    for location in entry.locations or [""]:
-        path, verdict = locate_track(location, base, source, uri=uri)
+    targets = entry.targets or entry.locations
+    for location, target in zip(entry.locations or [""], targets or [""]):
+        path, verdict = locate_track(target, base, source, uri=uri)
         candidate = (location, path, verdict.status, verdict.reason, verdict.nested_playlist)
         if chosen is None or verdict.status is TrackStatus.OK:
             chosen = candidate
@@ -130,7 +136,7 @@ def _build_track(entry: _Entry, source: Path, problems: list[str], *, uri: bool 
     if nested:
         problems.append(f"line {entry.line}: {reason}")
     return Track(
-        title=entry.title or title_from_location(location),
+        title=entry.title or title_from_location(location, uri=uri),
         location=location,
         path=path,
         status=status,
@@ -235,6 +241,7 @@ class _Node:
     ns: str
     tag: str
     line: int
+    base: str | None  # the xml:base in force here (XML Base), None when no element sets one
     children: list[_Node] = field(default_factory=list)
     text_parts: list[str] = field(default_factory=list)
 
@@ -265,14 +272,18 @@ def _parse_xml(path: Path, data: bytes) -> _Node:
     parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
     stack: list[_Node] = []
     root: list[_Node] = []
+    document_uri = Path(os.path.abspath(path)).as_uri()
 
     def refuse_doctype(*_args: object) -> None:
         message = "a <!DOCTYPE> or <!ENTITY> declaration; XSPF playlists have none, so it is refused"
         raise _Refused(parser.CurrentLineNumber, message)
 
-    def start(name: str, _attrs: dict[str, str]) -> None:
+    def start(name: str, attrs: dict[str, str]) -> None:
         ns, _, tag = name.rpartition(" ")
-        node = _Node(ns=ns, tag=tag, line=parser.CurrentLineNumber)
+        base = stack[-1].base if stack else None
+        if XML_BASE in attrs:  # relative to the parent's base, or to the file when none is set
+            base = urljoin(base or document_uri, attrs[XML_BASE].strip())
+        node = _Node(ns=ns, tag=tag, line=parser.CurrentLineNumber, base=base)
         (stack[-1].children if stack else root).append(node)
         stack.append(node)
 
@@ -303,7 +314,9 @@ def read_xspf(path: Path, data: bytes | None = None) -> Playlist:
 
     Per track: ``<location>`` (a URI; several are allowed and the first playable one wins),
     ``<title>``, ``<creator>``, ``<duration>`` in milliseconds.  ``<extension>`` elements (VLC
-    writes its own ids and options there) and unknown elements are ignored.
+    writes its own ids and options there) and unknown elements are ignored.  ``xml:base`` on any
+    element is honoured as XML Base says: a relative ``<location>`` is resolved against the
+    nearest base, and a relative base against its parent's base or the playlist's own folder.
     """
     raw = read_playlist_bytes(path) if data is None else data
     root = _parse_xml(path, raw)
@@ -329,6 +342,7 @@ def _xspf_entry(node: _Node, problems: list[str]) -> _Entry:
             if not entry.locations:
                 entry.line = child.line
             entry.locations.append(child.text)
+            entry.targets.append(urljoin(child.base, child.text) if child.base else child.text)
         elif child.is_xspf("title"):
             entry.title = child.text
         elif child.is_xspf("creator"):

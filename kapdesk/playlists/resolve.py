@@ -460,11 +460,16 @@ def locate_track(
     return where.path, examine(where.path, playlist)
 
 
-def title_from_location(location: str) -> str:
-    """A readable title for an entry that has none: the file name without its extension."""
+def title_from_location(location: str, *, uri: bool = False) -> str:
+    """A readable title for an entry that has none: the file name without its extension.
+
+    ``uri`` as for :func:`resolve_location`: a relative URI reference (XSPF) is percent-decoded.
+    """
     loc = location.strip()
     if _SCHEME.match(loc) and not _DRIVE.match(loc):
         loc = unquote(urlsplit(loc).path) or loc
+    elif uri:
+        loc = unquote(loc)
     name = re.split(r"[\\/]", loc.rstrip("\\/"))[-1]
     stem, dot, ext = name.rpartition(".")
     return (stem if dot and stem and len(ext) <= 5 else name) or location
