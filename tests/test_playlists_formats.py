@@ -459,6 +459,15 @@ def test_sniffing_by_magic_bytes(tmp_path: Path, name: str, content: bytes, stat
     assert examine(write(tmp_path / name, content)).status is status
 
 
+def test_midi_is_named_as_midi(tmp_path: Path) -> None:
+    smf = b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x00\x04\x00\xff\x2f\x00"
+    rmid = b"RIFF\x24\x00\x00\x00RMIDdata\x18\x00\x00\x00" + smf
+    for name, content in (("song.mid", smf), ("song.rmi", rmid), ("renamed.mp3", smf)):
+        verdict = examine(write(tmp_path / name, content))
+        assert verdict.status is TrackStatus.NOT_AUDIO, name
+        assert verdict.reason == "a MIDI file: KAPDesk plays recorded audio, not MIDI", name
+
+
 def test_location_forms(tmp_path: Path) -> None:
     assert resolve_location("", tmp_path).path is None
     assert resolve_location("file://localhost/tmp/a%C3%BC.flac", tmp_path).path == Path("/tmp/aü.flac")
