@@ -15,7 +15,7 @@ import pytest
 from conftest import make_wav
 
 from kapdesk.playlists import PlaylistError, TrackStatus, load_playlist
-from kapdesk.playlists.formats import read_m3u
+from kapdesk.playlists.formats import decode_playlist_text, read_m3u
 from kapdesk.playlists.resolve import (
     NETWORK_REASON,
     examine,
@@ -109,6 +109,42 @@ def test_extinf_artist_comma_title_read_as_vlc_does(tmp_path: Path) -> None:
         ("artist5", "name5", 5.0),
         ("Pärt", "Für Alina, for piano", 6.0),  # " - " first: a comma after it stays in the title
     ]
+
+
+def test_cp1251_title_and_file_name_are_not_mojibake(tmp_path: Path) -> None:
+    make_wav(tmp_path / "Тишина.wav")
+    text = "#EXTM3U\r\n#EXTINF:300,Тишина\r\nТишина.wav\r\n"
+    (track,) = load_playlist(write(tmp_path / "ru.m3u", text, encoding="cp1251")).tracks
+    assert (track.title, track.playable) == ("Тишина", True)
+
+    pls = "[playlist]\nFile1=Тишина.wav\nTitle1=Спокойствие - Тишина\n"
+    (track,) = load_playlist(write(tmp_path / "ru.pls", pls, encoding="cp1251")).tracks
+    assert (track.artist, track.title, track.playable) == ("Спокойствие", "Тишина", True)
+
+
+def test_cp1252_text_still_reads_as_western(tmp_path: Path) -> None:
+    make_wav(tmp_path / "Café.wav")
+    make_wav(tmp_path / "Été.wav")
+    text = "#EXTINF:200,Café\nCafé.wav\n#EXTINF:10,Été – “Nocturne”\nÉté.wav\n"
+    first, second = load_playlist(write(tmp_path / "west.m3u", text, encoding="cp1252")).tracks
+    assert (first.title, first.playable) == ("Café", True)
+    assert (second.title, second.playable) == ("Été – “Nocturne”", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Für Alina", "cp1252"),
+        ("Ólafur Arnalds – Saman", "cp1252"),
+        ("Sigur Rós – Ágætis byrjun", "cp1252"),
+        ("Ça ira, élan, façade", "cp1252"),
+        ("Тишина", "cp1251"),
+        ("ПОКОЙ № 2 — «Вечер»", "cp1251"),
+        ("Чайковский - Времена года", "cp1251"),
+    ],
+)
+def test_legacy_code_page_is_recognised(tmp_path: Path, text: str, encoding: str) -> None:
+    assert decode_playlist_text(tmp_path / "x.m3u", text.encode(encoding), legacy_encodings=True) == text
 
 
 def test_windows_backslash_relative_path_resolves_against_playlist_folder(tmp_path: Path) -> None:

@@ -13,13 +13,14 @@ Each reader takes the playlist's path and returns a flat :class:`Playlist` with 
 
 Real-world files come from Windows laptops, VLC and old media players, so the readers accept a
 UTF-8 byte-order mark, CRLF or CR line ends, and (for plain ``.m3u`` and ``.pls``, which predate
-UTF-8) Windows-1252/Latin-1 text.
+UTF-8) the 8-bit text of a Western or Cyrillic Windows laptop (see :func:`decode_legacy`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import unicodedata
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,9 +62,9 @@ def decode_playlist_text(path: Path, data: bytes, *, legacy_encodings: bool) -> 
     """Decode a text playlist and normalise its line ends to ``\\n``.
 
     UTF-8 is tried first (with or without BOM; UTF-16 with a BOM, as Windows Notepad saves, is
-    accepted too).  When ``legacy_encodings`` is set, text that is not UTF-8 is read as
-    Windows-1252, falling back to Latin-1 for the few bytes cp1252 leaves undefined; otherwise
-    it is an error naming the line.  NUL bytes or other control characters mean binary data.
+    accepted too).  When ``legacy_encodings`` is set, text that is not UTF-8 is read in the
+    8-bit code page :func:`decode_legacy` finds; otherwise it is an error naming the line.
+    NUL bytes or other control characters mean binary data.
     """
     if data.startswith(_UTF16_BOMS):
         try:
@@ -81,16 +82,72 @@ def decode_playlist_text(path: Path, data: bytes, *, legacy_encodings: bool) -> 
         except UnicodeDecodeError as exc:
             if not legacy_encodings:
                 raise PlaylistError(path, _line_of(data, exc.start), "not valid UTF-8 text") from None
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
+            text = decode_legacy(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     control = _CONTROL.search(text)
     if control:
         line = text.count("\n", 0, control.start()) + 1
         raise PlaylistError(path, line, f"binary data, not a text playlist (control character {ord(control.group()):#04x})")
     return text
+
+
+# The legacy code pages a playlist from a clinic laptop is written in: Western European first
+# (it wins a tie, as the one most files use), then Cyrillic.
+_LEGACY_ENCODINGS = ("cp1252", "cp1251")
+# Punctuation and signs that are at home in a title in either code page; any other non-ASCII
+# character that is not a letter (ƒ, ¹, ÷, Ђ ...) counts against a reading.
+_TYPOGRAPHY = frozenset("\u00a0’‘“”„‚–—…•«»©®°·€№™¡¿§ªº´×")
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def decode_legacy(data: bytes) -> str:
+    """Decode 8-bit text whose code page nobody wrote down: Windows-1252 or Windows-1251.
+
+    Every byte sequence decodes in both, so the question is which reading is *language*.  Two
+    facts of real text decide it, scored by :func:`_implausibility`: a word is written in one
+    script (cp1252 "Café" read as cp1251 is "Cafщ"), and in Western languages accented letters
+    are the few in a word (cp1251 "Тишина" read as cp1252 is "Òèøèíà", all accents).  The
+    reading with the lower score wins; on a tie, Western.  Bytes cp1252 leaves undefined are
+    read as Latin-1, as before.
+
+    Why not a statistical detector such as charset-normalizer: a playlist's non-ASCII text is a
+    few short titles, too little for frequency tables to be reliable, and the two facts above
+    settle the one confusion that matters here without a new dependency on clinic laptops.
+    Other code pages (Central European cp1250, Greek cp1253) are not told apart.
+    """
+    readings = []
+    for order, encoding in enumerate(_LEGACY_ENCODINGS):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            if encoding != "cp1252":
+                continue
+            text = data.decode("latin-1")
+        readings.append((_implausibility(text), order, text))
+    return min(readings)[2]
+
+
+def _implausibility(text: str) -> int:
+    """How unlike real words a decoded text looks: 0 for plain text, more for mojibake."""
+    score = 0
+    for word in _LETTERS.findall(text):
+        scripts = {_script(ch) for ch in word} - {None}
+        if len(scripts) > 1:  # "Cafщ", "Fьr": one word, two alphabets
+            score += len(word)
+        elif scripts == {"LATIN"}:
+            accented = sum(1 for ch in word if ord(ch) > 0x7F)
+            if accented >= 2 and 2 * accented > len(word):  # "Òèøèíà"; Western words have few ("Ágætis")
+                score += accented
+    score += sum(1 for ch in text if ord(ch) > 0x7F and not ch.isalpha() and ch not in _TYPOGRAPHY)
+    return score
+
+
+def _script(ch: str) -> str | None:
+    if ch.isascii():
+        return "LATIN"
+    script = unicodedata.name(ch, "").partition(" ")[0]
+    return script if script in _SCRIPTS else None
 
 
 def _line_of(data: bytes, offset: int) -> int:
