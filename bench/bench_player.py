@@ -33,13 +33,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CHILD_ENV, ROOT, Result, median
+from common import CHILD_ENV, ROOT, Result, median, require_tool
 
 DEMO_TRACK = ROOT / "playlists" / "audio" / "01-still-water.opus"
 POLL_S = 0.0005
 AUDIO_BYTES = 1024  # more than a WAV header: audio samples have been written
 START_TIMEOUT_S = 15.0
 NOBODY = "65534"
+BENCHMARK = "music player against cvlc: play to first audio, CPU while playing"
 
 
 def _cvlc_command(out: Path, extra: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -145,8 +146,9 @@ def _cvlc_cpu(folder: Path, seconds: float) -> float:
 
 
 def run(quick: bool) -> list[Result]:
-    if shutil.which("cvlc") is None or (os.geteuid() == 0 and shutil.which("setpriv") is None):
-        raise RuntimeError("the baseline needs cvlc (and setpriv when run as root)")
+    require_tool(BENCHMARK, "cvlc", "vlc-bin")
+    if os.geteuid() == 0:  # cvlc refuses root: the baseline drops to nobody through setpriv
+        require_tool(BENCHMARK, "setpriv", "util-linux")
     runs = 5 if quick else 11
     seconds = 10.0 if quick else 60.0
     folder = Path(tempfile.mkdtemp(prefix="bench-player-"))

@@ -3,11 +3,18 @@
 A benchmark compares our figure with a baseline measured in the same run on the same machine,
 so a slow or busy machine moves both. Each prints exactly one line:
 ``name | ours | baseline | ratio | target | PASS/MISS``.
+
+A figure without its baseline says nothing, so a line never goes out without one: a benchmark
+whose baseline tool is not installed raises :class:`BaselineMissing` (``require_tool``) and
+prints ``name | not measured | SKIP (why, and how to install it)`` instead, and the driver
+refuses a Result whose baseline is missing (:func:`missing_baseline`).
 """
 
 from __future__ import annotations
 
+import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,6 +44,34 @@ class Result:
         base = f"{self.baseline:.3g} {self.unit}" + (f" ({self.baseline_name})" if self.baseline_name else "")
         return (f"{self.name} | ours {self.ours:.3g} {self.unit} | baseline {base} | ratio {self.ratio:.2f}x"
                 f" | target {self.target} | {'PASS' if self.met else 'MISS'}")
+
+
+def missing_baseline(result: Result) -> str:
+    """Why ``result`` cannot be printed as a comparison ("" when it can): no baseline figure or no name."""
+    if not (isinstance(result.baseline, (int, float)) and math.isfinite(result.baseline) and result.baseline > 0):
+        return f"no baseline figure ({result.baseline!r})"
+    if not result.baseline_name.strip():
+        return "the baseline is not named"
+    return ""
+
+
+class BaselineMissing(Exception):
+    """The tool a benchmark's baseline runs is not installed; the benchmark is not measured."""
+
+    def __init__(self, benchmark: str, tool: str, how: str) -> None:
+        super().__init__(f"{tool} not found")
+        self.benchmark, self.tool, self.how = benchmark, tool, how
+
+    def line(self) -> str:
+        return f"{self.benchmark} | not measured | SKIP (baseline tool {self.tool} not found; {self.how})"
+
+
+def require_tool(benchmark: str, tool: str, debian_package: str) -> str:
+    """The path of ``tool`` on PATH, or BaselineMissing saying which Debian package provides it."""
+    path = shutil.which(tool)
+    if path is None:
+        raise BaselineMissing(benchmark, tool, f"on Debian/Ubuntu: sudo apt-get install {debian_package}")
+    return path
 
 
 def median(values: list[float]) -> float:

@@ -36,7 +36,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     audit = commands.add_parser("audit", help="audit trail: verify [--db] | list [--since] [--client] [--format csv]",
                                 add_help=False)
     audit.add_argument("rest", nargs=argparse.REMAINDER)
-    return parser.parse_args(argv)
+    # A REMAINDER positional takes nothing when the next word looks like an option, so
+    # `playlist check --help` or `export --format pdf ...` would leave the option unrecognised.
+    # Those leading options come back as `extra`, in order, and are handed to the command's own
+    # parser in front of the rest; anything else unrecognised is still an error here.
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if not hasattr(args, "rest"):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.rest = [*extra, *args.rest]
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

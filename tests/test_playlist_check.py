@@ -133,3 +133,48 @@ def test_shipped_demo_checks_clean() -> None:
     code, out, _ = run([str(REPO / "playlists" / "demo-ambient.kap.toml")])
     assert code == 0, out
     assert "7 entries, 7 playable" in out
+
+
+def test_options_may_come_before_between_or_after_files(good: Path, partly_missing: Path, tmp_path: Path) -> None:
+    library = str(tmp_path / "lib")
+    for argv in (
+        ["--library", library, str(good), str(partly_missing)],
+        [str(good), "--library", library, str(partly_missing)],
+        [str(good), str(partly_missing), f"--library={library}"],
+    ):
+        code, out, err = run(argv)
+        assert (code, err) == (1, ""), argv
+        assert out.count(": \"") == 2, argv  # both files were checked
+
+
+def test_kapdesk_playlist_check_help_and_options_through_the_app(
+    good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kapdesk.app import main as kapdesk_main
+
+    assert kapdesk_main(["playlist", "check", "--help"]) == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("usage: kapdesk playlist check") and "--library" in help_text
+
+    assert kapdesk_main(["playlist", "check", "--library", str(tmp_path), str(good)]) == 0
+    assert kapdesk_main(["playlist", "check", str(good), "--library", str(tmp_path)]) == 0
+    assert str(good) in capsys.readouterr().out
+
+    assert kapdesk_main(["playlist", "check", "--no-such-option", str(good)]) == 2
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
+
+
+def test_kapdesk_playlist_check_help_in_a_real_process() -> None:
+    result = subprocess.run([sys.executable, "-m", "kapdesk", "playlist", "check", "--help"],
+                            capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "usage: kapdesk playlist check" in result.stdout and result.stderr == ""
+
+
+def test_junk_before_pls_header_is_a_note_not_a_refusal(tmp_path: Path) -> None:
+    make_wav(tmp_path / "a.wav")
+    pls = tmp_path / "junk.pls"
+    pls.write_text("junk\n[playlist]\nFile1=a.wav\n", encoding="utf-8")
+    code, out, err = run([str(pls)])
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "  note: line 1: text before [playlist], ignored"

@@ -15,7 +15,7 @@ import pytest
 from conftest import make_wav
 
 from kapdesk.playlists import PlaylistError, TrackStatus, load_playlist
-from kapdesk.playlists.formats import read_m3u
+from kapdesk.playlists.formats import decode_playlist_text, read_m3u
 from kapdesk.playlists.resolve import (
     NETWORK_REASON,
     examine,
@@ -86,6 +86,65 @@ def test_extinf_attributes_with_commas_and_dangling_extinf(tmp_path: Path) -> No
     (track,) = playlist.tracks
     assert (track.artist, track.title, track.duration_s) == ("Artist X", "Title, with comma", 90.0)
     assert playlist.problems == ("line 4: #EXTINF without a file after it",)
+
+
+def test_extinf_artist_comma_title_read_as_vlc_does(tmp_path: Path) -> None:
+    # The cases of VLC's own M3U demux test (test/modules/demux/m3u.c): after the length and the
+    # first comma, "artist - title", ",title" (no artist) and "artist,title" are all understood.
+    for name in ("a", "b", "c", "d", "e"):
+        make_wav(tmp_path / f"{name}.wav")
+    text = (
+        "#EXTM3U\n"
+        "#EXTINF: 1\na.wav\n"
+        "#EXTINF: 3,artist3 - name3\nb.wav\n"
+        "#EXTINF: 4,,name4\nc.wav\n"
+        "#EXTINF: 5,artist5,name5\nd.wav\n"
+        "#EXTINF:6,Pärt - Für Alina, for piano\ne.wav\n"
+    )
+    tracks = load_playlist(write(tmp_path / "vlc.m3u8", text)).tracks
+    assert [(t.artist, t.title, t.duration_s) for t in tracks] == [
+        ("", "a", 1.0),
+        ("artist3", "name3", 3.0),
+        ("", "name4", 4.0),
+        ("artist5", "name5", 5.0),
+        ("Pärt", "Für Alina, for piano", 6.0),  # " - " first: a comma after it stays in the title
+    ]
+
+
+def test_cp1251_title_and_file_name_are_not_mojibake(tmp_path: Path) -> None:
+    make_wav(tmp_path / "Тишина.wav")
+    text = "#EXTM3U\r\n#EXTINF:300,Тишина\r\nТишина.wav\r\n"
+    (track,) = load_playlist(write(tmp_path / "ru.m3u", text, encoding="cp1251")).tracks
+    assert (track.title, track.playable) == ("Тишина", True)
+
+    pls = "[playlist]\nFile1=Тишина.wav\nTitle1=Спокойствие - Тишина\n"
+    (track,) = load_playlist(write(tmp_path / "ru.pls", pls, encoding="cp1251")).tracks
+    assert (track.artist, track.title, track.playable) == ("Спокойствие", "Тишина", True)
+
+
+def test_cp1252_text_still_reads_as_western(tmp_path: Path) -> None:
+    make_wav(tmp_path / "Café.wav")
+    make_wav(tmp_path / "Été.wav")
+    text = "#EXTINF:200,Café\nCafé.wav\n#EXTINF:10,Été – “Nocturne”\nÉté.wav\n"
+    first, second = load_playlist(write(tmp_path / "west.m3u", text, encoding="cp1252")).tracks
+    assert (first.title, first.playable) == ("Café", True)
+    assert (second.title, second.playable) == ("Été – “Nocturne”", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Für Alina", "cp1252"),
+        ("Ólafur Arnalds – Saman", "cp1252"),
+        ("Sigur Rós – Ágætis byrjun", "cp1252"),
+        ("Ça ira, élan, façade", "cp1252"),
+        ("Тишина", "cp1251"),
+        ("ПОКОЙ № 2 — «Вечер»", "cp1251"),
+        ("Чайковский - Времена года", "cp1251"),
+    ],
+)
+def test_legacy_code_page_is_recognised(tmp_path: Path, text: str, encoding: str) -> None:
+    assert decode_playlist_text(tmp_path / "x.m3u", text.encode(encoding), legacy_encodings=True) == text
 
 
 def test_windows_backslash_relative_path_resolves_against_playlist_folder(tmp_path: Path) -> None:
@@ -296,6 +355,28 @@ def test_xspf_several_locations_first_playable_wins_and_bad_duration_noted(tmp_p
     assert playlist.problems == ("line 2: duration 'long' is not a whole number of milliseconds",)
 
 
+def test_xspf_xml_base_on_playlist_and_track(tmp_path: Path) -> None:
+    # XML Base: a relative xml:base is relative to the playlist's folder, a nested one to its
+    # parent's base, and each <location> to the base of its own element.
+    on_list = make_wav(tmp_path / "Music" / "a b.wav")
+    on_track = make_wav(tmp_path / "Music" / "Calm" / "c.wav")
+    absolute = make_wav(tmp_path / "elsewhere" / "d.wav")
+    text = f"""<?xml version="1.0"?>
+<playlist version="1" xmlns="http://xspf.org/ns/0/" xml:base="../Music/">
+<trackList>
+<track><location>a%20b.wav</location></track>
+<track xml:base="Calm/"><location>c.wav</location></track>
+<track xml:base="{(tmp_path / "elsewhere").as_uri()}/"><location>d.wav</location></track>
+<track><location xml:base="http://radio.example/">live</location></track>
+</trackList></playlist>"""
+    a, c, d, live = load_playlist(write(tmp_path / "lists" / "based.xspf", text)).tracks
+    assert a.playable and a.path == on_list
+    assert a.location == "a%20b.wav" and a.title == "a b"  # as written, for the check output
+    assert c.playable and c.path == on_track
+    assert d.playable and d.path == absolute
+    assert live.status is TrackStatus.MISSING and live.reason == NETWORK_REASON
+
+
 def test_malformed_xspf_names_the_line(tmp_path: Path) -> None:
     text = vlc_xspf(["a.wav"]).replace("</creator>", "</creatorr>")
     path = write(tmp_path / "broken.xspf", text)
@@ -350,6 +431,37 @@ def test_pls_without_playlist_header_is_an_error(tmp_path: Path) -> None:
     assert caught.value.line == 2
 
 
+def test_pls_junk_before_header_is_skipped_and_noted(tmp_path: Path) -> None:
+    make_wav(tmp_path / "a.wav")
+    text = "garbage line from a web page\n; comment\n[playlist]\nFile1=a.wav\nNumberOfEntries=1\n"
+    playlist = load_playlist(write(tmp_path / "junk.pls", text))
+    (track,) = playlist.tracks
+    assert track.playable and track.line == 4
+    assert playlist.problems == ("line 1: text before [playlist], ignored",)
+
+    html = "<html><body>saved from the radio's page</body></html>\n[playlist]\nFile1=a.wav\n"
+    playlist = load_playlist(write(tmp_path / "saved.pls", html))
+    assert [t.playable for t in playlist.tracks] == [True]
+    assert playlist.problems == ("line 1: text before [playlist], ignored",)
+
+
+def test_pls_quoted_values_lose_one_pair_of_quotes(tmp_path: Path) -> None:
+    make_wav(tmp_path / "a b.wav")
+    make_wav(tmp_path / "c.wav")
+    make_wav(tmp_path / "'odd\".wav")
+    text = (
+        "[playlist]\n"
+        'File1="a b.wav"\nTitle1="Arvo Pärt - Für Alina"\n'
+        "File2='c.wav'\nTitle2='Calm'\n"
+        "File3='odd\".wav\n"  # not a matching pair: taken as written
+    )
+    first, second, third = load_playlist(write(tmp_path / "quoted.pls", text)).tracks
+    assert first.playable and first.path == tmp_path / "a b.wav"
+    assert (first.artist, first.title) == ("Arvo Pärt", "Für Alina")
+    assert second.playable and second.title == "Calm"
+    assert third.playable
+
+
 # --------------------------------------------------------------------------- sniffing and names
 
 
@@ -381,6 +493,15 @@ def mpeg_frame() -> bytes:
 )
 def test_sniffing_by_magic_bytes(tmp_path: Path, name: str, content: bytes, status: TrackStatus) -> None:
     assert examine(write(tmp_path / name, content)).status is status
+
+
+def test_midi_is_named_as_midi(tmp_path: Path) -> None:
+    smf = b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x00\x04\x00\xff\x2f\x00"
+    rmid = b"RIFF\x24\x00\x00\x00RMIDdata\x18\x00\x00\x00" + smf
+    for name, content in (("song.mid", smf), ("song.rmi", rmid), ("renamed.mp3", smf)):
+        verdict = examine(write(tmp_path / name, content))
+        assert verdict.status is TrackStatus.NOT_AUDIO, name
+        assert verdict.reason == "a MIDI file: KAPDesk plays recorded audio, not MIDI", name
 
 
 def test_location_forms(tmp_path: Path) -> None:

@@ -47,8 +47,8 @@ def load_playlist(path: Path | str, library_roots: Sequence[Path] | None = None)
         return read_m3u(path, data)
     if head.lower().startswith(b"[playlist]"):
         return read_pls(path, data)
-    if head.startswith(b"<"):
-        return read_xspf(path, data)
+    if head.startswith(b"<") and not (path.suffix.lower() == ".pls" and b"[playlist]" in data.lower()):
+        return read_xspf(path, data)  # (a .pls with a [playlist] line has HTML leftovers before it)
     reader = _BY_SUFFIX.get(path.suffix.lower())
     if reader is None:
         raise PlaylistError(path, None, "not a playlist KAPDesk reads (expected .m3u, .m3u8, .xspf, .pls or .kap.toml)")

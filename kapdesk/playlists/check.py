@@ -54,7 +54,9 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        # Intermixed, so an option may follow the files as well as precede them: plain
+        # parse_args ends the nargs="+" list at the first option and refuses the files after it.
+        args = parser.parse_intermixed_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2): argparse has printed why
         return exc.code if isinstance(exc.code, int) else EXIT_UNPARSABLE
 

@@ -13,20 +13,24 @@ Each reader takes the playlist's path and returns a flat :class:`Playlist` with 
 
 Real-world files come from Windows laptops, VLC and old media players, so the readers accept a
 UTF-8 byte-order mark, CRLF or CR line ends, and (for plain ``.m3u`` and ``.pls``, which predate
-UTF-8) Windows-1252/Latin-1 text.
+UTF-8) the 8-bit text of a Western or Cyrillic Windows laptop (see :func:`decode_legacy`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import unicodedata
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
 from kapdesk.playlists.model import Playlist, PlaylistError, Section, Track, TrackStatus
 from kapdesk.playlists.resolve import locate_track, split_artist_title, title_from_location
 
 XSPF_NS = "http://xspf.org/ns/0/"
+XML_BASE = "http://www.w3.org/XML/1998/namespace base"  # xml:base as expat names it
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -58,9 +62,9 @@ def decode_playlist_text(path: Path, data: bytes, *, legacy_encodings: bool) -> 
     """Decode a text playlist and normalise its line ends to ``\\n``.
 
     UTF-8 is tried first (with or without BOM; UTF-16 with a BOM, as Windows Notepad saves, is
-    accepted too).  When ``legacy_encodings`` is set, text that is not UTF-8 is read as
-    Windows-1252, falling back to Latin-1 for the few bytes cp1252 leaves undefined; otherwise
-    it is an error naming the line.  NUL bytes or other control characters mean binary data.
+    accepted too).  When ``legacy_encodings`` is set, text that is not UTF-8 is read in the
+    8-bit code page :func:`decode_legacy` finds; otherwise it is an error naming the line.
+    NUL bytes or other control characters mean binary data.
     """
     if data.startswith(_UTF16_BOMS):
         try:
@@ -78,16 +82,72 @@ def decode_playlist_text(path: Path, data: bytes, *, legacy_encodings: bool) -> 
         except UnicodeDecodeError as exc:
             if not legacy_encodings:
                 raise PlaylistError(path, _line_of(data, exc.start), "not valid UTF-8 text") from None
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
+            text = decode_legacy(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     control = _CONTROL.search(text)
     if control:
         line = text.count("\n", 0, control.start()) + 1
         raise PlaylistError(path, line, f"binary data, not a text playlist (control character {ord(control.group()):#04x})")
     return text
+
+
+# The legacy code pages a playlist from a clinic laptop is written in: Western European first
+# (it wins a tie, as the one most files use), then Cyrillic.
+_LEGACY_ENCODINGS = ("cp1252", "cp1251")
+# Punctuation and signs that are at home in a title in either code page; any other non-ASCII
+# character that is not a letter (ƒ, ¹, ÷, Ђ ...) counts against a reading.
+_TYPOGRAPHY = frozenset("\u00a0’‘“”„‚–—…•«»©®°·€№™¡¿§ªº´×")
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def decode_legacy(data: bytes) -> str:
+    """Decode 8-bit text whose code page nobody wrote down: Windows-1252 or Windows-1251.
+
+    Every byte sequence decodes in both, so the question is which reading is *language*.  Two
+    facts of real text decide it, scored by :func:`_implausibility`: a word is written in one
+    script (cp1252 "Café" read as cp1251 is "Cafщ"), and in Western languages accented letters
+    are the few in a word (cp1251 "Тишина" read as cp1252 is "Òèøèíà", all accents).  The
+    reading with the lower score wins; on a tie, Western.  Bytes cp1252 leaves undefined are
+    read as Latin-1, as before.
+
+    Why not a statistical detector such as charset-normalizer: a playlist's non-ASCII text is a
+    few short titles, too little for frequency tables to be reliable, and the two facts above
+    settle the one confusion that matters here without a new dependency on clinic laptops.
+    Other code pages (Central European cp1250, Greek cp1253) are not told apart.
+    """
+    readings = []
+    for order, encoding in enumerate(_LEGACY_ENCODINGS):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            if encoding != "cp1252":
+                continue
+            text = data.decode("latin-1")
+        readings.append((_implausibility(text), order, text))
+    return min(readings)[2]
+
+
+def _implausibility(text: str) -> int:
+    """How unlike real words a decoded text looks: 0 for plain text, more for mojibake."""
+    score = 0
+    for word in _LETTERS.findall(text):
+        scripts = {_script(ch) for ch in word} - {None}
+        if len(scripts) > 1:  # "Cafщ", "Fьr": one word, two alphabets
+            score += len(word)
+        elif scripts == {"LATIN"}:
+            accented = sum(1 for ch in word if ord(ch) > 0x7F)
+            if accented >= 2 and 2 * accented > len(word):  # "Òèøèíà"; Western words have few ("Ágætis")
+                score += accented
+    score += sum(1 for ch in text if ord(ch) > 0x7F and not ch.isalpha() and ch not in _TYPOGRAPHY)
+    return score
+
+
+def _script(ch: str) -> str | None:
+    if ch.isascii():
+        return "LATIN"
+    script = unicodedata.name(ch, "").partition(" ")[0]
+    return script if script in _SCRIPTS else None
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -109,6 +169,8 @@ class _Entry:
 
     locations: list[str]
     line: int
+    # What each location is resolved as, when that differs from what is written (XSPF xml:base).
+    targets: list[str] = field(default_factory=list)
     title: str = ""
     artist: str = ""
     duration_s: float | None = None
@@ -118,8 +180,9 @@ def _build_track(entry: _Entry, source: Path, problems: list[str], *, uri: bool 
     """Resolve an entry's locations (the first playable one wins) into a Track."""
     base = source.parent
     chosen: tuple[str, Path | None, TrackStatus, str, bool] | None = None
-    for location in entry.locations or [""]:
-        path, verdict = locate_track(location, base, source, uri=uri)
+    targets = entry.targets or entry.locations
+    for location, target in zip(entry.locations or [""], targets or [""]):
+        path, verdict = locate_track(target, base, source, uri=uri)
         candidate = (location, path, verdict.status, verdict.reason, verdict.nested_playlist)
         if chosen is None or verdict.status is TrackStatus.OK:
             chosen = candidate
@@ -130,7 +193,7 @@ def _build_track(entry: _Entry, source: Path, problems: list[str], *, uri: bool 
     if nested:
         problems.append(f"line {entry.line}: {reason}")
     return Track(
-        title=entry.title or title_from_location(location),
+        title=entry.title or title_from_location(location, uri=uri),
         location=location,
         path=path,
         status=status,
@@ -194,7 +257,10 @@ def _parse_extinf(value: str, lineno: int, problems: list[str]) -> tuple[int, fl
     """``123 tvg-id="x",Artist - Title`` -> (line, 123.0, "Artist", "Title").
 
     The display text starts after the first comma outside double quotes, because attribute
-    values (written by IPTV tools and some media managers) may contain commas.
+    values (written by IPTV tools and some media managers) may contain commas.  It is read as
+    VLC reads it (the player KAPDesk plays through, and the one most clinic playlists were made
+    in; its own M3U test carries these cases): "Artist - Title" splits at the first " - ";
+    otherwise ",Title" is a title with no artist and "Artist,Title" splits at the comma.
     """
     in_quotes, comma = False, -1
     for index, ch in enumerate(value):
@@ -211,8 +277,15 @@ def _parse_extinf(value: str, lineno: int, problems: list[str]) -> tuple[int, fl
             duration = _seconds(float(number))
         except ValueError:
             problems.append(f"line {lineno}: #EXTINF length {number!r} is not a number of seconds")
-    artist, title = split_artist_title(display)
-    return lineno, duration, artist, title
+    return lineno, duration, *_extinf_artist_title(display)
+
+
+def _extinf_artist_title(display: str) -> tuple[str, str]:
+    if " - " not in display:
+        artist, comma, title = display.partition(",")
+        if comma and title.strip():
+            return artist.strip(), title.strip()
+    return split_artist_title(display)
 
 
 # --------------------------------------------------------------------------- XSPF
@@ -225,6 +298,7 @@ class _Node:
     ns: str
     tag: str
     line: int
+    base: str | None  # the xml:base in force here (XML Base), None when no element sets one
     children: list[_Node] = field(default_factory=list)
     text_parts: list[str] = field(default_factory=list)
 
@@ -255,14 +329,18 @@ def _parse_xml(path: Path, data: bytes) -> _Node:
     parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
     stack: list[_Node] = []
     root: list[_Node] = []
+    document_uri = Path(os.path.abspath(path)).as_uri()
 
     def refuse_doctype(*_args: object) -> None:
         message = "a <!DOCTYPE> or <!ENTITY> declaration; XSPF playlists have none, so it is refused"
         raise _Refused(parser.CurrentLineNumber, message)
 
-    def start(name: str, _attrs: dict[str, str]) -> None:
+    def start(name: str, attrs: dict[str, str]) -> None:
         ns, _, tag = name.rpartition(" ")
-        node = _Node(ns=ns, tag=tag, line=parser.CurrentLineNumber)
+        base = stack[-1].base if stack else None
+        if XML_BASE in attrs:  # relative to the parent's base, or to the file when none is set
+            base = urljoin(base or document_uri, attrs[XML_BASE].strip())
+        node = _Node(ns=ns, tag=tag, line=parser.CurrentLineNumber, base=base)
         (stack[-1].children if stack else root).append(node)
         stack.append(node)
 
@@ -293,7 +371,9 @@ def read_xspf(path: Path, data: bytes | None = None) -> Playlist:
 
     Per track: ``<location>`` (a URI; several are allowed and the first playable one wins),
     ``<title>``, ``<creator>``, ``<duration>`` in milliseconds.  ``<extension>`` elements (VLC
-    writes its own ids and options there) and unknown elements are ignored.
+    writes its own ids and options there) and unknown elements are ignored.  ``xml:base`` on any
+    element is honoured as XML Base says: a relative ``<location>`` is resolved against the
+    nearest base, and a relative base against its parent's base or the playlist's own folder.
     """
     raw = read_playlist_bytes(path) if data is None else data
     root = _parse_xml(path, raw)
@@ -319,6 +399,7 @@ def _xspf_entry(node: _Node, problems: list[str]) -> _Entry:
             if not entry.locations:
                 entry.line = child.line
             entry.locations.append(child.text)
+            entry.targets.append(urljoin(child.base, child.text) if child.base else child.text)
         elif child.is_xspf("title"):
             entry.title = child.text
         elif child.is_xspf("creator"):
@@ -341,19 +422,26 @@ def read_pls(path: Path, data: bytes | None = None) -> Playlist:
 
     Entries are taken in the order of N; ``NumberOfEntries`` is checked, not trusted.  A title
     of the form "Artist - Title" is split like an M3U ``#EXTINF``.
+
+    As VLC and other players do, text before ``[playlist]`` (a web page's leftovers, a stray
+    line from an editor) is skipped, each such line noted as a problem; a file with no
+    ``[playlist]`` line at all is not a PLS playlist.  A value in one pair of matching quotes
+    (``File1="a b.mp3"``, as some writers put it) is taken without them.
     """
     raw = read_playlist_bytes(path) if data is None else data
     text = decode_playlist_text(path, raw, legacy_encodings=True)
     lines = text.split("\n")
-    header_line = next((n for n, line in enumerate(lines, 1) if line.strip() and not line.lstrip().startswith((";", "#"))), None)
-    if header_line is None or lines[header_line - 1].strip().lower() != "[playlist]":
-        raise PlaylistError(path, header_line or 1, "not a PLS playlist: the first line should be [playlist]")
+    content = [n for n, line in enumerate(lines, 1) if line.strip() and not line.lstrip().startswith((";", "#"))]
+    header_line = next((n for n in content if lines[n - 1].strip().lower() == "[playlist]"), None)
+    if header_line is None:
+        first = content[0] if content else 1
+        raise PlaylistError(path, first, "not a PLS playlist: there is no [playlist] line (it should be the first line)")
 
     files: dict[int, tuple[str, int]] = {}
     titles: dict[int, str] = {}
     lengths: dict[int, float | None] = {}
     declared: tuple[int, int] | None = None
-    problems: list[str] = []
+    problems: list[str] = [f"line {n}: text before [playlist], ignored" for n in content if n < header_line]
     for lineno in range(header_line + 1, len(lines) + 1):
         line = lines[lineno - 1].strip()
         if not line or line.startswith((";", "#")):
@@ -361,7 +449,7 @@ def read_pls(path: Path, data: bytes | None = None) -> Playlist:
         if line.startswith("["):  # another section: the [playlist] section has ended
             break
         key, sep, value = line.partition("=")
-        key, value = key.strip(), value.strip()
+        key, value = key.strip(), _unquote(value.strip())
         if not sep:
             problems.append(f"line {lineno}: not a key=value line, ignored")
             continue
@@ -399,6 +487,13 @@ def read_pls(path: Path, data: bytes | None = None) -> Playlist:
         entry = _Entry(locations=[location], line=lineno, title=title, artist=artist, duration_s=lengths.get(number))
         tracks.append(_build_track(entry, path, problems))
     return _flat(path, _stem(path), tracks, problems)
+
+
+def _unquote(value: str) -> str:
+    """``"a b.mp3"`` or ``'a b.mp3'`` -> ``a b.mp3``; anything else as it is."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1].strip()
+    return value
 
 
 def _stem(path: Path) -> str:

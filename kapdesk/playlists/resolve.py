@@ -37,6 +37,7 @@ LIBRARY_ENV = "KAPDESK_MUSIC_LIBRARY"
 
 NETWORK_REASON = "network stream: KAPDesk plays local files only"
 LIBRARY_REASON = "not found in the music library"
+MIDI_REASON = "a MIDI file: KAPDesk plays recorded audio, not MIDI"
 
 # File names that are playlists, not music.  An entry pointing at one is never followed:
 # nested playlists invite loops and hide what will actually play.
@@ -248,6 +249,10 @@ def _recognise(head: bytes, size: int) -> Verdict | None:
     """Audio containers by magic bytes; None when the bytes are not audio we know."""
     if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
         return Verdict(TrackStatus.NOT_AUDIO, "not audio: a video file (AVI)")
+    if head[:4] == b"MThd" or (head[:4] == b"RIFF" and head[8:12] == b"RMID"):
+        # Music, but notes for a synthesizer, not sound: libvlc needs a SoundFont and the
+        # fluidsynth plugin to render it, and how it sounds depends on that SoundFont.
+        return Verdict(TrackStatus.NOT_AUDIO, MIDI_REASON)
     if head[:4] == b"OggS":
         return _check_ogg(head)
     if head[:4] == b"fLaC":
@@ -460,11 +465,16 @@ def locate_track(
     return where.path, examine(where.path, playlist)
 
 
-def title_from_location(location: str) -> str:
-    """A readable title for an entry that has none: the file name without its extension."""
+def title_from_location(location: str, *, uri: bool = False) -> str:
+    """A readable title for an entry that has none: the file name without its extension.
+
+    ``uri`` as for :func:`resolve_location`: a relative URI reference (XSPF) is percent-decoded.
+    """
     loc = location.strip()
     if _SCHEME.match(loc) and not _DRIVE.match(loc):
         loc = unquote(urlsplit(loc).path) or loc
+    elif uri:
+        loc = unquote(loc)
     name = re.split(r"[\\/]", loc.rstrip("\\/"))[-1]
     stem, dot, ext = name.rpartition(".")
     return (stem if dot and stem and len(ext) <= 5 else name) or location
