@@ -5,6 +5,10 @@
 ``kapdesk playlist check FILE``  check that every entry of a playlist can be played
 ``kapdesk export ID --format pdf|csv|fhir --out PATH``  the session's record, for the clinic
 ``kapdesk audit verify|list``   check the audit trail's hash chain, or print it as an audit report
+``kapdesk db encrypt|rekey``    encrypt a plain record, or change an encrypted record's passphrase
+
+An encrypted record asks for its passphrase: every command at the terminal, from standard input,
+or from ``KAPDESK_PASSPHRASE`` (never as an argument).
 """
 
 from __future__ import annotations
@@ -36,12 +40,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     audit = commands.add_parser("audit", help="audit trail: verify [--db] | list [--since] [--client] [--format csv]",
                                 add_help=False)
     audit.add_argument("rest", nargs=argparse.REMAINDER)
+    db = commands.add_parser("db", help="encryption at rest: encrypt [--db] | rekey [--db]", add_help=False)
+    db.add_argument("rest", nargs=argparse.REMAINDER)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     target = args.db or default_db()
+    if args.command in ("demo", "export", "audit"):
+        from kapdesk.store import crypto
+        from kapdesk.store.db_cli import ask_passphrase
+
+        crypto.set_passphrase_provider(ask_passphrase)  # an encrypted record asks at the terminal
     if args.command == "demo":
         return _demo(target)
     if args.command == "playlist":
@@ -62,6 +73,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.db and "--db" not in rest and rest:  # `kapdesk --db X audit verify` as `audit verify --db X`
             rest += ["--db", args.db]
         return audit_main(rest)
+    if args.command == "db":
+        from kapdesk.store.db_cli import main as db_main
+
+        rest = list(args.rest)
+        if args.db and "--db" not in rest and rest:
+            rest += ["--db", args.db]
+        return db_main(rest)
     return run_gui(target, args.theme)
 
 
