@@ -7,8 +7,8 @@
 ``kapdesk audit verify|list``   check the audit trail's hash chain, or print it as an audit report
 ``kapdesk db encrypt|rekey``    encrypt a plain record, or change an encrypted record's passphrase
 
-An encrypted record asks for its passphrase: every command at the terminal, from standard input,
-or from ``KAPDESK_PASSPHRASE`` (never as an argument).
+An encrypted record asks for its passphrase: the window before it opens; every command at the
+terminal, from standard input, or from ``KAPDESK_PASSPHRASE`` (never as an argument).
 """
 
 from __future__ import annotations
@@ -150,9 +150,38 @@ def open_clinic(target: str, window):
     return Clinic(Store.open(target, now=window.clock.utcnow), window.clock)
 
 
+def unlock_record(target: str, ask) -> bool:
+    """Before the window: an encrypted record's passphrase, from ``ask(path) -> bool`` (the dialog, which
+    tries until one opens the record or the user quits). False: the user quit. A plain record, a
+    key already known and ``KAPDESK_PASSPHRASE`` need no question. Raises ``StoreError`` for a record
+    that cannot be opened either way (a plain file beside a key file, a key file without its record).
+    """
+    import os
+
+    from kapdesk.store import crypto
+    from kapdesk.store.location import plain_sqlite_path
+
+    path = plain_sqlite_path(target)
+    if path is None or not crypto.is_encrypted(path) or crypto.known_key(path) is not None:
+        return True
+    return bool(os.environ.get(crypto.PASSPHRASE_ENV)) or ask(path)
+
+
+def ask_in_window(path) -> bool:
+    """The passphrase dialog (keyboard only); True once a passphrase opened the record (key remembered)."""
+    from kapdesk.store import crypto
+    from kapdesk.ui.passphrase_dialog import PassphraseDialog
+
+    dialog = PassphraseDialog(str(path), lambda passphrase: crypto.try_unlock(path, passphrase))
+    return dialog.exec() == PassphraseDialog.DialogCode.Accepted
+
+
 def run_gui(target: str, theme: str) -> int:
     """Paint first, then open the record. A record that cannot be used is explained in the window
-    (no modal box: a second KAPDesk started by mistake must not cover a session in progress)."""
+    (no modal box: a second KAPDesk started by mistake must not cover a session in progress).
+
+    The one question before the window is an encrypted record's passphrase, asked only once this
+    process holds the record's lock: a second KAPDesk never gets that far, so it covers nothing."""
     from PySide6.QtCore import QTimer
 
     from kapdesk.store.errors import StoreError
@@ -162,6 +191,10 @@ def run_gui(target: str, theme: str) -> int:
     lock = None
     try:
         lock = acquire_lock(target)
+        if not unlock_record(target, ask_in_window):  # a question before the window: no session runs yet
+            print("kapdesk: no passphrase given: the record was not opened", file=sys.stderr)
+            lock.release()
+            return EXIT_STORE
     except StoreError as exc:
         failure.append(str(exc))
 
