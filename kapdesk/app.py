@@ -5,6 +5,10 @@
 ``kapdesk playlist check FILE``  check that every entry of a playlist can be played
 ``kapdesk export ID --format pdf|csv|fhir --out PATH``  the session's record, for the clinic
 ``kapdesk audit verify|list``   check the audit trail's hash chain, or print it as an audit report
+``kapdesk db encrypt|rekey``    encrypt a plain record, or change an encrypted record's passphrase
+
+An encrypted record asks for its passphrase: the window before it opens; every command at the
+terminal, from standard input, or from ``KAPDESK_PASSPHRASE`` (never as an argument).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     audit = commands.add_parser("audit", help="audit trail: verify [--db] | list [--since] [--client] [--format csv]",
                                 add_help=False)
     audit.add_argument("rest", nargs=argparse.REMAINDER)
+    db = commands.add_parser("db", help="encryption at rest: encrypt [--db] | rekey [--db]", add_help=False)
+    db.add_argument("rest", nargs=argparse.REMAINDER)
     # A REMAINDER positional takes nothing when the next word looks like an option, so
     # `playlist check --help` or `export --format pdf ...` would leave the option unrecognised.
     # Those leading options come back as `extra`, in order, and are handed to the command's own
@@ -51,6 +57,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     target = args.db or default_db()
+    if args.command in ("demo", "export", "audit"):
+        from kapdesk.store import crypto
+        from kapdesk.store.db_cli import ask_passphrase
+
+        crypto.set_passphrase_provider(ask_passphrase)  # an encrypted record asks at the terminal
     if args.command == "demo":
         return _demo(target)
     if args.command == "playlist":
@@ -71,6 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.db and "--db" not in rest and rest:  # `kapdesk --db X audit verify` as `audit verify --db X`
             rest += ["--db", args.db]
         return audit_main(rest)
+    if args.command == "db":
+        from kapdesk.store.db_cli import main as db_main
+
+        rest = list(args.rest)
+        if args.db and "--db" not in rest and rest:
+            rest += ["--db", args.db]
+        return db_main(rest)
     return run_gui(target, args.theme)
 
 
@@ -141,9 +159,38 @@ def open_clinic(target: str, window):
     return Clinic(Store.open(target, now=window.clock.utcnow), window.clock)
 
 
+def unlock_record(target: str, ask) -> bool:
+    """Before the window: an encrypted record's passphrase, from ``ask(path) -> bool`` (the dialog, which
+    tries until one opens the record or the user quits). False: the user quit. A plain record, a
+    key already known and ``KAPDESK_PASSPHRASE`` need no question. Raises ``StoreError`` for a record
+    that cannot be opened either way (a plain file beside a key file, a key file without its record).
+    """
+    import os
+
+    from kapdesk.store import crypto
+    from kapdesk.store.location import plain_sqlite_path
+
+    path = plain_sqlite_path(target)
+    if path is None or not crypto.is_encrypted(path) or crypto.known_key(path) is not None:
+        return True
+    return bool(os.environ.get(crypto.PASSPHRASE_ENV)) or ask(path)
+
+
+def ask_in_window(path) -> bool:
+    """The passphrase dialog (keyboard only); True once a passphrase opened the record (key remembered)."""
+    from kapdesk.store import crypto
+    from kapdesk.ui.passphrase_dialog import PassphraseDialog
+
+    dialog = PassphraseDialog(str(path), lambda passphrase: crypto.try_unlock(path, passphrase))
+    return dialog.exec() == PassphraseDialog.DialogCode.Accepted
+
+
 def run_gui(target: str, theme: str) -> int:
     """Paint first, then open the record. A record that cannot be used is explained in the window
-    (no modal box: a second KAPDesk started by mistake must not cover a session in progress)."""
+    (no modal box: a second KAPDesk started by mistake must not cover a session in progress).
+
+    The one question before the window is an encrypted record's passphrase, asked only once this
+    process holds the record's lock: a second KAPDesk never gets that far, so it covers nothing."""
     from PySide6.QtCore import QTimer
 
     from kapdesk.store.errors import StoreError
@@ -153,6 +200,10 @@ def run_gui(target: str, theme: str) -> int:
     lock = None
     try:
         lock = acquire_lock(target)
+        if not unlock_record(target, ask_in_window):  # a question before the window: no session runs yet
+            print("kapdesk: no passphrase given: the record was not opened", file=sys.stderr)
+            lock.release()
+            return EXIT_STORE
     except StoreError as exc:
         failure.append(str(exc))
 

@@ -37,7 +37,9 @@ def test_export_writes_the_file_prints_its_path_and_audits(store: Store, signed:
 
     captured = capsys.readouterr()
     assert status == EXIT_OK, captured.err
-    assert captured.out.strip() == str(out) and captured.err == ""
+    assert captured.out.strip() == str(out)
+    assert captured.err == f"kapdesk export: note: {out} is an unencrypted copy of health information, readable only " \
+        "by your user account: keep it off shared folders and delete it when it is no longer needed\n"
     if fmt == "csv":
         assert read_csv(out) == store.session_record(signed).entries
     else:

@@ -11,7 +11,8 @@ UI = Path(kapdesk.ui.__file__).parent
 # modules (timeline_model, music_lists, chart_view, record/*) and the shared kit, theme and key
 # map may be imported by anyone.
 PANES = {"alerts_strip", "clock_band", "history_view", "main_window", "music_pane", "notes_pane", "outcomes_form",
-         "discharge_pane", "preparation_pane", "record_pane", "session_view", "start_screen", "timeline", "vitals_chart"}
+         "discharge_pane", "preparation_pane", "record_pane", "session_view", "start_screen", "timeline", "vitals_chart",
+         "passphrase_dialog"}
 # The frames that compose panes.
 COMPOSERS = {"main_window", "session_view", "record_pane"}
 # "~500": a module a screenful past it is not worth splitting for the number alone.

@@ -12,7 +12,8 @@ audit trail (self-declared: the command line has no login; without it the event 
 Exit status: 0 written (path on stdout); 2 bad usage, or a session id that is malformed or not in
 this database; 3 the output path cannot be written (nothing was written there); 4 the database
 cannot be used. An unsigned note does not stop an export: it is marked DRAFT and a note goes to
-stderr.
+stderr. Every export also says on stderr that the file is an unencrypted copy (owner-only, 0600):
+an encrypted record's protection does not follow its exports.
 
 The writing itself is :func:`kapdesk.session.exports.export_session`, the app's way too.
 """
@@ -101,6 +102,8 @@ def main(argv: list[str]) -> int:
     finally:
         store.close()
     print(written)
+    print(f"kapdesk export: note: {written} is an unencrypted copy of health information, readable only by your "
+          "user account: keep it off shared folders and delete it when it is no longer needed", file=sys.stderr)
     return EXIT_OK
 
 

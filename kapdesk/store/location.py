@@ -27,8 +27,10 @@ def check_sqlite_location(path: Path) -> None:
                 header = handle.read(16)
         except OSError as exc:
             raise StoreError(f"cannot open the database {path} for writing: {exc.strerror or exc}") from exc
-        if header and header != b"SQLite format 3\x00":
-            raise StoreError(f"{path} is not a KAPDesk database (not an SQLite file); it was left untouched")
+        if header and header != b"SQLite format 3\x00" and not _has_key_file(path):
+            raise StoreError(f"{path} is not a KAPDesk database (not an SQLite file), or it is an encrypted record "
+                             f"whose key file {path.name}.kdf is missing (it holds the salt: without it the record "
+                             "cannot be opened); it was left untouched")
     else:
         probe = folder / f".{path.name}.write-test"
         try:
@@ -36,3 +38,8 @@ def check_sqlite_location(path: Path) -> None:
             probe.unlink()
         except OSError as exc:
             raise StoreError(f"cannot write the database in {folder}: {exc.strerror or exc}") from exc
+
+
+def _has_key_file(path: Path) -> bool:
+    """An encrypted record (``kapdesk db encrypt``) has its key file beside it; see ``store/crypto.py``."""
+    return any(path.with_name(path.name + suffix).exists() for suffix in (".kdf", ".kdf.new"))

@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, inspect
 
-from kapdesk.store.engine import SchemaTooNewError, StoreError, sqlite_path
+from kapdesk.store.engine import SchemaTooNewError, StoreError, backup_connection, sqlite_path
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -72,9 +72,7 @@ def _backup_before_upgrade(engine: Engine, revision: str) -> Path | None:
     backup = path.with_name(f"{path.name}.schema-{revision}-{stamp}.bak")
     raw = engine.raw_connection()
     try:
-        import sqlite3
-
-        target = sqlite3.connect(backup)
+        target = backup_connection(engine, backup)  # an encrypted record's backup is encrypted under its key
         try:
             raw.driver_connection.backup(target)  # type: ignore[union-attr]
         finally:

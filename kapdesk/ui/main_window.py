@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         except (StoreError, OSError) as exc:
             self.statusBar().showMessage(f"Not exported: {exc}")
             return
-        self.statusBar().showMessage(f"Exported {fmt.upper()} to {path}")
+        self.statusBar().showMessage(f"Exported {fmt.upper()} to {path}: an unencrypted copy, readable only by you")
 
     # -- window -------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
