@@ -20,6 +20,7 @@ from kapdesk.domain.entries import Preparation, Vitals
 from kapdesk.domain.observations import Observation
 from kapdesk.domain.preparation import contraindications_for, make_preparation
 from kapdesk.domain.protocols import Protocol, load_protocols
+from kapdesk.domain.scales import MOAAS, score
 from kapdesk.domain.vitals import parse_vitals
 from kapdesk.paths import protocol_folders
 from kapdesk.session import Clinic
@@ -106,6 +107,53 @@ def main(out: Path) -> None:
     apply_theme(app, LIGHT)
     shoot(app, window, out / "session-light.png")
     apply_theme(app, DARK)
+    window.close()
+    clinic.close()
+    safety_shots(app, out)
+
+
+def safety_shots(app: QApplication, out: Path) -> None:
+    """Issue 9's two views: the three alert severities side by side, and the dose gate listing a
+    pre-dose reading beyond the do-not-dose bounds."""
+    db = Path(tempfile.mkdtemp()) / "safety.sqlite3"
+    clock = FakeClock()
+    clinic = Clinic(Store.open(str(db), now=clock.utcnow), clock)
+    protocols, errors = load_protocols(protocol_folders())
+    window = MainWindow(protocols, errors, clock, clinic)
+    window.resize(1280, 800)
+    window.show()
+    screen = window.start_screen
+    screen.clinician.setCurrentText("Demo Clinician (synthetic)")
+    screen.client.setCurrentText("DEMO-03 (synthetic client)")
+    screen.protocol.setCurrentIndex(screen.protocol.findData("iv-infusion"))
+    screen.start_button.click()
+    view = window.session_view
+    live = view.live
+    clock.advance(8 * 60)
+    live.record(preparation(live.info.protocol))
+    clock.advance(4 * 60)
+    live.record(Vitals(parse_vitals("200/124 96 97 16")))
+    view.record_pane.refresh_alerts()
+    view.mark_dose()  # the gate lists the reading: the override line waits for a reason
+    view.override.reason.setText("Synthetic: repeat in 5 min after rest")
+    shoot(app, window, out / "dose-gate.png")
+    view.override.cancel()
+
+    live.record(Vitals(parse_vitals("128/84 74 98 14"), baseline=True))
+    view.mark_dose()
+    view.override.reason.setText("Synthetic: repeated reading normal")
+    view.override.confirm()
+    for alert in view.record_pane.refresh_alerts().active:  # the crisis was seen: acknowledged with its reason
+        live.record(alert.acknowledgement("Synthetic: repeated after 5 min rest, 128/84"))
+    clock.advance(10 * 60)
+    live.record(Vitals(parse_vitals("132/86 80 84 12")))  # SpO2 84 %: critical
+    clock.advance(60)
+    live.record(score(MOAAS, {"responsiveness": 2}))  # deeper than intended: caution
+    clock.advance(15 * 60)  # the T+20 reading is now overdue: a reminder
+    view.tick()
+    view.record_pane.refresh_alerts()
+    view.show_page("record")
+    shoot(app, window, out / "alerts-dark.png")
     window.close()
     clinic.close()
 
