@@ -38,6 +38,12 @@ def test_phq9_with_item9_two_is_marked_in_the_form_and_the_course(qtbot, window,
     assert saved.answers["self_harm"] == 2 and saved.total == 2
     assert "PHQ-9 2 (minimal) · ⚑ item 9 = 2" in view.outcomes.message.text()
     assert "PHQ-9 2 (minimal) · ⚑ item 9 = 2" in view.outcomes.recorded.text()
+    # The sitting's alert strip says it too: a critical alert, with the same advice everywhere.
+    strip = view.record_pane.alerts_strip
+    qtbot.waitUntil(lambda: any(a.key == "phq9_item9" for a in strip.alerts))
+    alert = next(a for a in strip.alerts if a.key == "phq9_item9")
+    assert alert.severity == "critical" and "item 9 = 2" in alert.message
+    assert "item 9 = 2" in strip.alerts_label.text()
     session_id = view.live.id
 
     press(qtbot, window, Qt.Key.Key_Backspace, CTRL)  # back to the start screen
