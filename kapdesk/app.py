@@ -40,7 +40,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     audit = commands.add_parser("audit", help="audit trail: verify [--db] | list [--since] [--client] [--format csv]",
                                 add_help=False)
     audit.add_argument("rest", nargs=argparse.REMAINDER)
-    db = commands.add_parser("db", help="encryption at rest: encrypt [--db] | rekey [--db]", add_help=False)
+    db = commands.add_parser("db", help="the record file: backup PATH | restore PATH | check | encrypt | rekey", add_help=False)
     db.add_argument("rest", nargs=argparse.REMAINDER)
     # A REMAINDER positional takes nothing when the next word looks like an option, so
     # `playlist check --help` or `export --format pdf ...` would leave the option unrecognised.

@@ -112,7 +112,10 @@ def pg_cluster():
     from pgcluster import PgCluster, server_bin
 
     if server_bin() is None:
-        pytest.fail("PostgreSQL's server programs are missing: `make test` installs them (tools/system-libs.sh)")
+        why = "PostgreSQL's server programs (initdb) are not installed: `make test` installs them as root"
+        if os.environ.get("CI"):  # never skipped in CI: .ci/run installs postgresql
+            pytest.fail(why)
+        pytest.skip(why)
     cluster = PgCluster().init()
     yield cluster
     cluster.destroy()

@@ -1,7 +1,10 @@
-"""``kapdesk db``: encrypt a plain record, or change the passphrase of an encrypted one.
+"""``kapdesk db``: back up, restore and check a record; encrypt it, or change its passphrase.
 
 Usage (``argv`` is what follows ``db`` on the command line)::
 
+    kapdesk db backup PATH [--db PATH]    a checked snapshot, also while a session is recorded
+    kapdesk db restore PATH [--db PATH]   put a backup back (KAPDesk closed); the current file is kept aside
+    kapdesk db check [--db PATH]          integrity, foreign keys, protections, audit chain (exit 1 on a problem)
     kapdesk db encrypt [--db PATH]
     kapdesk db rekey [--db PATH]
 
@@ -31,7 +34,7 @@ from kapdesk.paths import default_db
 from kapdesk.store import crypto
 from kapdesk.store.errors import StoreError
 
-EXIT_OK, EXIT_USAGE, EXIT_STORE = 0, 2, 4
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 4
 NEW_PASSPHRASE_ENV = "KAPDESK_NEW_PASSPHRASE"
 
 
@@ -100,7 +103,43 @@ def build_parser() -> argparse.ArgumentParser:
     encrypt.add_argument("--db", default=None, metavar="PATH", help=db_help)
     rekey = commands.add_parser("rekey", help="change an encrypted record's passphrase")
     rekey.add_argument("--db", default=None, metavar="PATH", help=db_help)
+    backup = commands.add_parser("backup", help="write a checked snapshot of the record (works during a session)")
+    backup.add_argument("destination", metavar="PATH", type=Path, help="the backup file, or a folder to put it in")
+    backup.add_argument("--db", default=None, metavar="PATH", help=db_help)
+    restore = commands.add_parser("restore", help="put a backup in place of the record (KAPDesk closed)")
+    restore.add_argument("backup", metavar="PATH", type=Path, help="the backup file")
+    restore.add_argument("--db", default=None, metavar="PATH", help=db_help)
+    check = commands.add_parser("check", help="integrity, foreign keys, protections and the audit chain")
+    check.add_argument("--db", default=None, metavar="PATH_OR_URL", help=db_help)
     return parser
+
+
+def _maintain(args: argparse.Namespace, target: str, out: TextIO, err: TextIO) -> int:
+    """backup and check open the record like the app (an encrypted one asks for its passphrase)."""
+    from kapdesk.store import Store
+    from kapdesk.store.maintenance import backup, check
+
+    try:
+        store = Store.open(target)
+    except StoreError as exc:
+        print(f"kapdesk db: {exc}", file=err)
+        return EXIT_STORE
+    try:
+        if args.command == "backup":
+            written, counts = backup(store.engine, args.destination)
+            store.record_event(None, "backed up", "record", str(written), {"rows": sum(counts.values())})
+            print(f"backup written and checked: {written} ({sum(counts.values())} rows in {len(counts)} tables)",
+                  file=out)
+            return EXIT_OK
+        lines = check(store.engine)
+        for line in lines:
+            print(line, file=out)
+        return EXIT_OK if all(line.ok for line in lines) else EXIT_PROBLEM
+    except StoreError as exc:
+        print(f"kapdesk db: {exc}", file=err)
+        return EXIT_STORE
+    finally:
+        store.close()
 
 
 def main(argv: list[str], *, passphrases: TerminalPassphrases | None = None,
@@ -113,12 +152,14 @@ def main(argv: list[str], *, passphrases: TerminalPassphrases | None = None,
     from kapdesk.store.location import plain_sqlite_path
 
     target = args.db or default_db()
+    if args.command in ("backup", "check"):
+        return _maintain(args, target, out, err)
     path = plain_sqlite_path(target)
     if path is None:
         print(f"kapdesk db: {target} is a server URL: encryption at rest here is for a record file "
               "(a clinic server encrypts its own storage)", file=err)
         return EXIT_USAGE
-    if not path.is_file():
+    if not path.is_file() and args.command != "restore":
         print(f"kapdesk db: there is no record at {path} (nothing was changed)", file=err)
         return EXIT_STORE
     passphrases = passphrases or TerminalPassphrases()
@@ -133,6 +174,8 @@ def main(argv: list[str], *, passphrases: TerminalPassphrases | None = None,
     try:
         if args.command == "encrypt":
             return _encrypt(path, passphrases, out)
+        if args.command == "restore":
+            return _restore(args.backup, path, out)
         return _rekey(path, passphrases, out)
     except ValueError as exc:
         print(f"kapdesk db: {exc}", file=err)
@@ -172,4 +215,15 @@ def _rekey(path: Path, passphrases: TerminalPassphrases, out: TextIO) -> int:
     print(f"the passphrase of {path} was changed (a new salt is in {key_file})", file=out)
     print("backups made before keep the passphrase of their day; if the new one is lost, the record cannot be "
           "recovered", file=out)
+    return EXIT_OK
+
+
+def _restore(backup_file: Path, path: Path, out: TextIO) -> int:
+    from kapdesk.store.maintenance import restore
+    from kapdesk.store.models import SCHEMA_HEAD
+
+    aside = restore(backup_file, path, head=SCHEMA_HEAD)
+    print(f"restored {backup_file} as {path}", file=out)
+    if aside is not None:
+        print(f"the record it replaced is kept at {aside}", file=out)
     return EXIT_OK
