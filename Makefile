@@ -13,7 +13,9 @@ test: $(STAMP) system-libs
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # On a real X server (Xvfb) when there is one, as on a clinic laptop; offscreen otherwise.
+# The baselines need their own programs too: cvlc (Debian's vlc-bin) for the music player's.
 bench: $(STAMP) system-libs
+	@sh tools/system-libs.sh vlc-bin
 	@if command -v xvfb-run >/dev/null; then \
 	  QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python bench/run.py $(BENCH_ARGS); \
 	else QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run.py $(BENCH_ARGS); fi

@@ -7,6 +7,9 @@ PACKAGES="libvlc5 vlc-plugin-base libxcb-cursor0 libxcb-icccm4 libxcb-image0 lib
 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core xvfb xauth poppler-utils postgresql"
 
+# Extra packages a target needs may follow on the command line (`make bench`: vlc-bin for cvlc).
+PACKAGES="$PACKAGES $*"
+
 command -v dpkg-query >/dev/null 2>&1 || {
   echo "system-libs: not a Debian/Ubuntu system: install VLC 3 and Qt's platform libraries yourself (see README)."
   exit 0
