@@ -323,3 +323,39 @@ def test_the_csv_has_a_row_for_each_new_kind(store: Store, sitting: Sitting) -> 
     antiemetic = next(r for r in found if r["entry_id"] == str(sitting.antiemetic_id))
     assert (antiemetic["drug"], antiemetic["amount"], antiemetic["unit"], antiemetic["reason"]) == (
         "ondansetron", "4", "mg", "nausea (synthetic)")
+
+
+# -- REMS: the serious adverse events the record holds, beside the clinician's answer --------------
+
+
+def test_the_rems_form_shows_recorded_serious_events_beside_the_clinicians_answer(
+        qapp, store: Store, clock: FakeClock, protocols: dict[str, Protocol], tmp_path: Path) -> None:
+    from test_export_csv import NURSE as CSV_NURSE
+    from test_export_csv import build_sitting
+
+    sid = build_sitting(store, clock, protocols["esketamine"], end=False)  # answers "none (synthetic)"
+    nurse = next(c for c in store.clinicians() if c.name == CSV_NURSE)
+    dose_at = store.session(sid).dose_at
+    store.add_entry(sid, AdverseEventEntry(EventType.VOMITING_ASPIRATION, Severity.MILD, Outcome.RESOLVED).validate(),
+                    nurse.id, occurred_at=dose_at + timedelta(minutes=30))  # not serious: not listed
+    store.add_entry(sid, AdverseEventEntry(EventType.LARYNGOSPASM, Severity.LIFE_THREATENING,
+                                           Outcome.RESOLVED).validate(), nurse.id,
+                    occurred_at=dose_at + timedelta(minutes=56))
+    store.end_session(sid, nurse.id)
+
+    text = pdftotext(write_pdf(store.session_record(sid), tmp_path / "rems.pdf", generated_at=WHEN, tz=UTC))
+    row = text[text.index("Serious adverse events"):text.index("Ready to leave without")]
+    assert "none (synthetic)" in row  # the clinician's answer stays
+    assert (f"Recorded in this session as serious: laryngospasm (life-threatening, resolved) at "
+            f"{_hhmm(dose_at + timedelta(minutes=56))} T+56") in row
+    assert "vomiting" not in row
+
+
+def test_the_rems_form_says_when_the_record_holds_no_serious_event(
+        qapp, store: Store, clock: FakeClock, protocols: dict[str, Protocol], tmp_path: Path) -> None:
+    from test_export_csv import build_sitting
+
+    sid = build_sitting(store, clock, protocols["esketamine"])
+    text = pdftotext(write_pdf(store.session_record(sid), tmp_path / "rems.pdf", generated_at=WHEN, tz=UTC))
+    row = text[text.index("Serious adverse events"):text.index("Ready to leave without")]
+    assert "none (synthetic)" in row and "Recorded in this session: no serious adverse event" in row
