@@ -166,3 +166,4 @@ def test_a_dose_is_not_corrected_into_an_infusion(qtbot, pane, live) -> None:
     assert kinds(live, "infusion_start") == [] and len(kinds(live, "dose")) == 1
     enter(qtbot, dose.amount, "80 mg")
     assert [e.data.amount_mg for e in kinds(live, "dose")] == [100.0, 80.0]
+
