@@ -142,14 +142,19 @@ def load_clinic_settings(paths: Sequence[Path] | None = None) -> ClinicSettings:
     paths = clinic_settings_paths() if paths is None else list(paths)
     merged: dict[str, Any] = {}
     used: list[Path] = []
+    last: TomlLines | None = None
     for path in paths:
         if not path.is_file():
             continue
         data = _read(path)
-        parse_clinic_settings(data, path, _text_of(path))  # check this file alone, with its own lines
+        text = _text_of(path)
+        parse_clinic_settings(data, path, text)  # check this file alone, with its own lines
         _merge(merged, data)
         used.append(path)
-    return _build(merged, tuple(used), None)
+        last = TomlLines(text)
+    # A mistake only the files together make (the clinic's typical range above the shipped
+    # maximum) is told at the last file's line for that setting, or its table's header.
+    return _build(merged, tuple(used), last)
 
 
 def load_clinic_settings_or_defaults(
@@ -169,10 +174,11 @@ def load_clinic_settings_or_defaults(
             continue
         try:
             data = _read(path)
-            parse_clinic_settings(data, path, _text_of(path))
+            text = _text_of(path)
+            parse_clinic_settings(data, path, text)
             trial: dict[str, Any] = _deep_copy(merged)
             _merge(trial, data)
-            _build(trial, (*used, path), None)
+            _build(trial, (*used, path), TomlLines(text))
         except ClinicSettingsError as exc:
             errors.append(exc)
             continue

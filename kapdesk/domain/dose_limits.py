@@ -30,6 +30,7 @@ Pure Python: no Qt, no I/O.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -145,15 +146,19 @@ class DoseLimits:
         return cls(MappingProxyType(drugs))
 
 
+def _is_positive(value: Any) -> bool:
+    """A positive, finite number (TOML also spells ``nan`` and ``inf``: a limit of ``inf`` is no limit)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
 def _positive(value: Any, table: str, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value != value:
+    if not _is_positive(value):
         raise DoseLimitsError(table, key, f"must be a positive number of mg, not {value!r}")
     return float(value)
 
 
 def _range(value: Any, table: str, key: str) -> Range:
-    if (not isinstance(value, list) or len(value) != 2
-            or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 for v in value)):
+    if not isinstance(value, list) or len(value) != 2 or not all(_is_positive(v) for v in value):
         raise DoseLimitsError(table, key, f"must be [low, high], two positive numbers, not {value!r}")
     low, high = float(value[0]), float(value[1])
     if low > high:

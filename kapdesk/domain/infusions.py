@@ -50,6 +50,7 @@ __all__ = [
     "InfusionStart",
     "RateSpan",
     "RateUnit",
+    "infusion_line",
     "infusion_periods",
     "open_infusion",
     "parse_infusion_command",
@@ -318,11 +319,27 @@ def infusion_periods(entries: Iterable[EntryInfo], as_of: datetime | None = None
     starts = sorted((e for e in entries if e.current and isinstance(e.data, InfusionStart)),
                     key=lambda e: e.occurred_at)
     changes: dict[uuid.UUID, list[EntryInfo]] = {}
+    in_force = _in_force(entries)
     for entry in entries:
         if entry.current and isinstance(entry.data, InfusionChange):
-            changes.setdefault(entry.data.infusion, []).append(entry)
+            changes.setdefault(in_force(entry.data.infusion), []).append(entry)
     return tuple(_period(start, sorted(changes.get(start.id, []), key=lambda e: e.occurred_at), as_of)
                  for start in starts)
+
+
+def _in_force(entries: list[EntryInfo]):
+    """The id of the version in force of a start entry: a change names the start it was made
+    against, and a corrected start (a new entry superseding it) keeps its changes."""
+    superseded_by = {e.id: e.superseded_by for e in entries if e.superseded_by is not None}
+
+    def follow(entry_id: uuid.UUID) -> uuid.UUID:
+        seen: set[uuid.UUID] = set()
+        while entry_id in superseded_by and entry_id not in seen:
+            seen.add(entry_id)
+            entry_id = superseded_by[entry_id]
+        return entry_id
+
+    return follow
 
 
 def _period(entry: EntryInfo, changes: list[EntryInfo], as_of: datetime | None) -> InfusionPeriod:
@@ -468,6 +485,23 @@ def parse_infusion_command(text: str) -> InfusionCommand | None:
         raise DoseError("rate what? e.g. rate 0.5 mg/kg/h", "amount", whole)
     value, unit = _rate(rest, span, start=False)
     return InfusionCommand(InfusionAction.RATE.value, rate_value=value, rate_unit=unit, span=span)
+
+
+def infusion_line(data: InfusionStart | InfusionChange) -> str:
+    """The dose line's words that record ``data`` again (the inverse of :func:`parse_infusion_command`),
+    for loading an infusion entry into the dose line to correct it."""
+
+    def _typed(value: float) -> str:
+        return f"{value:g}"  # as typed: six significant digits, not the display's three decimals
+
+    if isinstance(data, InfusionChange):
+        if data.action is InfusionAction.RATE and data.rate is not None:
+            return f"rate {_typed(data.rate.value)} {data.rate.unit.value}"
+        return data.action.value
+    if data.planned_mg is not None and data.planned_minutes is not None:
+        amount = f"{_typed(data.mg_per_kg)} mg/kg" if data.mg_per_kg is not None else f"{_typed(data.planned_mg)} mg"
+        return f"infusion {amount} over {_typed(data.planned_minutes)} min"
+    return f"infusion {_typed(data.rate.value)} {data.rate.unit.value}"
 
 
 def _number(text: str) -> float:

@@ -14,6 +14,11 @@ The PDF's REMS section words these; it derives none of them.
   single 0–10 rating, taken at or after the dose time is **above 0** (0 is "not at all" /
   "none" on both). An incomplete CADSS-6 counts by its answered items. None after the dose: not
   recorded.
+* **Serious adverse events recorded** (:func:`serious_adverse_events`): the sitting's current
+  ``adverse_event`` entries that :attr:`kapdesk.domain.rescue.AdverseEvent.serious` calls serious
+  (life-threatening, or transferred). Shown beside the clinician's own answer, never instead of
+  it: the form's question is the clinician's to answer, and an event may be serious in ways the
+  record's fields do not hold.
 * **First treatment and enrolment** (:func:`patient_facts`), asked once per client: the
   ``rems_patient`` entries of the client's sittings up to this one, and whether an earlier
   esketamine sitting of the client was dosed (:class:`RemsHistory`, gathered by the store).
@@ -28,6 +33,7 @@ from datetime import datetime
 
 from kapdesk.domain.doses import Dose
 from kapdesk.domain.entries import EntryInfo, RemsPatient, of_type
+from kapdesk.domain.rescue import AdverseEvent
 from kapdesk.domain.scales import CADSS6, DISSOCIATION_RATING, MOAAS, ScaleResult
 
 __all__ = [
@@ -42,6 +48,7 @@ __all__ = [
     "patient_facts",
     "rems_history",
     "sedation",
+    "serious_adverse_events",
 ]
 
 REMS_DRUG = "esketamine"
@@ -53,6 +60,12 @@ DISSOCIATED_ABOVE = 0
 
 def is_esketamine(drug: str) -> bool:
     return drug.strip().casefold() == REMS_DRUG
+
+
+def serious_adverse_events(entries: Iterable[EntryInfo]) -> list[tuple[EntryInfo, AdverseEvent]]:
+    """The sitting's current adverse events that are serious (:attr:`AdverseEvent.serious`), in time order."""
+    found = [(e, event) for e, event in of_type(entries, AdverseEvent) if event.serious]
+    return sorted(found, key=lambda pair: pair[0].occurred_at)
 
 
 @dataclass(frozen=True)

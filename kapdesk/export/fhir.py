@@ -30,9 +30,10 @@ units is in ``docs/export-formats.md``):
   ``dosage.method``, ``supportingInformation`` naming the adverse event it treated.
 * **AdverseEvent** — one per current ``adverse_event``: ``actuality`` actual, the event, its
   ``severity`` (life-threatening as severe), ``seriousness`` and ``outcome`` (HL7 code systems),
-  the session's doses given before it as ``suspectEntity`` (no causality is claimed), the rescue
-  medication that treated it and the note as KAPDesk extensions. R4 AdverseEvent has no status,
-  so a superseded version is not exported (the CSV and the PDF keep it); a correction says so.
+  the session's doses given and IV infusions started before it as ``suspectEntity`` (no
+  causality is claimed), the rescue medication that treated it and the note as KAPDesk
+  extensions. R4 AdverseEvent has no status, so a superseded version is not exported (the CSV and
+  the PDF keep it); a correction says so.
 * **DocumentReference** — the integration note as base64 ``text/plain``: ``docStatus`` ``final``
   when signed, ``preliminary`` (a DRAFT) otherwise; each addendum is its own DocumentReference that
   ``appends`` to the note.
@@ -615,7 +616,7 @@ class _BundleBuilder:
         """The rescue medications (MedicationAdministration) and adverse events (AdverseEvent).
 
         ``built`` are the resources made so far: an adverse event names as suspects only the dose
-        resources that are in the bundle, so every reference resolves.
+        and infusion resources that are in the bundle, so every reference resolves.
         """
         entries = self.record.entries
         events = of_type(entries, AdverseEvent)  # current only: R4 AdverseEvent has no status
@@ -625,7 +626,10 @@ class _BundleBuilder:
             if rescue is not None:
                 treated_by.setdefault(rescue.id, []).append(entry.id)
         in_bundle = {r["id"] for r in built}
-        doses = [e for e, _ in of_type(entries, Dose) if str(e.id) in in_bundle]
+        # The suspects: every dose and every IV infusion (its start entry) in the bundle.
+        doses = sorted([e for e, _ in of_type(entries, Dose) if str(e.id) in in_bundle]
+                       + [p.entry for p in self.record.facts.infusions if str(p.entry.id) in in_bundle],
+                       key=lambda e: e.occurred_at)
         out = [self.rescue_medication(e, m, treated_by.get(e.id, []))
                for e, m in of_type(entries, RescueMedication, current=False)]
         out += [self.adverse_event(e, a, [d for d in doses if d.occurred_at <= e.occurred_at]) for e, a in events]

@@ -6,7 +6,8 @@ spray), which readings are "before dosing", "about 40 min after" (T+30 to T+50 o
 end" (``rems_blood_pressures``), whether the vitals were acceptable (``vitals_check``, measured
 from the one baseline of ``find_baseline``, as the alert strip measures), the lowest SpO₂
 (``lowest_reading``), whole minutes (``whole_minutes``), sedation and dissociation
-(``sedation``, ``dissociation``), first treatment and enrolment (``patient_facts``). A blank
+(``sedation``, ``dissociation``), the serious adverse events recorded (``serious_adverse_events``,
+beside the clinician's answer), first treatment and enrolment (``patient_facts``). A blank
 answer reads "not answered", a reading that is not there "missing". This module only words them.
 """
 
@@ -27,7 +28,15 @@ from kapdesk.domain.record import (
     vitals_check,
     whole_minutes,
 )
-from kapdesk.domain.rems import REMS_DRUG, Finding, dissociation, is_esketamine, patient_facts, sedation
+from kapdesk.domain.rems import (
+    REMS_DRUG,
+    Finding,
+    dissociation,
+    is_esketamine,
+    patient_facts,
+    sedation,
+    serious_adverse_events,
+)
 from kapdesk.export.pdf_html import REMS_MEDICINES, bp_text, esc, number, yes_no
 
 if TYPE_CHECKING:
@@ -157,10 +166,18 @@ class RemsFields:
         return answers[-1][1] if answers else None
 
     def serious_adverse_events(self) -> str:
+        """The clinician's answer, and beside it the serious adverse events the record holds."""
         answers = self._answers()
         if answers is None or not answers.serious_adverse_events.strip():
-            return f"<b>{NOT_ANSWERED}</b>"
-        return esc(answers.serious_adverse_events)
+            answer = f"<b>{NOT_ANSWERED}</b>"
+        else:
+            answer = esc(answers.serious_adverse_events)
+        recorded = serious_adverse_events(self.record.entries)
+        if not recorded:
+            return f"{answer}<br/>Recorded in this session: no serious adverse event"
+        events = "; ".join(f"<b>{esc(event.name)}</b> ({esc(event.severity.value)}, {esc(event.outcome.value)}) "
+                           f"at {self.report.when(entry.occurred_at)}" for entry, event in recorded)
+        return f"{answer}<br/>Recorded in this session as serious: {events}"
 
     def ready_without_2h(self) -> str:
         answers = self._answers()

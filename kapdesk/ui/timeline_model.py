@@ -17,7 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QFont
 
 from kapdesk.domain.alerts import severity_label
-from kapdesk.domain.entries import AlertRaised, EntryInfo, Kind, Observation
+from kapdesk.domain.entries import DISCHARGE_GATE, AlertRaised, EntryInfo, Kind, Observation, SafetyOverride
 from kapdesk.domain.record import t_plus
 from kapdesk.ui import keymap
 from kapdesk.ui.theme import Theme
@@ -25,7 +25,7 @@ from kapdesk.ui.theme import Theme
 
 __all__ = [
     "AUTHOR", "COLUMNS", "CORRECTED_MARK", "DETAIL", "ENTRY_ROLE", "FILTER_GROUPS", "OFFSET", "TIME", "WHAT",
-    "TimelineFilter", "TimelineModel", "filter_group",
+    "TimelineFilter", "TimelineModel", "entry_group", "filter_group",
 ]
 
 COLUMNS = ("Time", "T+", "What", "Detail", "By")
@@ -41,7 +41,10 @@ FILTER_GROUPS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("doses", "Doses", frozenset({"dose", "dose_time", "safety_override", "infusion_start", "infusion_change"})),
     ("scales", "Scales", frozenset({"scale"})),
     ("notes", "Notes", frozenset({"observation", "presence"})),
-    ("phases", "Phases", frozenset({"phase", "phase_extended", "session_started", "session_ended"})),
+    # The session's course, its end included: the discharge check (and a discharge override,
+    # entry_group) sits with "ended", not under Other or Doses.
+    ("phases", "Phases", frozenset({"phase", "phase_extended", "session_started", "session_ended",
+                                    "discharge_check"})),
     ("music", "Music", frozenset({"music"})),
     ("alerts", "Alerts", frozenset({"alert", "alert_ack"})),
     ("rescue", "Rescue & AE", frozenset({"rescue_medication", "adverse_event"})),
@@ -53,6 +56,14 @@ _GROUP_OF = {kind: key for key, _, kinds in FILTER_GROUPS for kind in kinds}
 def filter_group(kind: str) -> str:
     """The kind button an entry kind belongs to (``"other"`` for kinds the table does not name)."""
     return _GROUP_OF.get(kind, "other")
+
+
+def entry_group(entry: EntryInfo) -> str:
+    """The kind button a row belongs to: its kind's (:func:`filter_group`), except a discharge
+    override, which is filed with the end of the session rather than with the dose override."""
+    if isinstance(entry.data, SafetyOverride) and entry.data.gate == DISCHARGE_GATE:
+        return "phases"
+    return filter_group(entry.stored_kind)
 
 
 def _is_quote(entry: EntryInfo) -> bool:
@@ -297,7 +308,7 @@ class TimelineFilter(QSortFilterProxyModel):
             self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
-        if filter_group(self._source.entry_at(source_row).stored_kind) not in self._groups:
+        if entry_group(self._source.entry_at(source_row)) not in self._groups:
             return False
         if not self._terms:
             return True

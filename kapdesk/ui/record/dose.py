@@ -39,7 +39,7 @@ class DoseSection(Section):
     with nothing changed; any edit asks again.
     """
 
-    kinds = (Kind.DOSE,)
+    kinds = (Kind.DOSE, Kind.INFUSION_START, Kind.INFUSION_CHANGE)  # an infusion entry loads as its words
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Dose", keymap.key("record.dose"), parent)
@@ -148,6 +148,10 @@ class DoseSection(Section):
 
     def load(self, entry: EntryInfo) -> None:
         dose = entry.data
+        if entry.kind in (Kind.INFUSION_START, Kind.INFUSION_CHANGE):
+            self.clear_fields()
+            self.infusion.load(entry)
+            return
         if not isinstance(dose, Dose):
             raise TypeError("the stored dose cannot be read")
         self.clear_fields()
@@ -208,6 +212,10 @@ class DoseSection(Section):
             command = parse_infusion_command(text)
         except DoseError as exc:
             self.error(self.amount, exc.message, exc.span)
+            return None
+        mismatch = self.infusion.correction_mismatch(command)
+        if mismatch:
+            self.error(self.amount, mismatch, (0, len(text)))
             return None
         if command is not None:
             return self.infusion.save(command)

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from kapdesk.domain.dose_limits import DoseLimits, review_amount
 from kapdesk.domain.doses import DoseError, Route
-from kapdesk.domain.entries import EntryInfo
+from kapdesk.domain.entries import EntryInfo, Kind
 from kapdesk.domain.infusions import (
     InfusionAction,
     InfusionChange,
     InfusionCommand,
     InfusionPeriod,
     InfusionStart,
+    infusion_line,
     infusion_periods,
     open_infusion,
 )
@@ -72,6 +73,40 @@ class InfusionLine:
                 f"{_fmt(period.delivered_mg)} mg so far" + (f" of {_fmt(period.start.planned_mg)} mg planned"
                                                              if period.start.planned_mg is not None else ""))
 
+    def load(self, entry: EntryInfo) -> None:
+        """An infusion entry into the dose line, as the words that record it (Ctrl+R on its row)."""
+        section = self.section
+        data = entry.data
+        if not isinstance(data, (InfusionStart, InfusionChange)):
+            raise TypeError("the stored infusion entry cannot be read")
+        section.amount.setText(infusion_line(data))
+        section.route.setCurrentIndex(max(section.route.findData(Route.INTRAVENOUS_INFUSION), 0))
+        section.booster.setChecked(False)
+        if isinstance(data, InfusionStart):
+            section.drug.setCurrentIndex(max(section.drug.findData(data.drug), 0))
+            section.lot.setText(data.lot or "")
+            section.given_by.setText(data.given_by)
+            weight = data.rate.weight_kg
+        else:
+            weight = data.rate.weight_kg if data.rate is not None else None
+        if weight is not None:
+            section.weight.setText(f"{weight:g} kg")
+
+    def correction_mismatch(self, command: InfusionCommand | None) -> str:
+        """Why the line cannot correct the entry loaded (a dose with infusion words, a start with a
+        change …); '' when it can, or nothing is being corrected."""
+        correcting = self.section.correcting
+        if correcting is None:
+            return ""
+        wanted = None if command is None else Kind.INFUSION_START if command.action == "start" else Kind.INFUSION_CHANGE
+        if correcting.kind is Kind.DOSE and wanted is not None:
+            return "A dose is corrected with an amount such as 100 mg, not infusion words"
+        if correcting.kind is Kind.INFUSION_START and wanted is not Kind.INFUSION_START:
+            return "An infusion start is corrected with infusion words, e.g. infusion 0.5 mg/kg over 40 min"
+        if correcting.kind is Kind.INFUSION_CHANGE and wanted is not Kind.INFUSION_CHANGE:
+            return "An infusion change is corrected with rate …, pause, resume or stop"
+        return ""
+
     def save(self, command: InfusionCommand) -> EntryInfo | None:
         section = self.section
         ctx = section.ctx
@@ -79,8 +114,14 @@ class InfusionLine:
         ok, when = section.entry_time(section.time_field)
         if not ok:
             return None
-        moment = when or ctx.now()
+        correcting = section.correcting
+        moment = when or (correcting.occurred_at if correcting is not None else ctx.now())
         entries = list(ctx.entries())
+        if correcting is not None:
+            # Judge the line as if the entry it corrects were not there (a start does not clash with
+            # itself); a change against the infusion as it stood at that moment.
+            entries = [e for e in entries if e.id != correcting.id
+                       and (correcting.kind is Kind.INFUSION_START or e.occurred_at <= moment)]
         periods = infusion_periods(entries, moment)
         current = open_infusion(periods)
         try:
