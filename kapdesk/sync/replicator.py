@@ -90,10 +90,10 @@ def _utcnow() -> datetime:
 
 def server_url(url: str) -> str:
     """The server URL with its driver, and a connect timeout, so a dead network costs seconds, not minutes."""
-    full = database_url(url)
-    parsed = make_url(full)
-    if parsed.get_backend_name() != "postgresql":
-        raise StoreError(f"the clinic server must be PostgreSQL (postgresql://…), not {parsed.get_backend_name()}")
+    if not url.strip().startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        shown = url.split("://", 1)[0] + "://…" if "://" in url else repr(url)
+        raise StoreError(f"the clinic server address {shown} is not PostgreSQL: write postgresql://user@host/database")
+    parsed = make_url(database_url(url.strip()))
     if "connect_timeout" not in parsed.query:
         parsed = parsed.update_query_dict({"connect_timeout": "5"})
     return parsed.render_as_string(hide_password=False)
