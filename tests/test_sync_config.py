@@ -62,7 +62,7 @@ def _close(window, lock) -> None:
 
 
 def test_without_a_server_the_room_has_no_link(qtbot, tmp_path) -> None:
-    app, window, lock = _build(tmp_path / "room.sqlite3")
+    _app, window, lock = _build(tmp_path / "room.sqlite3")
     try:
         assert window.clinic.server is None and window.server_status.text() == ""
     finally:
@@ -72,7 +72,7 @@ def test_without_a_server_the_room_has_no_link(qtbot, tmp_path) -> None:
 def test_the_status_line_follows_the_server_named_by_clinic_toml(qtbot, tmp_path, pg_cluster) -> None:
     url = pg_cluster.database()
     clinic_file(f'[server]\nurl = "{url.replace("postgresql+psycopg", "postgresql")}"\nroom = "Room 9"\n')
-    app, window, lock = _build(tmp_path / "room.sqlite3")
+    _app, window, lock = _build(tmp_path / "room.sqlite3")
     try:
         link = window.clinic.server
         assert link is not None and link.room == "Room 9"
@@ -82,14 +82,14 @@ def test_the_status_line_follows_the_server_named_by_clinic_toml(qtbot, tmp_path
 
 
 def test_server_on_the_command_line_and_an_unusable_one_said_quietly(qtbot, tmp_path, pg_cluster) -> None:
-    app, window, lock = _build(tmp_path / "room.sqlite3", server="mysql://clinic/kapdesk")
+    _app, window, lock = _build(tmp_path / "room.sqlite3", server="mysql://clinic/kapdesk")
     try:
         assert window.clinic.server is None
         assert window.server_status.text().startswith("server: not used (") and "PostgreSQL" in window.server_status.text()
         assert window.start_screen.isEnabled()  # the room works on, locally
     finally:
         _close(window, lock)
-    app, window, lock = _build(tmp_path / "room2.sqlite3", server=pg_cluster.database())
+    _app, window, lock = _build(tmp_path / "room2.sqlite3", server=pg_cluster.database())
     try:
         qtbot.waitUntil(lambda: window.server_status.text() == "server: up to date", timeout=20_000)
     finally:

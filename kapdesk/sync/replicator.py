@@ -392,7 +392,7 @@ class _Pulling:
         self.connection.execute(insert(PULLING).values(flag=1))
         return self.connection
 
-    def __exit__(self, *exc: Any) -> Any:
+    def __exit__(self, *exc: object) -> Any:
         if exc[0] is None:
             self.connection.execute(delete(PULLING))
         return self._context.__exit__(*exc)
