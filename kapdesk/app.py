@@ -28,6 +28,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     db_help = "database file or SQLAlchemy URL (default: KAPDESK_DB or the user data folder)"
     parser.add_argument("--db", default=None, help=db_help)
     parser.add_argument("--theme", choices=("dark", "light"), default="dark")
+    parser.add_argument("--server", default=None, metavar="URL",
+                        help="the clinic's PostgreSQL server this room sends its record to "
+                             "(default: clinic.toml [server] url; none: nothing is sent)")
     commands = parser.add_subparsers(dest="command")
     demo = commands.add_parser("demo", help="write a synthetic completed session and print its id")
     demo.add_argument("--db", default=argparse.SUPPRESS, help=db_help)
@@ -89,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.db and "--db" not in rest and rest:
             rest += ["--db", args.db]
         return db_main(rest)
-    return run_gui(target, args.theme)
+    return run_gui(target, args.theme, args.server)
 
 
 def _demo(target: str) -> int:
@@ -122,14 +125,14 @@ def make_window(theme: str = "dark"):
     return app, MainWindow(protocols, errors, SystemClock())
 
 
-def build(target: str, theme: str = "dark"):
+def build(target: str, theme: str = "dark", server: str | None = None):
     """Window, lock and record, all at once (tests and tools). Raises ``StoreError``.
 
     Returns ``(app, window, lock)``; the lock must live as long as the window.
     """
     app, window = make_window(theme)
     lock = acquire_lock(target)
-    window.attach_clinic(open_clinic(target, window))
+    window.attach_clinic(open_clinic(target, window, server))
     return app, window, lock
 
 
@@ -151,12 +154,24 @@ def acquire_lock(target: str):
     return lock
 
 
-def open_clinic(target: str, window):
-    """The record at ``target``, opened (and migrated) on the window's clock, as the screens use it."""
+def open_clinic(target: str, window, server: str | None = None):
+    """The record at ``target``, opened (and migrated) on the window's clock, as the screens use it.
+
+    A room's record (SQLite) gets its link to the clinic server when ``server`` (``--server``) or
+    clinic.toml's ``[server] url`` names one; the link starts with the window (no socket before).
+    A server address that cannot be used is said in the status bar; the room works on regardless.
+    """
     from kapdesk.session import Clinic
     from kapdesk.store import Store
+    from kapdesk.store.errors import StoreError
 
-    return Clinic(Store.open(target, now=window.clock.utcnow), window.clock)
+    store = Store.open(target, now=window.clock.utcnow)
+    clinic = Clinic(store, window.clock)
+    try:
+        clinic.server = _server_link(store, server, window.clock.utcnow)
+    except StoreError as exc:
+        clinic.server_problem = str(exc)
+    return clinic
 
 
 def unlock_record(target: str, ask) -> bool:
@@ -185,7 +200,26 @@ def ask_in_window(path) -> bool:
     return dialog.exec() == PassphraseDialog.DialogCode.Accepted
 
 
-def run_gui(target: str, theme: str) -> int:
+def _server_link(store, url: str | None, now):
+    if store.engine.dialect.name != "sqlite":
+        return None  # the record is the server itself (the office view)
+    import socket
+
+    from kapdesk.domain.clinic import load_clinic_settings_or_defaults
+
+    configured = load_clinic_settings_or_defaults()[0].server
+    url = url or (configured.url if configured else None)
+    if not url:
+        return None
+    from kapdesk.session.server_link import ServerLink
+
+    room = (configured.room if configured else None) or socket.gethostname()  # uname: no socket
+    interval = configured.push_interval_seconds if configured else 10
+    return ServerLink(store.engine.url.render_as_string(hide_password=False), url, room=room, interval_s=interval,
+                      now=now)
+
+
+def run_gui(target: str, theme: str, server: str | None = None) -> int:
     """Paint first, then open the record. A record that cannot be used is explained in the window
     (no modal box: a second KAPDesk started by mistake must not cover a session in progress).
 
@@ -210,7 +244,7 @@ def run_gui(target: str, theme: str) -> int:
     def open_record() -> None:
         if not failure:
             try:
-                window.attach_clinic(open_clinic(target, window))
+                window.attach_clinic(open_clinic(target, window, server))
                 return
             except (StoreError, OSError) as exc:
                 failure.append(str(exc))

@@ -50,6 +50,7 @@ __all__ = [
     "DEFAULT_OVERDUE_ALERT_AFTER",
     "ClinicSettings",
     "ClinicSettingsError",
+    "ServerSettings",
     "clinic_settings_paths",
     "load_clinic_settings",
     "load_clinic_settings_or_defaults",
@@ -86,6 +87,23 @@ _KNOWN: Mapping[str, frozenset[str]] = MappingProxyType(
 )
 # [rescue]: the clinic's PRN rescue drugs, [[rescue.drugs]] (checked by kapdesk.domain.rescue).
 _KNOWN = MappingProxyType({**_KNOWN, "": _KNOWN[""] | {"rescue"}, "rescue": frozenset({"drugs"})})
+# [server]: the clinic's PostgreSQL server this room replicates to (kapdesk.sync).
+_KNOWN = MappingProxyType({**_KNOWN, "": _KNOWN[""] | {"server"},
+                           "server": frozenset({"url", "room", "push_interval_seconds"})})
+SERVER_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+MAX_PUSH_INTERVAL_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """``[server]``: where this room's record is replicated, and under which room name.
+
+    ``room`` marks the events this room sends (``detail["room"]``) and names the second of two
+    clients created offline under one label (``"LABEL (Room 2)"``); unset, the laptop's host name."""
+
+    url: str
+    room: str | None = None
+    push_interval_seconds: int = 10
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,8 @@ class ClinicSettings:
     rescue: RescueList = DEFAULT_RESCUE  # the PRN rescue drugs ([[rescue.drugs]]): examples, not advice
     # [doses]: per drug and route, typical ranges and hard maximums; per drug, a session maximum.
     dose_limits: DoseLimits = DEFAULT_DOSE_LIMITS
+    # [server]: the clinic server this room replicates to; None (the default): none, no socket opened.
+    server: ServerSettings | None = None
 
     def dissociation_scale(self) -> ScaleDefinition:
         return dissociation_scale(self.dissociation, item_labels=self.cadss_labels or None)
@@ -309,7 +329,10 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
         raise ClinicSettingsError(source, line, f"{exc.table}.{exc.key}" if exc.key else exc.table,
                                   exc.message) from None
 
+    server = _server(data, fail)
+
     return ClinicSettings(
+        server=server,
         rescue=rescue,
         dose_limits=dose_limits,
         default_protocol=default_protocol,
@@ -340,6 +363,26 @@ def _rescue(data: Mapping[str, Any], source: Path, lines: TomlLines | None, fail
         line = lines.line_of("rescue.drugs", exc.key, exc.index) if lines is not None else None
         name = f"rescue.drugs[{exc.index + 1}]" + (f".{exc.key}" if exc.key else "")
         raise ClinicSettingsError(source, line, name, exc.message) from None
+
+
+def _server(data: Mapping[str, Any], fail: Any) -> ServerSettings | None:
+    table = data.get("server")
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise fail("", "server", "must be a [server] table")
+    _only_known(table, "server", fail)
+    url = table.get("url")
+    if not isinstance(url, str) or not url.strip().startswith(SERVER_SCHEMES):
+        raise fail("server", "url", f'must be the clinic server\'s address, "postgresql://user@host/database", not {url!r}')
+    room = table.get("room")
+    if room is not None and (not isinstance(room, str) or not room.strip() or len(room.strip()) > 40):
+        raise fail("server", "room", f"must be this room's name (1–40 characters), not {room!r}")
+    interval = table.get("push_interval_seconds", 10)
+    if isinstance(interval, bool) or not isinstance(interval, int) or not 1 <= interval <= MAX_PUSH_INTERVAL_SECONDS:
+        raise fail("server", "push_interval_seconds",
+                   f"must be a whole number of seconds 1–{MAX_PUSH_INTERVAL_SECONDS}, not {interval!r}")
+    return ServerSettings(url.strip(), room.strip() if room else None, interval)
 
 
 def _only_known(raw: Mapping[str, Any], table: str, fail: Any) -> None:

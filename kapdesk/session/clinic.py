@@ -20,19 +20,37 @@ from kapdesk.domain.entries import EntryInfo, Kind
 from kapdesk.domain.info import ClientInfo, ClinicianInfo, OutcomeInfo, SessionInfo, SessionRecord
 from kapdesk.domain.protocols import Protocol
 from kapdesk.domain.suicidality import Item9Answer
+from kapdesk.domain.status import SessionStatus
 from kapdesk.session.live import LiveSession
+from kapdesk.store.errors import StoreError
 from kapdesk.store.repository import Store
 
 # The entry kinds a course summary reads (doses, readings, scales): the rest need not be loaded.
 COURSE_KINDS = (Kind.DOSE, Kind.VITALS, Kind.SCALE)
 
 
-class Clinic:
-    """One record (a SQLite file or the clinic server), as the app's screens use it."""
+# Said when a sitting is started or resumed on the clinic server itself (the office view).
+OFFICE_REFUSAL = ("this is the clinic server (the office view: history, course and exports). Run sittings in a "
+                  "treatment room's KAPDesk: it keeps its own record and sends it here")
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+
+class Clinic:
+    """One record (a SQLite file or the clinic server), as the app's screens use it.
+
+    ``server`` is the room's link to the clinic server (:class:`kapdesk.session.server_link.ServerLink`)
+    when one is configured, else None. ``is_server`` says the record *is* the clinic server (the
+    office view), where sittings are not run.
+    """
+
+    def __init__(self, store: Store, clock: Clock, server: Any = None) -> None:
         self.store = store
         self.clock = clock
+        self.server = server
+        self.server_problem: str | None = None  # a configured server that could not be used, in one line
+
+    @property
+    def is_server(self) -> bool:
+        return self.store.engine.dialect.name == "postgresql"
 
     @property
     def location(self) -> str:
@@ -41,6 +59,8 @@ class Clinic:
         return url.database or "" if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
 
     def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
         self.store.close()
 
     # -- people -------------------------------------------------------------------------------------
@@ -77,10 +97,19 @@ class Clinic:
         return self.store.search_sessions(text, limit=limit)
 
     def start_session(self, client_id: uuid.UUID, clinician_id: uuid.UUID, protocol: Protocol) -> SessionInfo:
+        if self.is_server:
+            raise StoreError(OFFICE_REFUSAL)
         return self.store.start_session(client_id, clinician_id, protocol)
 
     def open_session(self, session_id: uuid.UUID, clinician_id: uuid.UUID) -> LiveSession:
-        return LiveSession(self.store, session_id, clinician_id, self.clock)
+        """A sitting to run or to read. On the clinic server only an ended one opens: a sitting in
+        progress there belongs to the room that runs it."""
+        if self.is_server and self.store.session(session_id).status == SessionStatus.IN_PROGRESS:
+            raise StoreError(OFFICE_REFUSAL)
+        live = LiveSession(self.store, session_id, clinician_id, self.clock)
+        if self.server is not None:
+            live.changed.connect(self.server.kick)  # each commit is sent soon, not only at the interval
+        return live
 
     def entries(self, session_id: uuid.UUID, kinds: Iterable[Kind] | None = None) -> list[EntryInfo]:
         return self.store.entries(session_id, kinds)

@@ -21,7 +21,7 @@ from kapdesk.domain.status import SessionStatus  # noqa: F401 (re-exported for t
 
 # The newest migration in store/migrations/versions. Start-up compares the database with it
 # before importing Alembic at all; tests/test_store.py checks it matches the migrations.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -207,3 +207,55 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# -- replication to the clinic server (kapdesk.sync; migration 0006) ------------------------------
+
+
+class SyncOutbox(Base):
+    """What this room's record still has to send to the clinic server, in the order it was written.
+
+    Filled by SQLite triggers in the same transaction as each replicated row (never by the app),
+    emptied by the replicator as the server acknowledges. Unused on the server itself."""
+
+    __tablename__ = "sync_outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(String(64))
+
+
+class SyncState(Base):
+    """Small values of the replicator (the server audit seq pulled up to)."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class SyncPulling(Base):
+    """Holds a row only inside the replicator's pull transaction: rows copied from the server are not queued."""
+
+    __tablename__ = "sync_pulling"
+
+    flag: Mapped[int] = mapped_column(primary_key=True)
+
+
+class SyncConflict(Base):
+    """Two rooms created a client (or clinician) offline under one label: both are kept, and an
+    admin links them. ``object_id`` was stored as ``stored_as``; ``other_id`` already held ``label``."""
+
+    __tablename__ = "sync_conflict"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[uuid.UUID]
+    other_id: Mapped[uuid.UUID]
+    label: Mapped[str] = mapped_column(String(120))
+    stored_as: Mapped[str] = mapped_column(String(120))
+    room: Mapped[str] = mapped_column(String(80))
+    found_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clinician.id"))

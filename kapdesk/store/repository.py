@@ -42,6 +42,9 @@ from kapdesk.store.models import (
 
 UTC = timezone.utc
 
+# The PostgreSQL advisory lock that serialises appends to the server's audit chain ("KAPD").
+AUDIT_CHAIN_LOCK = 0x4B415044
+
 # A clinician may be a little ahead of the laptop's clock; more than this is a typo.
 FUTURE_TOLERANCE = timedelta(minutes=1)
 
@@ -221,6 +224,10 @@ class _RecordMixin:
         ``seq`` is unique: two writers that read the same tail cannot both commit, so the chain
         never forks (the loser's whole action is rolled back and reported, never half-saved).
         """
+        if "audit_tail" not in orm.info and orm.get_bind().dialect.name == "postgresql":
+            # The clinic server has many writers (rooms pushing, the office): they take turns at
+            # the chain's tail rather than lose an action to the unique ``seq`` (kapdesk.sync too).
+            orm.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
         seq, prev = orm.info.get("audit_tail") or self._chain_tail(orm)
         values = {"id": uuid.uuid4(), "seq": seq + 1, "prev_hash": prev, "at": self.now(), "actor_id": actor_id,
                   "action": action, "object_type": object_type, "object_id": str(object_id), "detail": detail}

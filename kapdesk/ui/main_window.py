@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget
 
 from kapdesk.domain.protocols import Protocol, ProtocolError
 from kapdesk.domain.status import SessionStatus
@@ -62,6 +62,10 @@ class MainWindow(QMainWindow):
         for name, slot in (("app.theme", self.toggle_theme), ("app.full_screen", self.toggle_full_screen)):
             keymap.shortcuts(name, self, slot, Qt.ShortcutContext.ApplicationShortcut)
         self.statusBar().showMessage("Opening the record…")
+        # The clinic server's state, quietly, at the right of the status line (kapdesk.sync).
+        self.server_status = QLabel("")
+        self.server_status.setObjectName("serverStatus")
+        self.statusBar().addPermanentWidget(self.server_status)
         if clinic is not None:
             self.attach_clinic(clinic)
 
@@ -88,8 +92,25 @@ class MainWindow(QMainWindow):
         self.history.export_requested.connect(self.export_session)
         self.start_screen.set_history(self.history)
         self.start_screen.setEnabled(True)
+        self._watch_server(clinic)
         self.show_start()
         self.record_opened.emit()
+
+    def _watch_server(self, clinic: Clinic) -> None:
+        """The room's link to the clinic server, in the status line; started here, with the window."""
+        if clinic.is_server:
+            self.show_server_status("office view: the clinic server (sittings run in the rooms)")
+        elif clinic.server is not None:
+            # Queued: the replicator reports from its own thread; widgets change on this one.
+            clinic.server.changed.connect(self.show_server_status, Qt.ConnectionType.QueuedConnection)
+            self.show_server_status(clinic.server.text)
+            clinic.server.start()
+        elif clinic.server_problem:
+            self.show_server_status(f"server: not used ({clinic.server_problem})")
+
+    def show_server_status(self, text: str) -> None:
+        """"server: up to date" / "server: 3 waiting" / "server: offline since 10:42" …"""
+        self.server_status.setText(text)
 
     def show_fatal(self, message: str) -> None:
         """The record cannot be used: say so in the window itself (no modal box over a session)."""
@@ -107,13 +128,14 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(self.session_view)
             self.session_view.deleteLater()
             self.session_view = None
+        # The office view offers no resuming: a sitting in progress belongs to the room running it.
+        in_progress = [] if self.clinic.is_server else self.clinic.sessions(status=SessionStatus.IN_PROGRESS)
         self.start_screen.populate(
             [c.name for c in self.clinic.clinicians()],
             [c.label for c in self.clinic.clients()],
-            self.clinic.sessions(status=SessionStatus.IN_PROGRESS),
+            in_progress,
         )
         self.history.run_search()
-        in_progress = self.clinic.sessions(status=SessionStatus.IN_PROGRESS, limit=1)
         if in_progress:  # so that Enter on the list, too, resumes it
             self.history.select_session(in_progress[0].id)
         self._offer_protocol()
@@ -180,10 +202,9 @@ class MainWindow(QMainWindow):
     def resume_session(self, session_id: uuid.UUID, clinician_name: str) -> None:
         try:
             clinician = self._clinician(self.start_screen.clinician.currentText() or clinician_name)
+            self.show_session(session_id, clinician.id)
         except StoreError as exc:
             self.start_screen.show_message(f"Not resumed: {exc}.")
-            return
-        self.show_session(session_id, clinician.id)
 
     def open_session(self, session_id: uuid.UUID) -> None:
         info = self.clinic.session(session_id)

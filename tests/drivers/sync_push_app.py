@@ -1,0 +1,45 @@
+"""A real room process that records entries and pushes them, for the kill -9 test of the replicator.
+
+Usage: python sync_push_app.py DB_PATH SERVER_URL ROUNDS
+
+Each round records a few entries through the store (one commit each, as the entry line does) and
+prints ``SAVED <entry id>`` for each once committed, then prints ``PUSH <n>`` and pushes at once
+(``Replicator.push``, the same call the room's thread makes). The test kills this process with
+SIGKILL after a random ``PUSH`` line, so the kill lands during a push, before or after the server's
+commit, or while the queue is being emptied.
+"""
+
+import sys
+
+from kapdesk.domain.entries import Observation, Vitals
+from kapdesk.domain.protocols import load_protocols
+from kapdesk.domain.vitals import VitalsReading
+from kapdesk.paths import protocol_folders
+from kapdesk.store import Store
+from kapdesk.sync.replicator import Replicator
+
+
+def main(db_path: str, server: str, rounds: int) -> None:
+    store = Store.open(db_path)
+    doc = next(iter(store.clinicians()), None) or store.add_clinician("Kill Room Clinician (synthetic)")
+    client = next(iter(store.clients()), None) or store.add_client("KILL-01 (synthetic)", doc.id)
+    running = store.sessions(status="in progress", limit=1)
+    protocols = {p.id: p for p in load_protocols(protocol_folders())[0]}
+    session = running[0] if running else store.start_session(client.id, doc.id, protocols["sublingual"])
+    replicator = Replicator(db_path, server, room="Kill Room")
+    server_engine = replicator._connect()
+    for n in range(rounds):
+        for i in range(5):
+            if i == 2:
+                entry = store.add_entry(session.id, Observation(f"round {n} note {i} (synthetic)"), doc.id)
+            else:
+                entry = store.add_entry(session.id, Vitals(VitalsReading(systolic=120 + i, diastolic=80, heart_rate=70 + n % 30),
+                                                           True), doc.id)
+            print(f"SAVED {entry.id}", flush=True)
+        print(f"PUSH {n}", flush=True)
+        replicator.push(server_engine)
+    print("DONE", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
