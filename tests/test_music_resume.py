@@ -14,15 +14,28 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication
-from test_music_session import TICK, TRACK_S, Rig, advance_to, write_playlist
-from test_music_session import make_rig, playlist_folder, rig  # noqa: F401 (shared fixtures)
+from test_music_session import (  # noqa: F401 (shared fixtures)
+    TICK,
+    TRACK_S,
+    Rig,
+    advance_to,
+    make_rig,
+    playlist_folder,
+    rig,
+)
 
 from kapdesk.domain.entries import MusicEvent, music_event
 from kapdesk.player import NullBackend, PlaybackState, Player
 from kapdesk.playlists import load_playlist
 from kapdesk.session.live import LiveSession
 from kapdesk.session.music import HINT_INTERVAL_S
-from kapdesk.session.now_playing import NowPlaying, RecordedState, hint_path, read_hint, record_music_state
+from kapdesk.session.now_playing import (
+    NowPlaying,
+    RecordedState,
+    hint_path,
+    read_hint,
+    record_music_state,
+)
 
 
 def run(rig: Rig, seconds: float) -> None:
@@ -71,7 +84,7 @@ def test_music_playing_at_the_crash_goes_on_with_the_same_track_at_the_same_plac
     volumes = again.backend.volumes
     assert volumes[0] == 0 and volumes[-1] == 50 and player.volume == 50
     assert volumes == sorted(volumes) and len(volumes) > 20
-    assert [v for v in volumes if v][0] <= 5, "it starts from near silence"
+    assert next(v for v in volumes if v) <= 5, "it starts from near silence"
 
     entries = again.music_entries()
     resumed = next(m for m in entries if m.event == "resumed_after_restart")
