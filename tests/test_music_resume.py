@@ -10,6 +10,7 @@ and SIGKILL version is tests/test_music_crash.py.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -310,16 +311,24 @@ def test_the_file_is_replaced_whole_never_left_half_written(rig: Rig, monkeypatc
     path = hint_path(rig.live.id)
     before = path.read_text(encoding="utf-8")
 
-    def disk_full(*_a, **_k):
-        raise OSError(28, "No space left on device")
+    full = [True]
+    real_replace = os.replace
 
-    monkeypatch.setattr("kapdesk.session.now_playing.os.replace", disk_full)
+    def replace(source, target):
+        if full[0]:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr("kapdesk.session.now_playing.os.replace", replace)
     run(rig, 3)
     assert path.read_text(encoding="utf-8") == before, "the old file stays whole"
     assert [p.name for p in path.parent.iterdir()] == [path.name], "no temporary file left behind"
     assert rig.music.notice == ("Where the music is could not be noted for a restart (No space left on device); "
                                 "it plays on.")
     assert rig.player.state is PlaybackState.PLAYING
+    full[0] = False  # space again: the next note is written and the notice goes
+    run(rig, 1.5)
+    assert read_hint(path).position_s > json.loads(before)["position_s"] and rig.music.notice == ""
 
 
 # -- the pieces ---------------------------------------------------------------------------------------------
@@ -373,3 +382,25 @@ def test_continue_at_only_from_stopped_and_only_a_track_that_can_play(qtbot, clo
         assert events[1:] == ["resumed_after_restart", "section_change", "track_start"]
     finally:
         player.close()
+
+
+GOOD = {"format": 1, "session": "s", "playlist_source": "p.kap.toml", "title": "T", "location": "t.wav",
+        "section": "peak", "index": 0, "position_s": 12.5, "state": "playing", "volume": 80,
+        "written_at": "2026-01-05T09:00:00+00:00"}
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"format": 2}, "not a now-playing file of this KAPDesk"),
+    ({"index": "0"}, "field index is missing or of the wrong type"),
+    ({"position_s": True}, "field position_s is missing or of the wrong type"),
+    ({"section": None}, "field section is missing or of the wrong type"),
+    ({"written_at": "2026-01-05T09:00:00"}, "its time has no time zone"),
+    ({"written_at": "noon"}, "Invalid isoformat string"),
+])
+def test_a_hint_file_is_read_strictly(change: dict, reason: str) -> None:
+    assert NowPlaying.from_json(json.dumps(GOOD)).position_s == 12.5
+    with pytest.raises(ValueError, match=reason):
+        NowPlaying.from_json(json.dumps({**GOOD, **change}))
+    without = {k: v for k, v in GOOD.items() if k != "volume"}
+    with pytest.raises(ValueError, match="field volume is missing"):
+        NowPlaying.from_json(json.dumps(without))

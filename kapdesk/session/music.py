@@ -85,6 +85,7 @@ PLAYLIST_SUFFIXES: tuple[str, ...] = (".kap.toml", ".m3u8", ".m3u", ".xspf", ".p
 LEAVE_FADE_S = 5.0  # the music fades this long when the sitting's screen is left while it plays
 RETRY_MS = 5000  # an entry the store refused is tried again this often (and before every new one)
 HINT_INTERVAL_S = 1.0  # the now-playing file is rewritten this often while the music plays
+NOT_NOTED = "Where the music is could not be noted for a restart"
 
 
 @dataclass(frozen=True)
@@ -420,8 +421,10 @@ class MusicSession(QObject):
                 state=state.value, volume=player.volume, written_at=self.live.clock.utcnow().isoformat(),
             ))
         except OSError as exc:
-            self._say(f"Where the music is could not be noted for a restart ({exc.strerror or exc}); "
-                      "it plays on.")
+            self._say(f"{NOT_NOTED} ({exc.strerror or exc}); it plays on.")
+            return
+        if self._notice.startswith(NOT_NOTED):
+            self._say("")  # noted again (space was freed): the problem has gone
 
     def _drop_hint(self) -> None:
         try:
@@ -458,8 +461,8 @@ class MusicSession(QObject):
             return
         noted = datetime.fromisoformat(go.written_at)
         silent_s = max(0.0, (self.live.clock.utcnow() - noted).total_seconds())
-        if not player.continue_at(go.section, go.index, go.position_s, paused=go.paused, volume=go.volume,
-                                  volume_to=go.volume, position_noted_at=go.written_at, since_noted_s=round(silent_s, 1)):
+        details = {"volume_to": go.volume, "position_noted_at": go.written_at, "since_noted_s": round(silent_s, 1)}
+        if not player.continue_at(go.section, go.index, go.position_s, paused=go.paused, volume=go.volume, **details):
             self._say(f"The music was {was} when KAPDesk stopped; “{go.title}” could not be taken up "
                       "again, so it stays stopped until you press play.")
             return

@@ -120,7 +120,8 @@ class NowPlaying:
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"field {exc.args[0]} is missing or of the wrong type") from None
-        datetime.fromisoformat(hint.written_at)  # ValueError if it is no time
+        if datetime.fromisoformat(hint.written_at).tzinfo is None:  # ValueError if it is no time at all
+            raise ValueError("its time has no time zone")
         return hint
 
     def to_json(self) -> str:
