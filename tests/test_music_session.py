@@ -27,6 +27,7 @@ from kapdesk.domain.entries import MusicEvent, of_type
 from kapdesk.domain.observations import Observation
 from kapdesk.session.live import LiveSession
 from kapdesk.session.music import MusicSession, create_player, find_playlists
+from kapdesk.session.now_playing import hint_path
 from kapdesk.paths import shipped_playlists_dir
 from kapdesk.player import (
     NullBackend,
@@ -305,7 +306,9 @@ def test_next_section_follows_the_arc(rig: Rig) -> None:
 # -- start, resume, choose ------------------------------------------------------------------------------
 
 
-def test_resume_after_a_crash_preselects_the_phase_and_waits_for_play(make_rig, tmp_path: Path) -> None:
+def test_resume_after_a_crash_without_a_now_playing_file_preselects_the_phase_and_waits(make_rig) -> None:
+    """Without the now-playing file (power cut, say) the music cannot go on where it was: it waits for
+    play, as it always did, and the notice says why. The continuation itself: test_music_resume.py."""
     first = make_rig()
     other = write_playlist(first.folder, "other.kap.toml", "Other arc (synthetic)")
     assert first.music.choose_playlist(other)
@@ -314,12 +317,17 @@ def test_resume_after_a_crash_preselects_the_phase_and_waits_for_play(make_rig, 
     advance_to(first.live, "peak")
     first.run(5)
     first.music.flush()
-    # The app dies here: no close, no fade. A new app opens the same sitting.
+    # The app dies here: no close, no fade; and the now-playing file is lost. A new app opens the sitting.
+    hint = hint_path(first.live.id)
+    assert hint.is_file()
+    hint.unlink()
     live = LiveSession(first.store, first.live.id, first.live.clinician_id, first.clock)
     again = make_rig(live=live)
     assert again.player.state is PlaybackState.STOPPED
     assert again.player.current_section_key == "peak"
     assert again.music.playlist_path == other, "the sitting's own playlist comes back"
+    assert again.music.notice == ("The music was playing when KAPDesk stopped, but where it was is not known "
+                                  "(no now-playing file): it stays stopped until you press play.")
     again.run(30)
     assert again.backend.calls.count("play") == 0, "no music starts by itself"
     assert again.events()[-1] == "playlist_loaded"

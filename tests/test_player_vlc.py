@@ -150,6 +150,34 @@ def test_audio_really_is_decoded(qtbot: Any, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @needs_libvlc
+@pytest.mark.parametrize("paused", [False, True], ids=["playing", "paused-then-play"])
+def test_continue_at_starts_the_audio_itself_at_that_position(qtbot: Any, tmp_path: Path, paused: bool) -> None:
+    """libvlc ignores a seek before the media plays; the backend makes it the media's start instead.
+    The capture's own pitch (a rising chirp) says which second of the track was heard first."""
+    from audio_probe import start_of, write_chirp
+
+    chirp = write_chirp(tmp_path / "chirp.wav", 30.0)
+    captured = tmp_path / "captured.wav"
+    backend = VlcBackend(["--aout=afile", f"--audiofile-file={captured}"])
+    player = Player(backend, settings=PlayerSettings(fade_in_s=0.3, resume_fade_s=0.3))
+    try:
+        player.load_playlist(playlist_of(chirp))
+        assert player.continue_at("peak", 0, 12.37, paused=paused)
+        assert player.position == pytest.approx(12.37), "the position is known before libvlc has started"
+        if paused:
+            assert player.state is PlaybackState.PAUSED
+            player.play()
+        with qtbot.waitSignal(player.position_changed, timeout=WAIT_MS,
+                              check_params_cb=lambda position, _length: position >= 13.0):
+            pass
+        assert player.position < 14.5, "it went on from 12 s, not from the start nor past the end"
+    finally:
+        player.close()  # libvlc finishes the capture when the output closes
+    assert start_of(captured) == pytest.approx(12.37, abs=0.15)
+
+
+@pytest.mark.slow
+@needs_libvlc
 def test_libvlc_events_are_handed_to_the_gui_thread(qtbot: Any, tmp_path: Path) -> None:
     class WatchedBackend(VlcBackend):
         raw_threads: list[int]

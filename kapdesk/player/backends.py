@@ -13,7 +13,8 @@ All methods are called on the GUI thread by the player:
 ``play()``          start the loaded media, or resume it if paused.
 ``pause()``         hold the position; ``play()`` continues from there.
 ``stop()``          stop and forget the position. The media stays loaded; ``play()`` restarts it.
-``seek(seconds)``   move within the loaded media.
+``seek(seconds)``   move within the loaded media. Called between ``load`` and ``play`` it sets where
+                    the media starts (``Player.continue_at``); ``position()`` says so at once.
 ``set_volume(v)``   the output volume, an int 0..100 on libvlc's scale. The player only ever sends
                     small steps (its fades); the backend applies each one as soon as the output
                     can take it, and must not lose the last one (libvlc ignores a volume set before
@@ -266,6 +267,10 @@ class VlcBackend(PlaybackBackend):
         # PulseAudio may restore a remembered stream volume), so after every load the volume is
         # re-applied when playback really starts: on MediaPlayerPlaying or the first TimeChanged.
         self._volume_pending = True
+        # Where the loaded media will start: libvlc ignores set_time before the input runs, so a seek
+        # between load and play becomes the media's ":start-time" option, read when play creates it.
+        self._started = False
+        self._start_s: float | None = None
         self._closed = False
         self._vlc_event.connect(self._on_vlc_event, Qt.ConnectionType.QueuedConnection)
         self._event_types: tuple[Any, ...] = (
@@ -348,12 +353,15 @@ class VlcBackend(PlaybackBackend):
         self._generation += 1
         self._length_s = 0.0
         self._volume_pending = True
+        self._started = False
+        self._start_s = None
 
     def play(self) -> None:
         if self._player.get_state() == self._state_paused:
             self._player.set_pause(0)
         else:
             self._player.play()
+        self._started = True
         self._apply_volume()
 
     def pause(self) -> None:
@@ -363,9 +371,16 @@ class VlcBackend(PlaybackBackend):
         self._player.stop()
         self._generation += 1
         self._volume_pending = True
+        self._started = False
+        self._start_s = None
 
     def seek(self, seconds: float) -> None:
-        self._player.set_time(int(seconds * 1000))
+        seconds = max(0.0, seconds)
+        if self._started or self._media is None:
+            self._player.set_time(int(seconds * 1000))
+            return
+        self._media.add_option(f":start-time={seconds:.3f}")
+        self._start_s = seconds
 
     def set_volume(self, volume: int) -> None:
         self._volume = max(0, min(100, int(volume)))
@@ -373,6 +388,8 @@ class VlcBackend(PlaybackBackend):
 
     def position(self) -> float:
         time_ms: int = self._player.get_time()
+        if time_ms <= 0 and self._start_s is not None:
+            return self._start_s  # not started yet, or libvlc has not reached the start point
         return max(0, time_ms) / 1000.0
 
     def length(self) -> float | None:

@@ -28,6 +28,9 @@ three-hour sitting where a stuck stream is worse than a short seam. So:
   current track out along the equal-power fade-out half, then fades the next track in along the
   equal-power fade-in half (``fades.crossfade_gains`` is the same pair, overlapped).
 
+After a restart, ``continue_at`` takes a track up at a position (fading in as ``play`` does, or
+loaded and paused there); ``MusicSession`` decides whether and where (``session/now_playing.py``).
+
 Nothing stops abruptly: pause fades down and then pauses, resume plays and then fades up, the end of
 the session fades out and then stops. A fade reversed half-way (resume during a pause fade, talk
 pressed twice) returns from where it is, at the same pace, never from a jump.
@@ -88,6 +91,8 @@ class EventKind(StrEnum):
     TRACK_SKIPPED = "track_skipped"  # passed over: not playable (payload "status", "reason")
     ERROR = "error"  # a track failed while being started or played
     STOP = "stop"  # the music stopped (payload "reason")
+    RESUMED_AFTER_RESTART = "resumed_after_restart"  # continue_at: a track taken up where it was (payload
+    # "position_s", "as_state" playing|paused, and what the caller adds, e.g. when that position was noted)
 
 
 @dataclass(frozen=True)
@@ -266,6 +271,13 @@ class Player(QObject):
         return None if self._queued_section is None else self._sections[self._queued_section].key
 
     @property
+    def loaded(self) -> tuple[str, int, Track] | None:
+        """The track the backend holds, as (section key, index as listed, track); None when nothing
+        is loaded. During a track change it is the outgoing track until the next one starts."""
+        playing = self._now_playing
+        return None if playing is None else (playing.section.key, playing.index, playing.track)
+
+    @property
     def position(self) -> float:
         return self._backend.position() if self._now_playing is not None else 0.0
 
@@ -365,6 +377,64 @@ class Player(QObject):
             self._fade_transport(0.0, self._settings.change_fade_out_s, self._settings.change_curve)
         else:
             self._fade_transport(1.0, self._settings.resume_fade_s, self._settings.curve)
+
+    def continue_at(
+        self,
+        section_key: str,
+        index: int,
+        position_s: float,
+        *,
+        paused: bool = False,
+        volume: int | None = None,
+        **details: Any,
+    ) -> bool:
+        """Take a track up where it was (after the app restarted): track ``index`` of ``section_key``
+        from ``position_s`` seconds in, fading in from silence over ``settings.fade_in_s`` as ``play``
+        does; or, ``paused``, loaded at that position and silent, so that ``play`` resumes it from there.
+
+        ``volume`` sets the master volume first, without a ramp: the music is silent until it fades
+        in, so this is no jump. Records ``resumed_after_restart`` (the position, ``details``) and, when
+        playing, the ``track_start``. Only from STOPPED. False, recording nothing, when the player
+        is not stopped or the track cannot be played now (not playable, or its file is gone): the
+        caller says what it does instead. Raises ``ValueError`` for a section or index the loaded
+        playlist does not have.
+        """
+        section = self._section_index(section_key)
+        if not 0 <= index < len(self._sections[section].tracks):
+            raise ValueError(f"section {section_key!r} has no track {index}")
+        target = _Cursor(section, index)
+        track = self._track_at(target)
+        if self._state is not PlaybackState.STOPPED or not track.playable or track.path is None:
+            return False
+        if not track.path.exists():
+            return False
+        position = max(0.0, float(position_s))
+        if volume is not None:
+            self._master.set(float(clamp_volume(volume)))
+        self._failures = 0
+        self._pending = None
+        self._set_queued_section(None)
+        self._record(
+            EventKind.RESUMED_AFTER_RESTART,
+            cursor=target,
+            with_position=False,
+            position_s=round(position, 2),
+            as_state=PlaybackState.PAUSED.value if paused else PlaybackState.PLAYING.value,
+            **details,
+        )
+        if not paused:
+            reason = "resumed after restart"
+            self._load_and_play(target, track, self._settings.fade_in_s, reason, self._settings.curve, start_s=position)
+            return True
+        self._transport.set(0.0)
+        self._apply_volume()
+        self._move_cursor(target, "resumed after restart")
+        self._backend.load(track.path)
+        self._backend.seek(position)
+        self._now_playing = _NowPlaying(track, self._section_at(target), index)
+        self._set_state(PlaybackState.PAUSED)
+        self._emit_position(self._clock())
+        return True
 
     def pause(self) -> None:
         """Fade down, then pause. Only acts while PLAYING."""
@@ -670,12 +740,21 @@ class Player(QObject):
         return False
 
     def _load_and_play(
-        self, cursor: _Cursor, track: Track, fade_in_s: float | None, reason: str, curve: FadeCurve
+        self,
+        cursor: _Cursor,
+        track: Track,
+        fade_in_s: float | None,
+        reason: str,
+        curve: FadeCurve,
+        *,
+        start_s: float = 0.0,
     ) -> None:
         assert track.path is not None
         self._pending = None
         self._move_cursor(cursor, reason)
         self._backend.load(track.path)
+        if start_s > 0:
+            self._backend.seek(start_s)  # between load and play: the media starts there
         self._now_playing = _NowPlaying(track, self._section_at(cursor), cursor.index)
         if fade_in_s is not None:
             self._transport.set(0.0)

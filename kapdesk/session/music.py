@@ -18,9 +18,25 @@ What it does, and why:
   music moves to that phase's section (``protocol.phases[i].music``), by the player's
   ``section_change_mode``: fade now, or after the current track. When the session ends the music
   fades out (``fade_out_and_stop``).
-* **Start and resume.** Opening a sitting loads a playlist with the cursor on the current phase's
-  section, and never starts the music: after a crash the therapist presses play, because music
-  must never start abruptly. The playlist is the one this session last loaded, else the demo.
+* **Start.** Opening a sitting loads a playlist with the cursor on the current phase's section, and
+  never starts the music by itself. The playlist is the one this session last loaded, else the demo.
+* **After a crash.** A client under headphones must not sit in silence because the laptop's app
+  died, so music that was playing goes on: the same track, from where it was (within about a
+  second), fading in from silence as any start does (``Player.continue_at``), recorded as
+  ``resumed_after_restart`` with the position, when that position was noted, and how long ago;
+  music that was paused comes back paused at that point; stopped music stays stopped.
+  Where the music was comes from a small "now playing" file per sitting (``now_playing.py``),
+  rewritten about once a second while it plays and after every music entry, and removed once the
+  music stops (a fade-out when leaving the screen, the end of the sitting, quitting). Why a file
+  and not the record: position ticks are not stored (above), and the record cannot say when the
+  app died, so "last track start + time played since" would count the whole outage as music
+  played, or need a guess; the file is at most a second old when the process dies. The record stays
+  the source of truth: the file is used only when the sitting's last music entries say the music
+  was playing or paused (that, not the file, decides which), its playlist is the one reloaded, and
+  its track is in it and is the one the record last started. A file that is missing, unreadable,
+  of another playlist or naming a track that is gone leaves the music stopped, as before, and the
+  pane's notice says why. The file is not fsynced (see ``now_playing.py``): it serves a crashed
+  process, whose writes the kernel keeps; after a power cut it may be missing, and the music waits.
 * **No libvlc.** ``player`` is ``None`` and ``availability`` says why and what to install; the
   playlist is still read so the pane can show it, and nothing is recorded because nothing plays.
 
@@ -52,12 +68,24 @@ from kapdesk.player import (
     create_vlc_backend,
 )
 from kapdesk.playlists import Playlist, PlaylistError, load_playlist
+from kapdesk.session.now_playing import (
+    NowPlaying,
+    RecordedState,
+    hint_path,
+    read_hint,
+    record_music_state,
+    remove_hint,
+    validate,
+    write_hint,
+)
 from kapdesk.store.errors import StoreError
 
 DEMO_PLAYLIST = "demo-ambient.kap.toml"
 PLAYLIST_SUFFIXES: tuple[str, ...] = (".kap.toml", ".m3u8", ".m3u", ".xspf", ".pls")
 LEAVE_FADE_S = 5.0  # the music fades this long when the sitting's screen is left while it plays
 RETRY_MS = 5000  # an entry the store refused is tried again this often (and before every new one)
+HINT_INTERVAL_S = 1.0  # the now-playing file is rewritten this often while the music plays
+NOT_NOTED = "Where the music is could not be noted for a restart"
 
 
 @dataclass(frozen=True)
@@ -155,6 +183,8 @@ class MusicSession(QObject):
         self._active = not live.ended
         self._ended_seen = live.ended
         self._phase_index = live.reading().phase_index
+        self._hint_path = hint_path(live.id)
+        self._hint_saved_at = float("-inf")  # live.clock.monotonic() of the last write
 
         self._flush_timer = QTimer(self, singleShot=True, interval=0)
         self._flush_timer.timeout.connect(self.flush)
@@ -165,8 +195,10 @@ class MusicSession(QObject):
             player.event_recorded.connect(self._queue_event)
             player.error.connect(self._say)
             player.state_changed.connect(self._on_state_changed)
+            player.position_changed.connect(self._on_position)
         live.changed.connect(self._on_session_change)
         if not self._active:
+            self._drop_hint()  # a sitting that has ended has no music to go on with
             return
         candidates = [p for p in (playlist, self._resumed_playlist(), self._default_playlist()) if p is not None]
         if not candidates:
@@ -174,6 +206,8 @@ class MusicSession(QObject):
         for candidate in dict.fromkeys(candidates):  # the first that opens; a failure stays in the notice
             if self.choose_playlist(candidate):
                 break
+        if playlist is None:  # a playlist chosen by the caller is a fresh start, not a continuation
+            self._continue_after_restart()
 
     # -- what the pane reads ------------------------------------------------------------------------
 
@@ -268,6 +302,7 @@ class MusicSession(QObject):
         finally:
             self._flushing = False
         self._retry_timer.stop()
+        self._save_hint()  # after the commits: the file never runs ahead of the record
         if self._letting_go and (self.player is None or self.player.state is PlaybackState.STOPPED):
             self._release_player()
 
@@ -288,6 +323,7 @@ class MusicSession(QObject):
         self._letting_go = True
         if player.state is not PlaybackState.STOPPED:
             player.fade_out_and_stop(fade_s)
+            self._save_hint()  # fading out (or stopped): a crash from here on leaves the music stopped
             if fade_s <= 0:
                 player.tick()  # a zero-length fade settles on the next tick: take it now
             if fade_s <= 0 and player.state is not PlaybackState.STOPPED:
@@ -313,6 +349,16 @@ class MusicSession(QObject):
     def _on_state_changed(self, state: PlaybackState) -> None:
         if self._letting_go and state is PlaybackState.STOPPED and not self._flush_timer.isActive():
             self.flush()
+        elif not self._flush_timer.isActive():
+            self._flush_timer.start()  # the now-playing file follows the state (written by flush)
+
+    def _on_position(self, _position: float, _length: float) -> None:
+        """About once a second while the music plays, note where it is (never ahead of the record)."""
+        player = self.player
+        if self._pending or self._flushing or player is None or player.state is not PlaybackState.PLAYING:
+            return  # inside a transition, or not playing: flush writes (or removes) the file instead
+        if self.live.clock.monotonic() - self._hint_saved_at >= HINT_INTERVAL_S:
+            self._save_hint()
 
     def _release_player(self) -> None:
         player, self._letting_go = self.player, False
@@ -322,6 +368,7 @@ class MusicSession(QObject):
             (player.event_recorded, self._queue_event),
             (player.error, self._say),
             (player.state_changed, self._on_state_changed),
+            (player.position_changed, self._on_position),
         ):
             signal.disconnect(slot)
 
@@ -351,6 +398,79 @@ class MusicSession(QObject):
         if key in (player.current_section_key, player.queued_section_key):
             return
         player.go_to_section(key)
+
+    # -- the now-playing file (session/now_playing.py) -----------------------------------------------
+
+    def _save_hint(self) -> None:
+        """Write where the music is, or remove the file once nothing is audible or paused."""
+        player = self.player
+        if player is None or not self._active or (self._closed and not self._letting_go):
+            return  # no music, a sitting that had ended, or the shared player already let go
+        self._hint_saved_at = self.live.clock.monotonic()
+        loaded = player.loaded
+        state = player.state
+        try:
+            if loaded is None or self._playlist_path is None or state in (PlaybackState.STOPPED,
+                                                                          PlaybackState.STOPPING):
+                remove_hint(self._hint_path)
+                return
+            section, index, track = loaded
+            write_hint(self._hint_path, NowPlaying(
+                session=str(self.live.id), playlist_source=str(self._playlist_path), title=track.title,
+                location=track.location, section=section, index=index, position_s=round(player.position, 2),
+                state=state.value, volume=player.volume, written_at=self.live.clock.utcnow().isoformat(),
+            ))
+        except OSError as exc:
+            self._say(f"{NOT_NOTED} ({exc.strerror or exc}); it plays on.")
+            return
+        if self._notice.startswith(NOT_NOTED):
+            self._say("")  # noted again (space was freed): the problem has gone
+
+    def _drop_hint(self) -> None:
+        try:
+            remove_hint(self._hint_path)
+        except OSError:
+            pass  # nothing reads a hint of an ended sitting; it can wait for the next attempt
+
+    def _continue_after_restart(self) -> None:
+        """The app died while this sitting's music played or was paused: take it up where it was.
+
+        Only where the record (its last music entries) says the music was playing or paused, and the
+        now-playing file names a track of the playlist just loaded, the one the record last started.
+        Otherwise the music stays stopped, as before, and the notice says why.
+        """
+        player, playlist = self.player, self._playlist
+        if player is None or playlist is None:
+            return
+        recorded, last_track = record_music_state(e for _, e in of_type(self.live.entries(), MusicEvent))
+        if recorded not in (RecordedState.PLAYING, RecordedState.PAUSED):
+            self._drop_hint()  # stopped in the record: a file left behind is stale
+            return
+        was = "playing" if recorded is RecordedState.PLAYING else "paused"
+        try:
+            hint = read_hint(self._hint_path)
+            go = validate(hint, session_id=self.live.id, playlist=playlist, playlist_path=self._playlist_path,
+                          recorded=recorded, last_track=last_track)
+        except FileNotFoundError:
+            self._say(f"The music was {was} when KAPDesk stopped, but where it was is not known "
+                      "(no now-playing file): it stays stopped until you press play.")
+            return
+        except (ValueError, OSError) as exc:
+            self._say(f"The music was {was} when KAPDesk stopped; it stays stopped until you press play, "
+                      f"because {exc}.")
+            return
+        noted = datetime.fromisoformat(go.written_at)
+        silent_s = max(0.0, (self.live.clock.utcnow() - noted).total_seconds())
+        details = {"volume_to": go.volume, "position_noted_at": go.written_at, "since_noted_s": round(silent_s, 1)}
+        if not player.continue_at(go.section, go.index, go.position_s, paused=go.paused, volume=go.volume, **details):
+            self._say(f"The music was {was} when KAPDesk stopped; “{go.title}” could not be taken up "
+                      "again, so it stays stopped until you press play.")
+            return
+        at = f"{int(go.position_s) // 60}:{int(go.position_s) % 60:02d}"
+        if go.paused:
+            self._say(f"KAPDesk restarted: “{go.title}” waits, paused, at {at}; press play to go on.")
+        else:
+            self._say(f"KAPDesk restarted: the music fades back in where it was, “{go.title}” at {at}.")
 
     # -- helpers ----------------------------------------------------------------------------------------
 
