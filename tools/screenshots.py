@@ -64,8 +64,14 @@ def main(out: Path) -> None:
     window = MainWindow(protocols, errors, clock, clinic)
     window.resize(1280, 800)
     window.show()
+    # The sign-in page of a record with accounts, then signed in as the demo's clinician (made its
+    # first admin) with a synthetic password.
+    password = "synthetic demo pass"
+    admin = clinic.accounts.create_first_admin("Demo Clinician (synthetic)", password)
+    window.show_sign_in()
+    shoot(app, window, out / "sign-in.png")
+    window.enter_as(clinic.accounts.sign_in(admin.id, password).clinician)
     screen = window.start_screen
-    screen.clinician.setCurrentText("Demo Clinician (synthetic)")
     screen.client.setCurrentText("DEMO-02 (synthetic client)")
     screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
     window.history.show_selected_course()
@@ -106,6 +112,8 @@ def main(out: Path) -> None:
     apply_theme(app, LIGHT)
     shoot(app, window, out / "session-light.png")
     apply_theme(app, DARK)
+    window.lock("key")  # the locked window mid-session: the clock, the reminders' times, the music
+    shoot(app, window, out / "locked.png")
     window.close()
     clinic.close()
 

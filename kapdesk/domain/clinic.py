@@ -60,6 +60,9 @@ __all__ = [
 DEFAULT_OVERDUE_ALERT_AFTER = timedelta(minutes=5)
 MUSIC_SECTION_CHANGES = ("fade", "after_track")
 MAX_OVERDUE_ALERT_AFTER_MINUTES = 60
+# [security] idle_lock_minutes: the screen locks after this long without input (issue 10: at most 15).
+DEFAULT_IDLE_LOCK_MINUTES = 10
+IDLE_LOCK_MINUTES = (1, 15)
 
 # Words accepted for [scales] dissociation, besides the DissociationMode values themselves.
 _DISSOCIATION_WORDS: Mapping[str, DissociationMode] = MappingProxyType(
@@ -86,6 +89,8 @@ _KNOWN: Mapping[str, frozenset[str]] = MappingProxyType(
 )
 # [rescue]: the clinic's PRN rescue drugs, [[rescue.drugs]] (checked by kapdesk.domain.rescue).
 _KNOWN = MappingProxyType({**_KNOWN, "": _KNOWN[""] | {"rescue"}, "rescue": frozenset({"drugs"})})
+# [security]: the idle lock (issue 10).
+_KNOWN = MappingProxyType({**_KNOWN, "": _KNOWN[""] | {"security"}, "security": frozenset({"idle_lock_minutes"})})
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class ClinicSettings:
     rescue: RescueList = DEFAULT_RESCUE  # the PRN rescue drugs ([[rescue.drugs]]): examples, not advice
     # [doses]: per drug and route, typical ranges and hard maximums; per drug, a session maximum.
     dose_limits: DoseLimits = DEFAULT_DOSE_LIMITS
+    # [security] idle_lock_minutes: minutes without keyboard or mouse input before the window locks.
+    idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES
 
     def dissociation_scale(self) -> ScaleDefinition:
         return dissociation_scale(self.dissociation, item_labels=self.cadss_labels or None)
@@ -228,7 +235,7 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
         return ClinicSettingsError(source, line, name, message)
 
     _only_known(data, "", fail)
-    for table in ("reminders", "scales", "observations", "alerts", "music", "session"):
+    for table in ("reminders", "scales", "observations", "alerts", "music", "session", "security"):
         value = data.get(table, {})
         if not isinstance(value, Mapping):
             raise fail("", table, f"must be a [{table}] table")
@@ -293,6 +300,11 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
 
     rescue = _rescue(data, source, lines, fail)
 
+    idle = data.get("security", {}).get("idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES)
+    low, high = IDLE_LOCK_MINUTES
+    if isinstance(idle, bool) or not isinstance(idle, int) or not low <= idle <= high:
+        raise fail("security", "idle_lock_minutes", f"must be a whole number of minutes {low}–{high}, not {idle!r}")
+
     doses_table = data.get("doses", {})
     if not isinstance(doses_table, Mapping):
         raise fail("", "doses", "must be a [doses] table")
@@ -315,6 +327,7 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
         aldrete_discharge_score=aldrete,
         quick_tags=checked,
         sources=sources,
+        idle_lock_minutes=idle,
     )
 
 
