@@ -11,12 +11,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import (
+    DESK_CLINICIAN,
+    SYNTHETIC_PASSWORD,
+    open_main_window,
+    synthetic_account,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractItemView, QApplication, QComboBox, QLabel, QLineEdit, QPlainTextEdit, QTextEdit, QWidget,
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
 )
-
-from conftest import DESK_CLINICIAN, SYNTHETIC_PASSWORD, open_main_window, synthetic_account
 from test_music_session import make_player
 from test_sign_in_window import choose
 
@@ -307,3 +319,19 @@ def test_a_short_idle_setting_locks_sooner(qtbot, store, clock, tmp_path, monkey
     clock.advance(2 * 60)
     window.idle.check()
     assert window.locked
+
+
+def test_the_report_lists_the_handoff_under_presence_and_hand_off(qtbot, desk, store, clock):
+    from datetime import timezone
+
+    from kapdesk.domain.alerts import DEFAULT_RULES
+    from kapdesk.export.pdf_sections import Report
+
+    window = desk
+    view = start(qtbot, window)
+    nurse = next(c for c in store.clinicians() if c.name == NURSE)
+    view.live.hand_over(nurse, "pin")
+    report = Report(store.session_record(view.live.id), DEFAULT_RULES, timezone.utc, clock.utcnow())
+    html = report.presence()
+    assert NURSE in html and f"from {DESK_CLINICIAN}, signed in with PIN" in html
+    assert "hand-off" not in report.other_entries()  # shown once, in its own section

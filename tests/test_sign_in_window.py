@@ -6,10 +6,14 @@ The accounts hash with ``credentials.FAST``; every secret here is synthetic.
 
 from __future__ import annotations
 
+from conftest import (
+    DESK_CLINICIAN,
+    SYNTHETIC_PASSWORD,
+    open_main_window,
+    synthetic_account,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox
-
-from conftest import DESK_CLINICIAN, SYNTHETIC_PASSWORD, open_main_window, synthetic_account
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier

@@ -17,7 +17,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QFrame, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kapdesk.session import StoreError
 from kapdesk.session.accounts import CredentialError, SignedIn, SignInError
@@ -85,7 +92,8 @@ class SecretForm(_Said):
         self.who.setPlaceholderText("your name")
         self.who.installEventFilter(EnterFilter(lambda: focus(self.secret, Qt.FocusReason.TabFocusReason), self))
         what = "password or PIN" if allow_pin else "password"
-        self.secret = secret_line(f"your {what} (Enter)", what.capitalize())
+        title = "Password or PIN" if allow_pin else "Password"
+        self.secret = secret_line(f"your {what} (Enter)", title)
         self.secret.returnPressed.connect(self.submit)
         self._build_message()
         self._refusal = ""
@@ -95,7 +103,7 @@ class SecretForm(_Said):
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Clinician", self.who)
-        form.addRow(what.capitalize(), self.secret)
+        form.addRow(title, self.secret)
         form.addRow(self.message)
 
     def set_choices(self, clinicians: Iterable[ClinicianInfo], select: uuid.UUID | None = None) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QStackedWidget, QVBoxLayout, 
 
 from kapdesk.ui import keymap
 from kapdesk.ui.credential_forms import EmergencyForm, FirstAdminForm, SecretForm
-from kapdesk.ui.kit import make_label
+from kapdesk.ui.kit import make_label, see_through
 
 if TYPE_CHECKING:
     from kapdesk.session import Clinic
@@ -36,6 +36,7 @@ class SignInPage(QWidget):
         self.forms = QStackedWidget()
         self.forms.addWidget(self.first_admin)
         self.forms.addWidget(self.form)
+        see_through(self.forms)
         self.emergency_form = EmergencyForm(clinic)
         self.first_admin.accepted.connect(self.signed_in.emit)
         self.form.accepted.connect(self.signed_in.emit)
