@@ -335,3 +335,22 @@ def test_the_report_lists_the_handoff_under_presence_and_hand_off(qtbot, desk, s
     html = report.presence()
     assert NURSE in html and f"from {DESK_CLINICIAN}, signed in with PIN" in html
     assert "hand-off" not in report.other_entries()  # shown once, in its own section
+
+
+def test_unlocking_over_a_past_session_switches_the_author_without_a_handoff_entry(qtbot, desk, store, people,
+                                                                                 protocols):
+    window = desk
+    clinician, client = people
+    past = store.start_session(client.id, clinician.id, protocols["sublingual"])
+    store.end_session(past.id, clinician.id)
+    window.open_session(past.id)
+    view = window.session_view
+    assert view.live.clinician_id == window.clinician.id  # an addendum would be the signed-in one's
+    before = len(store.entries(past.id))
+    window.lock("key")
+    form = window.lock_screen.form
+    choose(qtbot, form.who, NURSE)
+    qtbot.keyClicks(form.secret, NURSE_PIN)
+    qtbot.keyClick(form.secret, Qt.Key.Key_Return)
+    assert not window.locked and view.live.clinician_id == window.clinician.id and window.clinician.name == NURSE
+    assert len(store.entries(past.id)) == before

@@ -227,6 +227,11 @@ class MainWindow(QMainWindow):
             self.show_start()
 
     def _hand_over(self, view: SessionView, clinician: ClinicianInfo, by: str) -> None:
+        if view.live.ended:  # a past session looked at: no hand-off entry; an addendum is the new one's
+            view.live.clinician_id = clinician.id
+            self.clinician = clinician
+            view.say(f"{clinician.name} is now signed in (the session has ended: no hand-off entry).")
+            return
         try:
             view.live.hand_over(clinician, by)
         except StoreError as exc:
