@@ -28,8 +28,13 @@ def main() -> int:
         from kapdesk.app import build
 
         app, window, _lock = build(db)
+        accounts = window.clinic.accounts  # a synthetic admin, signed in as the sign-in page does
+        password = "synthetic bench pass"
+        if accounts.needs_first_admin():
+            accounts.create_first_admin("Bench Clinician (synthetic)", password)
+        bench = next(c for c in accounts.active_clinicians() if c.name == "Bench Clinician (synthetic)")
+        window.enter_as(accounts.sign_in(bench.id, password).clinician)
         screen = window.start_screen
-        screen.clinician.setCurrentText("Bench Clinician (synthetic)")
         screen.client.setCurrentText("BENCH-01 (synthetic)")
         screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
         screen.start_button.click()

@@ -85,14 +85,46 @@ def make_wav(path: Path, seconds: float = 0.1) -> Path:
     return path
 
 
-def open_main_window(qtbot, store, clock):
-    """The real main window on ``store``, shown and active (keys go to it as under a window manager)."""
+# Synthetic secrets for the windows of the tests (the hasher is credentials.FAST: cheap on purpose).
+SYNTHETIC_PASSWORD = "synthetic pass 1"
+DESK_CLINICIAN = "Desk Clinician (synthetic)"
+
+
+def synthetic_account(clinic, name: str = DESK_CLINICIAN, role: str = "admin", *, password: str = SYNTHETIC_PASSWORD):
+    """``name``'s account on ``clinic`` with ``password`` (made, with a first admin, when missing)."""
+    accounts = clinic.accounts
+    if accounts.needs_first_admin():
+        accounts.create_first_admin(name if role == "admin" else "Desk Admin (synthetic)", SYNTHETIC_PASSWORD)
+    admin = next(c for c in clinic.clinicians() if c.is_admin and c.active and c.has_password)
+    found = next((c for c in clinic.clinicians() if c.name == name), None)
+    if found is None:
+        found = accounts.add_clinician(admin, name, role, password)
+    elif not found.has_password or password != SYNTHETIC_PASSWORD:
+        found = accounts.reset_password(admin, found.id, password)
+    return found
+
+
+def make_main_window(qtbot, store, clock, *, signed_in: str | None = DESK_CLINICIAN, role: str = "admin"):
+    """The real main window on ``store`` (accounts hashed with FAST), signed in as ``signed_in``
+    (an admin by default) through the accounts, as the sign-in page does; None: on the sign-in page."""
     from kapdesk.paths import protocol_folders
     from kapdesk.session import Clinic
+    from kapdesk.session.credentials import FAST
     from kapdesk.ui.main_window import MainWindow
 
     protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
+    clinic = Clinic(store, clock, hasher=FAST)
+    window = MainWindow(protocols, errors, clock, clinic)
+    if signed_in is not None:
+        account = synthetic_account(clinic, signed_in, role)
+        window.enter_as(clinic.accounts.sign_in(account.id, SYNTHETIC_PASSWORD).clinician)
+    return window
+
+
+def open_main_window(qtbot, store, clock, *, signed_in: str | None = DESK_CLINICIAN, role: str = "admin"):
+    """The real main window on ``store``, shown and active (keys go to it as under a window manager),
+    signed in as ``signed_in`` (see :func:`make_main_window`)."""
+    window = make_main_window(qtbot, store, clock, signed_in=signed_in, role=role)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

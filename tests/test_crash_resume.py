@@ -16,6 +16,8 @@ from kapdesk.domain.clock import format_span
 from kapdesk.session import DatabaseLockedError
 
 DRIVER = Path(__file__).parent / "drivers" / "live_app.py"
+sys.path.insert(0, str(DRIVER.parent))
+from driver_keys import sign_in_by_keyboard  # noqa: E402  (the drivers' own sign-in, by keys)
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +51,7 @@ def test_sigkill_mid_session_then_resume(qtbot, tmp_path):
         window.show()
         window.activateWindow()
         qtbot.waitUntil(window.isActiveWindow)
+        sign_in_by_keyboard(window, "Crash Clinician (synthetic)")  # nobody sees the record before
         resume = window.start_screen.resume_buttons
         assert len(resume) == 1 and "CRASH-01" in resume[0].text()
         assert resume[0].hasFocus()

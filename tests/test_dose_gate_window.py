@@ -17,7 +17,6 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 @pytest.fixture
 def view(qtbot, window):
     screen = window.start_screen
-    screen.clinician.setCurrentText("Gate Clinician (synthetic)")
     screen.client.setCurrentText("GATE-01 (synthetic)")
     screen.choose_protocol("sublingual")
     qtbot.keyClick(screen.client, Qt.Key.Key_Return, CTRL)

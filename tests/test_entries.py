@@ -23,7 +23,7 @@ from kapdesk.domain.entries import (
     kind_of, stored_json,
 )
 from kapdesk.domain.infusions import InfusionAction, InfusionChange, InfusionRate, InfusionStart, RateUnit
-from kapdesk.domain.entries import DischargeCheck, RemsPatient
+from kapdesk.domain.entries import DischargeCheck, Handoff, RemsPatient
 from kapdesk.domain.observations import Observation
 from kapdesk.domain.preparation import make_preparation
 from kapdesk.domain.rescue import (
@@ -80,6 +80,8 @@ SAMPLES: tuple[Payload, ...] = (
     InfusionStart("ketamine", InfusionRate(1, RateUnit.MG_PER_MIN), NURSE, confirmed=("above the typical range",)),
     InfusionChange(uuid.uuid4(), InfusionAction.RATE, InfusionRate(0.5, RateUnit.MG_PER_KG_H, 70.0)),
     InfusionChange(uuid.uuid4(), InfusionAction.PAUSE),
+    Handoff(uuid.uuid4(), "Desk Clinician (synthetic)", uuid.uuid4(), "Night Nurse (synthetic)", "pin"),
+    Handoff(uuid.uuid4(), "Night Nurse (synthetic)", uuid.uuid4(), "Emergency access (break glass)", "emergency"),
 )
 # Kinds added after the release record was written: it cannot hold them.
 KINDS_SINCE_RELEASE = {Kind.RESCUE_MEDICATION.value, Kind.ADVERSE_EVENT.value}
@@ -120,6 +122,7 @@ def _release_rows() -> list[tuple[str, str]]:
 
 # Kinds added after that release (it cannot hold them).
 NEWER_KINDS = {Kind.DISCHARGE_CHECK.value, Kind.REMS_PATIENT.value}
+NEWER_KINDS |= {Kind.HANDOFF.value}  # issue 10: a signed-in hand-off
 
 
 def test_the_release_record_holds_every_kind():
@@ -196,3 +199,13 @@ def test_a_stored_payload_that_does_not_fit_its_kind_is_unreadable(kind: str, st
 def test_a_payload_type_that_is_not_an_entry_cannot_be_encoded():
     with pytest.raises(ValueError, match="not an entry payload"):
         encode({"systolic": 128})  # type: ignore[arg-type]
+
+
+def test_a_handoff_says_who_took_over_and_how_and_refuses_an_unknown_way():
+    frm, to = uuid.uuid4(), uuid.uuid4()
+    handoff = Handoff(frm, "A (synthetic)", to, "B (synthetic)", "pin")
+    assert encode(handoff) == (Kind.HANDOFF, {"from": str(frm), "from_name": "A (synthetic)", "to": str(to),
+                                              "to_name": "B (synthetic)", "by": "pin"})
+    assert handoff.describe() == "hand-off from A (synthetic) to B (synthetic) (signed in with PIN)"
+    kind, data = decode("handoff", {"from": str(frm), "from_name": "A", "to": str(to), "to_name": "B", "by": "magic"})
+    assert kind is Kind.HANDOFF and isinstance(data, Unreadable)

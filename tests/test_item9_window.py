@@ -24,7 +24,6 @@ def type_here(qtbot, window, text):
 
 def test_phq9_with_item9_two_is_marked_in_the_form_and_the_course(qtbot, window, store):
     screen = window.start_screen
-    screen.clinician.setCurrentText("Item9 Clinician (synthetic)")
     screen.client.setCurrentText("ITEM9-01 (synthetic)")
     screen.choose_protocol("sublingual")
     qtbot.keyClick(screen.client, Qt.Key.Key_Return, CTRL)

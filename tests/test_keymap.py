@@ -56,7 +56,6 @@ def test_the_readme_key_table_is_the_key_map():
 
 def _start(qtbot, window):
     screen = window.start_screen
-    screen.clinician.setCurrentText("Keymap Clinician (synthetic)")
     screen.client.setCurrentText("KEY-01 (synthetic)")
     screen.choose_protocol("sublingual")
     qtbot.keyClick(screen.client, Qt.Key.Key_Return, CTRL)

@@ -20,7 +20,6 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 @pytest.fixture
 def view(qtbot, window):
     screen = window.start_screen
-    screen.clinician.setCurrentText("Focus Clinician (synthetic)")
     screen.client.setCurrentText("FOCUS-01 (synthetic)")
     screen.choose_protocol("sublingual")
     qtbot.keyClick(screen.client, Qt.Key.Key_Return, CTRL)

@@ -676,19 +676,14 @@ def test_an_alert_is_acknowledged_with_the_mouse_too_without_taking_focus(qtbot,
 
 
 def test_wired_into_the_session_view_the_keys_work_from_any_tab(qtbot, store, clock):
-    from kapdesk.domain.protocols import load_protocols
-    from kapdesk.paths import protocol_folders
-    from kapdesk.session import Clinic
-    from kapdesk.ui.main_window import MainWindow
+    from conftest import make_main_window
 
-    protocols, errors = load_protocols(protocol_folders())
-    window = MainWindow(protocols, errors, clock, Clinic(store, clock))
+    window = make_main_window(qtbot, store, clock, signed_in="Wired Clinician (synthetic)")
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     screen = window.start_screen
-    screen.clinician.setCurrentText("Wired Clinician (synthetic)")
     screen.client.setCurrentText("WIRE-01 (synthetic)")
     screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
     qtbot.keyClick(screen.client, Qt.Key.Key_Return, CTRL)

@@ -192,7 +192,6 @@ def test_the_timeline_groups_both_kinds_under_rescue():
 
 def test_in_the_window_a_prn_antiemetic_and_an_adverse_event_reach_the_timeline(qtbot, window):
     screen = window.start_screen
-    screen.clinician.setCurrentText("Rescue Clinician (synthetic)")
     screen.client.setCurrentText("RESC-01 (synthetic)")
     screen.choose_protocol("sublingual")
     qtbot.keyClick(screen.client, Qt.Key.Key_Return, CTRL)

@@ -10,6 +10,7 @@ from kapdesk.paths import protocol_folders
 from kapdesk.session import Clinic
 from kapdesk.ui.main_window import MainWindow
 from kapdesk.ui.session_view import SessionView
+from conftest import make_main_window
 
 
 
@@ -18,7 +19,6 @@ def start_by_keyboard(qtbot, window, client="KB-01 (synthetic)", protocol="subli
     window.activateWindow()  # shortcuts only reach the active window
     qtbot.waitUntil(window.isActiveWindow)
     screen = window.start_screen
-    screen.clinician.setCurrentText("Keyboard Clinician (synthetic)")
     screen.client.setFocus()
     qtbot.keyClicks(screen.client, client)
     screen.protocol.setCurrentIndex(screen.protocol.findData(protocol))
@@ -107,12 +107,11 @@ def test_mistakes_are_said_quietly_and_change_nothing(qtbot, window, store):
 
 def test_bad_start_input_keeps_what_was_typed(qtbot, window, store):
     screen = window.start_screen
-    screen.clinician.setCurrentText("Someone (synthetic)")
     screen.client.setCurrentText("   ")
     screen.choose_protocol("sublingual")
     screen.start_button.click()
     assert "pseudonym" in screen.message.text()
-    assert screen.clinician.currentText() == "Someone (synthetic)"
+    assert screen.protocol.currentData() == "sublingual"
     assert store.sessions() == []
     assert window.stack.currentWidget() is screen
 
@@ -148,7 +147,7 @@ def test_ticking_reads_no_database(qtbot, window, clock, store):
 
 def test_resume_is_offered_first_after_a_restart(qtbot, store, clock):
     protocols, errors = load_protocols(protocol_folders())
-    first = MainWindow(protocols, errors, clock, Clinic(store, clock))
+    first = make_main_window(qtbot, store, clock)
     qtbot.addWidget(first)
     first.show()
     qtbot.waitExposed(first)
@@ -159,7 +158,7 @@ def test_resume_is_offered_first_after_a_restart(qtbot, store, clock):
     view.override.confirm()
     clock.advance(300)
 
-    second = MainWindow(protocols, errors, clock, Clinic(store, clock))  # as after a restart
+    second = make_main_window(qtbot, store, clock)  # as after a restart, signed in again
     qtbot.addWidget(second)
     second.show()
     qtbot.waitExposed(second)
@@ -193,7 +192,7 @@ def test_the_last_protocol_used_is_offered_first(qtbot, store, people, protocols
     clinician, client = people
     store.start_session(client.id, clinician.id, protocols["iv-infusion"])
     loaded, errors = load_protocols(protocol_folders())
-    window = MainWindow(loaded, errors, clock, Clinic(store, clock))
+    window = make_main_window(qtbot, store, clock)
     qtbot.addWidget(window)
     assert window.start_screen.protocol.itemData(0) != "iv-infusion"  # not simply the first in the list
     assert window.start_screen.protocol.currentData() == "iv-infusion"

@@ -34,7 +34,6 @@ def test_a_fresh_record_picks_no_protocol(qtbot, store, clock):
 def test_starting_without_a_protocol_says_what_to_pick_and_keeps_the_text(qtbot, store, clock):
     window = open_main_window(qtbot, store, clock)
     screen = window.start_screen
-    screen.clinician.setCurrentText("Start Clinician (synthetic)")
     screen.client.setFocus()
     qtbot.keyClicks(screen.client, "START-01 (synthetic)")
     qtbot.keyClick(screen.client, Qt.Key.Key_Return, CTRL)
@@ -43,7 +42,7 @@ def test_starting_without_a_protocol_says_what_to_pick_and_keeps_the_text(qtbot,
     assert "Sublingual ketamine (troche)" in message
     assert window.stack.currentWidget() is screen and store.sessions() == []
     assert QApplication.activeModalWidget() is None
-    assert screen.clinician.currentText() == "Start Clinician (synthetic)"
+    assert screen.signed_in.text().startswith("Signed in as Desk Clinician (synthetic)")
     assert screen.client.currentText() == "START-01 (synthetic)"
     assert QApplication.focusWidget() is screen.protocol  # the next key picks one
     qtbot.keyClick(screen.protocol, Qt.Key.Key_Down)
@@ -93,12 +92,12 @@ def restarted(qtbot, store, clock, people, protocols):
     return open_main_window(qtbot, store, clock), running
 
 
-@pytest.mark.parametrize("where", ["resume", "clinician", "client", "protocol", "start", "search", "list"])
+@pytest.mark.parametrize("where", ["resume", "client", "protocol", "start", "search", "list"])
 def test_enter_resumes_the_session_in_progress_whatever_has_the_focus(qtbot, restarted, where):
     window, running = restarted
     screen, history = window.start_screen, window.history
     assert screen.resume_buttons and screen.resume_buttons[0].hasFocus()  # offered first
-    widget = {"resume": screen.resume_buttons[0], "clinician": screen.clinician, "client": screen.client,
+    widget = {"resume": screen.resume_buttons[0], "client": screen.client,
               "protocol": screen.protocol, "start": screen.start_button, "search": history.search,
               "list": history.list}[where]
     widget.setFocus()

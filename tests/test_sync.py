@@ -272,9 +272,8 @@ def test_the_office_view_refuses_a_live_sitting(office, clock, protocols, rooms)
 def test_the_office_window_says_to_use_a_room(qtbot, office, clock, protocols):
     from conftest import open_main_window
 
-    window = open_main_window(qtbot, office, clock)
+    window = open_main_window(qtbot, office, clock, signed_in="Office Prescriber (synthetic)", role="prescriber")
     assert "office view" in window.server_status.text()
-    window.start_screen.clinician.setCurrentText("Office Prescriber (synthetic)")
     window.start_screen.client.setCurrentText("OFFICE-02 (synthetic)")
     window.start_screen.choose_protocol("sublingual")
     window.start_screen.start_button.click()

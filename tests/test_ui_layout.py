@@ -11,6 +11,7 @@ UI = Path(kapdesk.ui.__file__).parent
 # modules (timeline_model, music_lists, chart_view, record/*) and the shared kit, theme and key
 # map may be imported by anyone.
 PANES = {"alerts_strip", "clock_band", "history_view", "main_window", "music_pane", "notes_pane", "outcomes_form",
+         "sign_in", "lock_screen", "accounts_page",
          "discharge_pane", "preparation_pane", "record_pane", "session_view", "start_screen", "timeline", "vitals_chart",
          "passphrase_dialog"}
 # The frames that compose panes.
@@ -46,7 +47,7 @@ def test_feature_panes_borrow_nothing_from_each_other():
 
 def test_every_ui_module_is_named_in_the_rule_above():
     top = {p.stem for p in UI.glob("*.py") if p.name != "__init__.py"}
-    helpers = {"kit", "keymap", "theme", "timeline_model", "music_lists", "chart_view"}
+    helpers = {"kit", "keymap", "theme", "timeline_model", "music_lists", "chart_view", "credential_forms", "idle_lock"}
     assert top - PANES - helpers == set(), "a new module: is it a pane or a helper?"
 
 

@@ -65,8 +65,14 @@ def main(out: Path) -> None:
     window = MainWindow(protocols, errors, clock, clinic)
     window.resize(1280, 800)
     window.show()
+    # The sign-in page of a record with accounts, then signed in as the demo's clinician (made its
+    # first admin) with a synthetic password.
+    password = "synthetic demo pass"
+    admin = clinic.accounts.create_first_admin("Demo Clinician (synthetic)", password)
+    window.show_sign_in()
+    shoot(app, window, out / "sign-in.png")
+    window.enter_as(clinic.accounts.sign_in(admin.id, password).clinician)
     screen = window.start_screen
-    screen.clinician.setCurrentText("Demo Clinician (synthetic)")
     screen.client.setCurrentText("DEMO-02 (synthetic client)")
     screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
     window.history.show_selected_course()
@@ -107,6 +113,8 @@ def main(out: Path) -> None:
     apply_theme(app, LIGHT)
     shoot(app, window, out / "session-light.png")
     apply_theme(app, DARK)
+    window.lock("key")  # the locked window mid-session: the clock, the reminders' times, the music
+    shoot(app, window, out / "locked.png")
     window.close()
     clinic.close()
     safety_shots(app, out)
@@ -122,8 +130,10 @@ def safety_shots(app: QApplication, out: Path) -> None:
     window = MainWindow(protocols, errors, clock, clinic)
     window.resize(1280, 800)
     window.show()
+    password = "synthetic demo pass"
+    admin = clinic.accounts.create_first_admin("Demo Clinician (synthetic)", password)
+    window.enter_as(clinic.accounts.sign_in(admin.id, password).clinician)
     screen = window.start_screen
-    screen.clinician.setCurrentText("Demo Clinician (synthetic)")
     screen.client.setCurrentText("DEMO-03 (synthetic client)")
     screen.protocol.setCurrentIndex(screen.protocol.findData("iv-infusion"))
     screen.start_button.click()

@@ -61,6 +61,9 @@ __all__ = [
 DEFAULT_OVERDUE_ALERT_AFTER = timedelta(minutes=5)
 MUSIC_SECTION_CHANGES = ("fade", "after_track")
 MAX_OVERDUE_ALERT_AFTER_MINUTES = 60
+# [security] idle_lock_minutes: the screen locks after this long without input (issue 10: at most 15).
+DEFAULT_IDLE_LOCK_MINUTES = 10
+IDLE_LOCK_MINUTES = (1, 15)
 
 # Words accepted for [scales] dissociation, besides the DissociationMode values themselves.
 _DISSOCIATION_WORDS: Mapping[str, DissociationMode] = MappingProxyType(
@@ -90,6 +93,8 @@ _KNOWN = MappingProxyType({**_KNOWN, "": _KNOWN[""] | {"rescue"}, "rescue": froz
 # [server]: the clinic's PostgreSQL server this room replicates to (kapdesk.sync).
 _KNOWN = MappingProxyType({**_KNOWN, "": _KNOWN[""] | {"server"},
                            "server": frozenset({"url", "room", "push_interval_seconds"})})
+# [security]: the idle lock (issue 10).
+_KNOWN = MappingProxyType({**_KNOWN, "": _KNOWN[""] | {"security"}, "security": frozenset({"idle_lock_minutes"})})
 SERVER_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 MAX_PUSH_INTERVAL_SECONDS = 3600
 
@@ -126,6 +131,8 @@ class ClinicSettings:
     dose_limits: DoseLimits = DEFAULT_DOSE_LIMITS
     # [server]: the clinic server this room replicates to; None (the default): none, no socket opened.
     server: ServerSettings | None = None
+    # [security] idle_lock_minutes: minutes without keyboard or mouse input before the window locks.
+    idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES
 
     def dissociation_scale(self) -> ScaleDefinition:
         return dissociation_scale(self.dissociation, item_labels=self.cadss_labels or None)
@@ -254,7 +261,7 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
         return ClinicSettingsError(source, line, name, message)
 
     _only_known(data, "", fail)
-    for table in ("reminders", "scales", "observations", "alerts", "music", "session"):
+    for table in ("reminders", "scales", "observations", "alerts", "music", "session", "security"):
         value = data.get(table, {})
         if not isinstance(value, Mapping):
             raise fail("", table, f"must be a [{table}] table")
@@ -319,6 +326,11 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
 
     rescue = _rescue(data, source, lines, fail)
 
+    idle = data.get("security", {}).get("idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES)
+    low, high = IDLE_LOCK_MINUTES
+    if isinstance(idle, bool) or not isinstance(idle, int) or not low <= idle <= high:
+        raise fail("security", "idle_lock_minutes", f"must be a whole number of minutes {low}–{high}, not {idle!r}")
+
     doses_table = data.get("doses", {})
     if not isinstance(doses_table, Mapping):
         raise fail("", "doses", "must be a [doses] table")
@@ -344,6 +356,7 @@ def _build(data: Mapping[str, Any], sources: tuple[Path, ...], lines: TomlLines 
         aldrete_discharge_score=aldrete,
         quick_tags=checked,
         sources=sources,
+        idle_lock_minutes=idle,
     )
 
 

@@ -49,6 +49,12 @@ class SystemClock:
             return time.clock_gettime(boottime)
         return time.monotonic()
 
+    def awake(self) -> float:
+        """Seconds the machine has been awake: ``CLOCK_MONOTONIC`` stops while a Linux laptop is
+        suspended (unlike :meth:`monotonic`), so a gap between the two faces is a suspend (the idle
+        lock locks on resume)."""
+        return time.monotonic()
+
     def utcnow(self) -> datetime:
         ticked = self._wall0 + timedelta(seconds=self.monotonic() - self._mono0)
         wall = datetime.now(UTC)
@@ -65,6 +71,7 @@ class FakeClock:
         self._start = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         self._t = 1000.0
         self._t0 = self._t
+        self._asleep = 0.0  # seconds spent "suspended" (see suspend)
 
     def monotonic(self) -> float:
         return self._t
@@ -72,8 +79,16 @@ class FakeClock:
     def utcnow(self) -> datetime:
         return self._start + timedelta(seconds=self._t - self._t0)
 
+    def awake(self) -> float:
+        return self._t - self._asleep
+
     def advance(self, seconds: float) -> None:
         self._t += seconds
+
+    def suspend(self, seconds: float) -> None:
+        """The laptop sleeps for ``seconds``: wall time moves on, the awake clock does not."""
+        self._t += seconds
+        self._asleep += seconds
 
 
 @dataclass(frozen=True)

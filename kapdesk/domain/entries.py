@@ -49,6 +49,8 @@ discharge_check         :class:`DischargeCheck` {"steady_gait", "oriented", "dis
                         "no_driving_told", "escort"}
 rems_patient            :class:`RemsPatient` {"enrolled", "enrolment", "first_treatment"} (per client:
                         later sittings of the same client read it)
+handoff                 :class:`Handoff` {"from", "from_name", "to", "to_name", "by"} (another
+                        clinician signed in over the acting one: the quick switch, or an unlock)
 ======================  =========================================================================
 
 A stored payload this build cannot read (out of today's bounds, a kind from a newer build) decodes
@@ -104,6 +106,7 @@ class Kind(StrEnum):
     UNKNOWN = "unknown"  # a kind this build does not know (written by a newer one)
     INFUSION_START = "infusion_start"
     INFUSION_CHANGE = "infusion_change"
+    HANDOFF = "handoff"
 
     @property
     def label(self) -> str:
@@ -118,6 +121,7 @@ _KIND_LABELS = {
     Kind.DISCHARGE_CHECK: "Discharge", Kind.REMS_PATIENT: "REMS",
 }
 _KIND_LABELS |= {Kind.RESCUE_MEDICATION: "Rescue", Kind.ADVERSE_EVENT: "Adverse event"}
+_KIND_LABELS |= {Kind.HANDOFF: "Hand-off"}
 
 # Entries whose times satisfy a vitals reminder on the session clock.
 READING_KINDS: frozenset[Kind] = frozenset({Kind.VITALS, Kind.REMINDER_DONE})
@@ -204,6 +208,28 @@ class Presence:
         if self.note:
             text += f" ({self.note})"
         return text.strip("; ")
+
+
+# How the clinician taking over proved who they are (a hand-off entry's "by").
+HANDOFF_BY = {"password": "password", "pin": "PIN", "emergency": "the emergency code"}
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """The acting clinician changed: ``to`` signed in over ``from`` (names as they were then).
+
+    Unlike :class:`Presence`, whose ``handoff_to`` is a typed name, this one is proved: the new
+    clinician typed their own password or PIN (``by``), and everything recorded after it is theirs.
+    """
+
+    from_id: uuid.UUID
+    from_name: str
+    to_id: uuid.UUID
+    to_name: str
+    by: str  # a key of HANDOFF_BY
+
+    def describe(self) -> str:
+        return f"hand-off from {self.from_name} to {self.to_name} (signed in with {HANDOFF_BY.get(self.by, self.by)})"
 
 
 @dataclass(frozen=True)
@@ -414,6 +440,7 @@ Payload = Union[
     RescueMedication, AdverseEvent,
     InfusionStart, InfusionChange,
     DischargeCheck, RemsPatient,
+    Handoff,
 ]
 P = TypeVar("P")
 
@@ -555,7 +582,16 @@ def _read_weight(s: Mapping[str, Any]) -> float | None:
     return float(value)
 
 
+def _read_handoff(s: Mapping[str, Any]) -> Handoff:
+    by = _text(s, "by")
+    if by not in HANDOFF_BY:
+        raise PayloadError(f"by must be one of {', '.join(HANDOFF_BY)}, not {by!r}")
+    return Handoff(_uuid(s.get("from"), "from"), _text(s, "from_name"), _uuid(s.get("to"), "to"),
+                   _text(s, "to_name"), by)
+
+
 _READERS: dict[Kind, Callable[[Mapping[str, Any]], Payload]] = {
+    Kind.HANDOFF: _read_handoff,
     Kind.SESSION_STARTED: lambda s: SessionStarted(_text(s, "protocol", "?")),
     Kind.PHASE: lambda s: PhaseEntered(_int(s, "index"), _text(s, "key"), _text(s, "name", "?")),
     Kind.PHASE_EXTENDED: lambda s: PhaseExtended(_int(s, "index"), _int(s, "minutes")),
@@ -604,6 +640,8 @@ def _write_music(m: MusicEvent) -> dict[str, Any]:
 
 
 _WRITERS: dict[type, tuple[Kind, Callable[[Any], dict[str, Any]]]] = {
+    Handoff: (Kind.HANDOFF, lambda p: {"from": str(p.from_id), "from_name": p.from_name, "to": str(p.to_id),
+                                       "to_name": p.to_name, "by": p.by}),
     SessionStarted: (Kind.SESSION_STARTED, lambda p: {"protocol": p.protocol}),
     PhaseEntered: (Kind.PHASE, lambda p: {"index": p.index, "key": p.key, "name": p.name}),
     PhaseExtended: (Kind.PHASE_EXTENDED, lambda p: {"index": p.index, "minutes": p.minutes}),

@@ -33,6 +33,8 @@ from kapdesk.domain.entries import (
     AlertRaised,
     DoseTime,
     EntryInfo,
+    HANDOFF_BY,
+    Handoff,
     Kind,
     MusicEvent,
     PhaseEntered,
@@ -89,6 +91,7 @@ _SHOWN_TYPES = (
 )
 _SHOWN_TYPES = (*_SHOWN_TYPES, RescueMedication, AdverseEvent)  # in "Rescue medication and adverse events"
 _SHOWN_TYPES += (InfusionStart, InfusionChange)  # the doses section names each infusion period
+_SHOWN_TYPES += (Handoff,)  # in "Presence and hand-off"
 
 
 class Report:
@@ -382,10 +385,16 @@ class Report:
 
     def presence(self) -> str:
         rows = []
-        for entry, presence in self.record.of(Presence):
+        both = [*self.record.of(Presence), *self.record.of(Handoff)]
+        for entry, data in sorted(both, key=lambda pair: pair[0].occurred_at):
+            if isinstance(data, Handoff):  # a signed-in hand-off (the quick switch or an unlock)
+                rows.append([self.time(entry.occurred_at), self.t_plus(entry.occurred_at), "", esc(data.to_name),
+                             esc(f"from {data.from_name}, signed in with {HANDOFF_BY.get(data.by, data.by)}"),
+                             esc(entry.author_name)])
+                continue
             rows.append([self.time(entry.occurred_at), self.t_plus(entry.occurred_at),
-                         esc(", ".join(presence.present)), esc(presence.handoff_to or ""),
-                         esc(presence.note) + self.corrected(entry), esc(entry.author_name)])
+                         esc(", ".join(data.present)), esc(data.handoff_to or ""),
+                         esc(data.note) + self.corrected(entry), esc(entry.author_name)])
         return "<h2>Presence and hand-off</h2>" + table(("Time", "T+", "Present", "Handed off to", "Note", "By"), rows,
                                                          (8, 7, 27, 18, 25, 15))
 

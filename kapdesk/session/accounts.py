@@ -191,6 +191,15 @@ class Accounts:
         self._require_admin(admin)
         self.store.review_emergency_access(access_id, admin.id)
 
+    # -- the screen lock ------------------------------------------------------------------------
+    def record_lock(self, clinician_id: uuid.UUID | None, why: str, session_id: uuid.UUID | None = None) -> None:
+        """Audit that the window locked (``why``: idle, key, resume), over ``session_id`` if one was open."""
+        detail = {"why": why, **({"session": str(session_id)} if session_id is not None else {})}
+        self.store.record_event(clinician_id, "locked", "clinician", clinician_id or "-", detail)
+
+    def record_sign_out(self, clinician_id: uuid.UUID) -> None:
+        self.store.record_event(clinician_id, "signed out", "clinician", clinician_id, {})
+
     # -- helpers --------------------------------------------------------------------------------
     def _emergency_failures(self) -> tuple[int, datetime | None]:
         events = [e for e in self.store.audit_events(None) if e.object_type == "emergency_access"]

@@ -21,9 +21,16 @@ from kapdesk.domain.info import ClientInfo, ClinicianInfo, OutcomeInfo, SessionI
 from kapdesk.domain.protocols import Protocol
 from kapdesk.domain.suicidality import Item9Answer
 from kapdesk.domain.status import SessionStatus
+from kapdesk.session.accounts import Accounts
+from kapdesk.session.credentials import SHIPPED, Hasher
 from kapdesk.session.live import LiveSession
 from kapdesk.store.errors import StoreError
 from kapdesk.store.repository import Store
+
+# The author of what is recorded after a "break glass" unlock: a built-in account that can never sign
+# in (it is kept deactivated and has no password), so an emergency entry is never put under the name
+# of a clinician who did not sign in, and the record says plainly that it came through break glass.
+EMERGENCY_NAME = "Emergency access (break glass)"
 
 # The entry kinds a course summary reads (doses, readings, scales): the rest need not be loaded.
 COURSE_KINDS = (Kind.DOSE, Kind.VITALS, Kind.SCALE)
@@ -42,9 +49,11 @@ class Clinic:
     office view), where sittings are not run.
     """
 
-    def __init__(self, store: Store, clock: Clock, server: Any = None) -> None:
+    def __init__(self, store: Store, clock: Clock, server: Any = None, hasher: Hasher = SHIPPED) -> None:
         self.store = store
         self.clock = clock
+        # Who may open the record (sign-in, PINs, break glass); tests pass credentials.FAST.
+        self.accounts = Accounts(store, lambda: clock.utcnow(), hasher)
         self.server = server
         self.server_problem: str | None = None  # a configured server that could not be used, in one line
 
@@ -68,8 +77,24 @@ class Clinic:
     def clinicians(self) -> list[ClinicianInfo]:
         return self.store.clinicians()
 
+    def sign_in_choices(self) -> list[ClinicianInfo]:
+        """The clinicians who can sign in (active, with a password), for the sign-in and lock lists."""
+        return [c for c in self.accounts.active_clinicians() if c.has_password and c.name != EMERGENCY_NAME]
+
+    def emergency_clinician(self) -> ClinicianInfo:
+        """The built-in author of a break-glass access (added, deactivated, the first time)."""
+        found = next((c for c in self.store.clinicians() if c.name == EMERGENCY_NAME), None)
+        if found is None:
+            found = self.store.add_clinician(EMERGENCY_NAME, "therapist")
+        if found.active:  # it must never appear in a sign-in list
+            found = self.store.update_clinician(found.id, None, "kept for break glass only", active=False)
+        return found
+
+    def is_emergency(self, clinician: ClinicianInfo) -> bool:
+        return clinician.name == EMERGENCY_NAME
+
     def clinician_named(self, name: str) -> ClinicianInfo:
-        """The clinician of that name, added if new."""
+        """The clinician of that name, added if new (tools and benches; the window signs in instead)."""
         existing = next((c for c in self.store.clinicians() if c.name == name.strip()), None)
         return existing or self.store.add_clinician(name)
 

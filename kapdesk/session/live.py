@@ -18,9 +18,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from kapdesk.domain.clock import Clock, ClockReading, SessionClock
-from kapdesk.domain.entries import READING_KINDS, EntryInfo, Payload, ReminderDone, kind_of
-from kapdesk.domain.info import AddendumInfo, ClientInfo, NoteInfo, OutcomeInfo, SessionInfo, SessionRecord
+from kapdesk.domain.clock import Clock, ClockReading, Reminder, SessionClock
+from kapdesk.domain.entries import READING_KINDS, EntryInfo, Handoff, Payload, ReminderDone, kind_of
+from kapdesk.domain.info import (
+    AddendumInfo, ClientInfo, ClinicianInfo, NoteInfo, OutcomeInfo, SessionInfo, SessionRecord,
+)
 from kapdesk.domain.record import RecordFacts, record_facts
 from kapdesk.domain.rems import RemsHistory
 from kapdesk.store.repository import Store
@@ -54,6 +56,22 @@ class LiveSession(QObject):
 
     def reading(self) -> ClockReading:
         return self._session_clock.read()
+
+    def open_reminders(self) -> tuple[Reminder, ...]:
+        """The reminders not yet taken or missed, in time order (the locked screen shows their times)."""
+        return tuple(r for r in self._session_clock.reminders() if r.state == "open")
+
+    def clinician_name(self) -> str:
+        return next((c.name for c in self.store.clinicians() if c.id == self.clinician_id), self.info.clinician_name)
+
+    def hand_over(self, clinician: ClinicianInfo, by: str) -> EntryInfo:
+        """``clinician`` (who has just proved who they are ``by`` password, PIN or the emergency code)
+        takes over: the hand-off is recorded, under their name, and everything after it is theirs."""
+        entry = self.store.add_entry(self.id, Handoff(self.clinician_id, self.clinician_name(), clinician.id,
+                                                      clinician.name, by), clinician.id)
+        self.clinician_id = clinician.id
+        self._changed(entry, reread=False)
+        return entry
 
     def refresh(self) -> None:
         """Re-read the facts after something was committed (by us or by another pane)."""

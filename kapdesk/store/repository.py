@@ -350,7 +350,7 @@ class Store(_RecordMixin):
             rows = orm.execute(
                 select(AuditEvent.action, AuditEvent.at).where(
                     AuditEvent.object_type == "clinician", AuditEvent.object_id == str(clinician_id),
-                    AuditEvent.action.in_(("signed in", "sign-in failed", "unlocked", "password reset")),
+                    AuditEvent.action.in_(("signed in", "sign-in failed", "unlocked", "hand-off", "password reset")),
                 ).order_by(AuditEvent.seq.desc()).limit(64)
             ).all()
         count = 0

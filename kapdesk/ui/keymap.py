@@ -76,8 +76,14 @@ OVERRIDE = Context("override", "the dose-despite-open-items line", SESSION)
 ALERT_REASON = Context("alert_reason", "the critical-alert reason line", SESSION)
 DISCHARGE = Context("discharge", "discharge page", SESSION)
 END_OVERRIDE = Context("end_override", "the end-despite-open-discharge-items line", SESSION)
+# Issue 10: the sign-in page, the locked screen and the clinicians page are pages of the window of
+# their own (siblings of the start screen and the session); the hand-off line is inside a session.
+SIGN_IN = Context("sign_in", "sign-in page", APP)
+LOCK = Context("lock", "locked screen", APP)
+ACCOUNTS = Context("accounts", "clinicians page", APP)
+HANDOFF = Context("handoff", "the hand-off line", SESSION)
 CONTEXTS: tuple[Context, ...] = (APP, START, HISTORY, SESSION, RECORD, TIMELINE, PREPARATION, NOTES, OUTCOMES,
-                                 OVERRIDE, ALERT_REASON, DISCHARGE, END_OVERRIDE)
+                                 OVERRIDE, ALERT_REASON, DISCHARGE, END_OVERRIDE, SIGN_IN, LOCK, ACCOUNTS, HANDOFF)
 
 
 @dataclass(frozen=True)
@@ -110,11 +116,14 @@ ACTIONS: tuple[Action, ...] = (
     # -- anywhere --------------------------------------------------------------------------------
     Action("app.theme", "Ctrl+L", "light or dark theme", APP),
     Action("app.full_screen", "F11", "full screen", APP),
+    Action("app.lock", "Ctrl+Shift+L", "lock the screen: only the clock, the reminders' times and the music stay "
+           "(also after the clinic's idle minutes, and when the laptop wakes)", APP),
     # -- start screen ----------------------------------------------------------------------------
     Action("start.start", "Ctrl+Return", "start the session", START, also=("Ctrl+Enter",)),
     Action("start.resume", "Return", "resume the session in progress (after a restart), whatever has the focus",
            START, also=("Enter",)),
-    Action("start.clinician", "Alt+C", "to the clinician's name", START),
+    Action("start.sign_out", "Ctrl+Shift+O", "sign out (back to the sign-in page)", START),
+    Action("start.accounts", "Ctrl+Shift+U", "clinicians (an admin's page), your own PIN and password", START),
     Action("start.client", "Alt+L", "to the client's pseudonym", START),
     Action("start.protocol", "Alt+P", "to the protocol", START),
     Action("history.search", "Ctrl+F", "search past sessions (Down: to the list)", HISTORY),
@@ -133,6 +142,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("session.end", "Ctrl+Shift+W", "end the session: press twice (two presses instead of a dialog); with "
            "discharge items open, type a reason, Enter (Esc cancels)", SESSION),
     Action("session.back", "Ctrl+Backspace", "back to the start screen", SESSION),
+    Action("session.handoff", "Ctrl+Shift+H", "hand-off: another clinician signs in over you with their password or "
+           "PIN (Enter; Esc cancels); what follows is theirs", SESSION),
     Action("page.record", "F5", "page: record and chart (cursor in the vitals line)", SESSION),
     Action("page.timeline", "F6", "page: timeline (cursor in the list)", SESSION),
     Action("page.preparation", "F7", "page: preparation (cursor in the intention)", SESSION),
@@ -188,6 +199,17 @@ ACTIONS: tuple[Action, ...] = (
     Action("end_override.confirm", "Ctrl+Return", "end the session despite the open discharge items, with the reason "
            "typed", END_OVERRIDE, also=("Ctrl+Enter",)),
     Action("end_override.cancel", "Esc", "do not end the session", END_OVERRIDE),
+    # -- accounts, the lock and the hand-off (issue 10) ----------------------------------------------
+    Action("sign_in.emergency", "Ctrl+Shift+B", "emergency access (break glass): the clinic's code and a reason",
+           SIGN_IN),
+    Action("lock.emergency", "Ctrl+Shift+B", "emergency access (break glass): the clinic's code and a reason", LOCK),
+    Action("lock.play", "Ctrl+P", "music: play / pause (fades), while locked", LOCK,
+           also=("Toggle Media Play/Pause", "Media Play", "Media Pause")),
+    Action("lock.next", "Alt+Right", "music: next track, while locked", LOCK, also=("Media Next",)),
+    Action("lock.volume_up", "Ctrl+Shift+Up", "music: volume up, while locked (ramps)", LOCK),
+    Action("lock.volume_down", "Ctrl+Shift+Down", "music: volume down, while locked (ramps)", LOCK),
+    Action("accounts.back", "Ctrl+Backspace", "back to the start screen", ACCOUNTS),
+    Action("handoff.cancel", "Esc", "no hand-off", HANDOFF),
 )
 
 _BY_ID = {a.id: a for a in ACTIONS}

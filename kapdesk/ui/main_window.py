@@ -1,4 +1,11 @@
-"""The one window: the start screen, then the session view of the sitting in progress.
+"""The one window: the sign-in page, the start screen, then the session view of the sitting in progress.
+
+Once the record is open nobody sees a client before signing in (``kapdesk.ui.sign_in``); the
+signed-in clinician is the author of everything they record. The window locks (only the clock,
+the reminders' times and the music stay: ``kapdesk.ui.lock_screen``) after the clinic's idle
+minutes, on Ctrl+Shift+L and when the laptop wakes; locking hides, it never closes, so the
+sitting and its music carry on beneath. Another clinician takes over with Ctrl+Shift+H (or by
+unlocking): a hand-off entry says who, and how they signed in.
 
 The window paints before the record is open: the start screen appears at once, its form
 waiting, and ``attach_clinic`` fills it a moment later. SQLAlchemy costs a few hundred
@@ -24,9 +31,14 @@ if TYPE_CHECKING:
     import uuid
 
     from kapdesk.domain.clock import Clock
-    from kapdesk.domain.info import ClientInfo, ClinicianInfo
+    from kapdesk.domain.info import ClientInfo, ClinicianInfo, EmergencyAccessInfo
     from kapdesk.session import Clinic
+    from kapdesk.session.accounts import SignedIn
+    from kapdesk.ui.accounts_page import AccountsPage
+    from kapdesk.ui.idle_lock import IdleWatch
+    from kapdesk.ui.lock_screen import LockScreen
     from kapdesk.ui.session_view import SessionView
+    from kapdesk.ui.sign_in import SignInPage
 
 
 EXTENSIONS = {"pdf": "pdf", "csv": "csv", "fhir": "fhir.json"}
@@ -47,6 +59,14 @@ class MainWindow(QMainWindow):
         self._availability = None
         self._music = None
         self._painted = False
+        # Who is at the keyboard (None until signed in), and the pages of issue 10 (made with the record).
+        self.clinician: ClinicianInfo | None = None
+        self.sign_in_page: SignInPage | None = None
+        self.lock_screen: LockScreen | None = None
+        self.accounts_page: AccountsPage | None = None
+        self.idle: IdleWatch | None = None
+        self._before_lock = None
+        self._music_pane = None
         self.clock = clock
         self.protocols = {p.id: p for p in protocols}
         self.setWindowTitle("KAPDesk")
@@ -56,10 +76,13 @@ class MainWindow(QMainWindow):
         self.start_screen = StartScreen(protocols, protocol_errors)
         self.start_screen.start_requested.connect(self.start_session)
         self.start_screen.resume_requested.connect(self.resume_session)
+        self.start_screen.sign_out_requested.connect(self.sign_out)
+        self.start_screen.accounts_requested.connect(self.show_accounts)
         self.start_screen.setEnabled(False)
         self.stack.addWidget(self.start_screen)
         self.session_view: SessionView | None = None
-        for name, slot in (("app.theme", self.toggle_theme), ("app.full_screen", self.toggle_full_screen)):
+        for name, slot in (("app.theme", self.toggle_theme), ("app.full_screen", self.toggle_full_screen),
+                           ("app.lock", lambda: self.lock("key"))):
             keymap.shortcuts(name, self, slot, Qt.ShortcutContext.ApplicationShortcut)
         self.statusBar().showMessage("Opening the record…")
         # The clinic server's state, quietly, at the right of the status line (kapdesk.sync).
@@ -77,8 +100,7 @@ class MainWindow(QMainWindow):
 
     def attach_clinic(self, clinic: Clinic) -> None:
         self.clinic = clinic
-        self.statusBar().showMessage(f"Record: {clinic.location}   ·   {keymap.key('app.theme')} light/dark   ·   "
-                                     f"{keymap.key('app.full_screen')} full screen")
+        self._show_location()
         from kapdesk.ui.history_view import HistoryView  # with the record, not before the first paint
 
         from kapdesk.domain.clinic import load_clinic_settings_or_defaults
@@ -93,7 +115,8 @@ class MainWindow(QMainWindow):
         self.start_screen.set_history(self.history)
         self.start_screen.setEnabled(True)
         self._watch_server(clinic)
-        self.show_start()
+        self._make_account_pages(clinic)
+        self.show_sign_in()
         self.record_opened.emit()
 
     def _watch_server(self, clinic: Clinic) -> None:
@@ -112,11 +135,139 @@ class MainWindow(QMainWindow):
         """"server: up to date" / "server: 3 waiting" / "server: offline since 10:42" …"""
         self.server_status.setText(text)
 
+    def _make_account_pages(self, clinic: Clinic) -> None:
+        from kapdesk.ui.accounts_page import AccountsPage
+        from kapdesk.ui.idle_lock import IdleWatch
+        from kapdesk.ui.lock_screen import LockScreen
+        from kapdesk.ui.sign_in import SignInPage
+
+        self.sign_in_page = SignInPage(clinic)
+        self.sign_in_page.signed_in.connect(lambda signed: self.enter_as(signed.clinician))
+        self.sign_in_page.emergency.connect(self._broke_glass)
+        self.lock_screen = LockScreen(clinic)
+        self.lock_screen.unlocked.connect(lambda signed: self.unlock(signed.clinician, signed.by))
+        self.lock_screen.emergency.connect(self._broke_glass)
+        self.accounts_page = AccountsPage(clinic)
+        self.accounts_page.closed.connect(self.show_start)
+        for page in (self.sign_in_page, self.lock_screen, self.accounts_page):
+            self.stack.addWidget(page)
+        minutes = self.clinic_settings.idle_lock_minutes
+        self.idle = IdleWatch(self.clock, minutes, parent=self)
+        self.idle.idle.connect(lambda: self.lock("idle"))
+        self.idle.resumed.connect(lambda: self.lock("resume"))
+
     def show_fatal(self, message: str) -> None:
         """The record cannot be used: say so in the window itself (no modal box over a session)."""
         self.start_screen.setEnabled(False)
         self.start_screen.show_message(f"KAPDesk cannot open the record: {message}")
         self.statusBar().showMessage("Close this window to quit.")
+
+    # -- who is at the keyboard ---------------------------------------------------------------
+    def show_sign_in(self) -> None:
+        self.clinician = None
+        self.idle.stop()
+        self.sign_in_page.refresh()
+        self.stack.setCurrentWidget(self.sign_in_page)
+        self.sign_in_page.focus_first()
+
+    def enter_as(self, clinician: ClinicianInfo) -> None:
+        """``clinician`` has signed in: they are the author of what follows."""
+        self.clinician = clinician
+        self.idle.start()
+        self.show_start()
+
+    def _broke_glass(self, access: EmergencyAccessInfo) -> None:
+        """Break glass: what follows is authored by the built-in "Emergency access" (never by a
+        clinician who did not sign in), and the access stays on the start screen until reviewed."""
+        try:
+            emergency = self.clinic.emergency_clinician()
+        except StoreError as exc:
+            self.statusBar().showMessage(f"Emergency access not opened: {exc}")
+            return
+        if self.stack.currentWidget() is self.lock_screen:
+            self.unlock(emergency, "emergency")
+        else:
+            self.enter_as(emergency)
+
+    def sign_out(self) -> None:
+        """Back to the sign-in page; never over a sitting (the start screen has none open)."""
+        if self.clinician is None or self.session_view is not None:
+            return
+        try:
+            self.clinic.accounts.record_sign_out(self.clinician.id)
+        except StoreError:
+            pass  # signing out only hides: it must never fail
+        self.show_sign_in()
+
+    def show_accounts(self) -> None:
+        if self.clinician is None:
+            return
+        self.accounts_page.show_for(self.clinician)
+        self.stack.setCurrentWidget(self.accounts_page)
+        self.accounts_page.focus_first()
+
+    def lock(self, why: str) -> None:
+        """Hide everything but the room's clock, reminders and music; audited with ``why``
+        (idle, key, resume). The pages beneath keep running; nothing is closed."""
+        current = self.stack.currentWidget()
+        if self.clinician is None or current in (self.lock_screen, self.sign_in_page):
+            return
+        self._before_lock = current
+        live = self.session_view.live if self.session_view is not None and current is self.session_view else None
+        self.lock_screen.show_locked(live, self._music_pane if live is not None else None,
+                                     self.clinic.sign_in_choices(), self.clinician.id)
+        self.stack.setCurrentWidget(self.lock_screen)
+        self.statusBar().showMessage("Locked")  # an export's file name would name the client
+        self.lock_screen.focus_first()
+        try:
+            self.clinic.accounts.record_lock(self.clinician.id, why, live.id if live is not None else None)
+        except StoreError as exc:
+            self.statusBar().showMessage(f"Locked (the lock is not in the audit trail: {exc})")
+
+    @property
+    def locked(self) -> bool:
+        return self.lock_screen is not None and self.stack.currentWidget() is self.lock_screen
+
+    def unlock(self, clinician: ClinicianInfo, by: str) -> None:
+        """Back to the page beneath. Another clinician unlocking a sitting is a hand-off (an entry)."""
+        before, self._before_lock = self._before_lock, None
+        self.lock_screen.release()
+        changed = clinician.id != self.clinician.id
+        self.clinician = clinician
+        self.idle.start()
+        self._show_location()
+        if before is self.session_view and self.session_view is not None:
+            self.stack.setCurrentWidget(self.session_view)
+            if clinician.id != self.session_view.live.clinician_id:
+                self._hand_over(self.session_view, clinician, by)
+            self.session_view.setFocus()
+        elif before is self.accounts_page and not changed:
+            self.stack.setCurrentWidget(self.accounts_page)
+            self.accounts_page.focus_first()
+        else:
+            self.show_start()
+
+    def _hand_over(self, view: SessionView, clinician: ClinicianInfo, by: str) -> None:
+        if view.live.ended:  # a past session looked at: no hand-off entry; an addendum is the new one's
+            view.live.clinician_id = clinician.id
+            self.clinician = clinician
+            view.say(f"{clinician.name} is now signed in (the session has ended: no hand-off entry).")
+            return
+        try:
+            view.live.hand_over(clinician, by)
+        except StoreError as exc:
+            view.say(f"Hand-off not saved: {exc}. Entries stay under the clinician before.", error=True)
+            return
+        self.clinician = clinician
+        view.say(f"Hand-off saved: {clinician.name} is now the acting clinician (what follows is theirs).")
+
+    def _handed(self, view: SessionView, signed: SignedIn) -> None:
+        self._hand_over(view, signed.clinician, signed.by)
+        view.setFocus()
+
+    def _show_location(self) -> None:
+        self.statusBar().showMessage(f"Record: {self.clinic.location}   ·   {keymap.key('app.theme')} light/dark   ·   "
+                                     f"{keymap.key('app.full_screen')} full screen   ·   {keymap.key('app.lock')} lock")
 
     # -- navigation -----------------------------------------------------------------------------
     def show_start(self) -> None:
@@ -128,12 +279,17 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(self.session_view)
             self.session_view.deleteLater()
             self.session_view = None
+            self._music_pane = None
+        if self.clinician is None:
+            self.show_sign_in()
+            return
         # The office view offers no resuming: a sitting in progress belongs to the room running it.
         in_progress = [] if self.clinic.is_server else self.clinic.sessions(status=SessionStatus.IN_PROGRESS)
         self.start_screen.populate(
-            [c.name for c in self.clinic.clinicians()],
+            self.clinician.name,
             [c.label for c in self.clinic.clients()],
             in_progress,
+            self.clinic.accounts.open_emergency_accesses(),
         )
         self.history.run_search()
         if in_progress:  # so that Enter on the list, too, resumes it
@@ -175,21 +331,36 @@ class MainWindow(QMainWindow):
             mode = SectionChangeMode(self.clinic_settings.music_section_change)
             self._player, self._availability = create_player(settings=PlayerSettings(section_change_mode=mode))
         self._music = MusicSession(live, self._player, self._availability, parent=self)
-        view.set_side(MusicPane(self._music, shortcut_scope=view))
+        self._music_pane = MusicPane(self._music, shortcut_scope=view)
+        view.set_side(self._music_pane)
+        self._add_handoff(view)
         self.session_view = view
         self.stack.addWidget(view)
         self.stack.setCurrentWidget(view)
         view.setFocus()
         return view
 
+    def _add_handoff(self, view: SessionView) -> None:
+        """The inline hand-off line (Ctrl+Shift+H): another clinician signs in over the acting one."""
+        from kapdesk.ui.credential_forms import HandoffPanel
+
+        panel = HandoffPanel(self.clinic)
+        panel.handed.connect(lambda signed: self._handed(view, signed))
+        view.add_panel(panel)
+        keymap.shortcuts("session.handoff", view, lambda: panel.ask(self.clinic.sign_in_choices(),
+                                                                    view.live.clinician_id, view.live.id))
+        view.handoff = panel
+
     # -- start-screen requests --------------------------------------------------------------
-    def start_session(self, clinician_name: str, client_label: str, protocol_id: str) -> None:
+    def start_session(self, client_label: str, protocol_id: str) -> None:
         protocol = self.protocols.get(protocol_id)
         if protocol is None:
             self.start_screen.show_message("Pick a protocol first (no protocol file loaded).")
             return
+        clinician = self.clinician
+        if clinician is None:
+            return
         try:
-            clinician = self._clinician(clinician_name)
             client = self._client(client_label, clinician.id)
             info = self.clinic.start_session(client.id, clinician.id, protocol)
         except StoreError as exc:
@@ -199,25 +370,18 @@ class MainWindow(QMainWindow):
         self.start_screen.client.setCurrentText("")
         self.show_session(info.id, clinician.id)
 
-    def resume_session(self, session_id: uuid.UUID, clinician_name: str) -> None:
+    def resume_session(self, session_id: uuid.UUID) -> None:
+        """The signed-in clinician carries on the sitting (whoever started it)."""
+        if self.clinician is None:
+            return
         try:
-            clinician = self._clinician(self.start_screen.clinician.currentText() or clinician_name)
-            self.show_session(session_id, clinician.id)
+            self.show_session(session_id, self.clinician.id)
         except StoreError as exc:
             self.start_screen.show_message(f"Not resumed: {exc}.")
 
     def open_session(self, session_id: uuid.UUID) -> None:
-        info = self.clinic.session(session_id)
-        if info.status == SessionStatus.IN_PROGRESS:
-            self.resume_session(session_id, info.clinician_name)
-        else:
-            self.show_session(session_id, info.clinician_id)
-
-    def _clinician(self, name: str) -> ClinicianInfo:
-        name = name.strip()
-        if not name:
-            raise StoreError("type the clinician's name")
-        return self.clinic.clinician_named(name)
+        """A past session opens as the signed-in clinician's: an addendum is theirs, not the author's."""
+        self.resume_session(session_id)
 
     def _client(self, label: str, author_id: uuid.UUID) -> ClientInfo:
         label = label.strip()
@@ -233,7 +397,7 @@ class MainWindow(QMainWindow):
         name = f"{stem}-{info.arrival_at.astimezone():%Y-%m-%d-%H%M}.{EXTENSIONS[fmt]}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = self.clinic.export(session_id, fmt, folder / name, None)
+            path = self.clinic.export(session_id, fmt, folder / name, self.clinician.id if self.clinician else None)
         except (StoreError, OSError) as exc:
             self.statusBar().showMessage(f"Not exported: {exc}")
             return
@@ -242,6 +406,8 @@ class MainWindow(QMainWindow):
     # -- window -------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         """Quitting: save the note's last words and stop the music (the stop is recorded)."""
+        if self.idle is not None:
+            self.idle.close()
         if self.session_view is not None:
             self.session_view.stop()
         if self._music is not None:

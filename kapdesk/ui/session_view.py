@@ -137,6 +137,9 @@ class SessionView(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.override)
         layout.addWidget(self.end_override)
+        self.panels = QVBoxLayout()  # inline panels the window adds (the hand-off line)
+        self.handoff: QWidget | None = None
+        layout.addLayout(self.panels)
         layout.addLayout(self.alerts_slot)
         layout.addWidget(self.body, 1)
 
@@ -311,6 +314,10 @@ class SessionView(QWidget):
 
     def set_side(self, widget: QWidget) -> None:
         self.side.addWidget(widget)
+
+    def add_panel(self, widget: QWidget) -> None:
+        """An inline panel under the controls (hidden until it asks), like the dose override."""
+        self.panels.addWidget(widget)
 
     def set_alerts(self, widget: QWidget) -> None:
         self.alerts_slot.addWidget(widget)

@@ -1,5 +1,9 @@
 """The start screen: resume a sitting in progress, or start one, and see past sessions.
 
+The signed-in clinician is the author of everything started or resumed here ("Signed in as …";
+no name is typed). Open emergency accesses (break glass) are listed at the top until an admin
+reviews them on the clinicians page.
+
 A sitting interrupted by a crash is offered first and has the keyboard focus, and while it is
 offered Enter resumes it wherever the focus is (``start.resume`` in the key map), so after a
 restart one Enter brings the clock back. Bad input is said beside the form and the typed text
@@ -18,13 +22,14 @@ from kapdesk.domain.protocols import Protocol, ProtocolError
 from kapdesk.ui import keymap
 
 if TYPE_CHECKING:
-    from kapdesk.domain.info import SessionInfo
+    from kapdesk.domain.info import EmergencyAccessInfo, SessionInfo
 
 
 class StartScreen(QWidget):
-    # (clinician name, client label, protocol id) as typed or picked
-    start_requested = Signal(str, str, str)
-    resume_requested = Signal(object, str)  # session id, clinician name
+    start_requested = Signal(str, str)  # (client label, protocol id) as typed or picked
+    resume_requested = Signal(object)  # session id
+    sign_out_requested = Signal()
+    accounts_requested = Signal()
 
     def __init__(self, protocols: list[Protocol], protocol_errors: list[ProtocolError], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,9 +38,16 @@ class StartScreen(QWidget):
         title.setProperty("role", "big")
 
         self.resume_box = QVBoxLayout()
-        self.clinician = QComboBox(editable=True)
-        self.clinician.setPlaceholderText("your name")
-        self.clinician.lineEdit().setPlaceholderText("Clinician name")
+        self.signed_in = QLabel("")
+        self.signed_in.setAccessibleName("Signed in as")
+        self.signed_in.setProperty("role", "dim")
+        self.emergencies = QLabel("")  # open break-glass accesses, until an admin reviews them
+        self.emergencies.setProperty("role", "message")
+        self.emergencies.setWordWrap(True)
+        self.emergencies.setAccessibleName("Open emergency accesses")
+        self.emergencies.hide()
+        keymap.shortcuts("start.sign_out", self, self.sign_out_requested.emit)
+        keymap.shortcuts("start.accounts", self, self.accounts_requested.emit)
         self.client = QComboBox(editable=True)
         self.client.lineEdit().setPlaceholderText("Client pseudonym (never a real name)")
         self.protocol = QComboBox()
@@ -60,7 +72,7 @@ class StartScreen(QWidget):
         heading = QLabel("New session")
         heading.setProperty("role", "title")
         form.addRow(heading)
-        form.addRow(keymap.mnemonic("Clinician", "start.clinician"), self.clinician)
+        form.addRow(self.signed_in)
         form.addRow(keymap.mnemonic("Client", "start.client"), self.client)
         form.addRow(keymap.mnemonic("Protocol", "start.protocol"), self.protocol)
         form.addRow(self.start_button)
@@ -85,6 +97,7 @@ class StartScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
         layout.addWidget(title)
+        layout.addWidget(self.emergencies)
         layout.addLayout(self.resume_box)
         layout.addLayout(row, 1)
         self.resume_buttons: list[QPushButton] = []
@@ -93,11 +106,15 @@ class StartScreen(QWidget):
         self.history = history
         self.history_layout.addWidget(history, 1)
 
-    def populate(self, clinicians: list[str], clients: list[str], in_progress: list[SessionInfo]) -> None:
-        typed_clinician, typed_client = self.clinician.currentText(), self.client.currentText()
-        self.clinician.clear()
-        self.clinician.addItems(clinicians)
-        self.clinician.setCurrentText(typed_clinician or (clinicians[0] if clinicians else ""))
+    def populate(self, clinician: str, clients: list[str], in_progress: list[SessionInfo],
+                 emergencies: list[EmergencyAccessInfo] = ()) -> None:
+        self.signed_in.setText(f"Signed in as {clinician}   ·   {keymap.key('start.accounts')} clinicians, your PIN"
+                               f"   ·   {keymap.key('start.sign_out')} sign out")
+        self.emergencies.setText("\n".join(
+            f"Emergency access (break glass) at {e.at.astimezone():%H:%M on %d %b}: {e.reason} — "
+            f"open until an admin reviews it ({keymap.key('start.accounts')})" for e in emergencies))
+        self.emergencies.setVisible(bool(emergencies))
+        typed_client = self.client.currentText()
         self.client.clear()
         self.client.addItems(clients)
         self.client.setCurrentText(typed_client)
@@ -109,7 +126,7 @@ class StartScreen(QWidget):
             button = QPushButton(f"Resume the session in progress: {info.client_label} · {info.protocol.name} · "
                                  f"arrived {started}   {keymap.key('start.resume')}")
             button.setProperty("armed", "true")
-            button.clicked.connect(lambda _=False, sid=info.id, who=info.clinician_name: self.resume_requested.emit(sid, who))
+            button.clicked.connect(lambda _=False, sid=info.id: self.resume_requested.emit(sid))
             self.resume_box.addWidget(button)
             self.resume_buttons.append(button)
         for shortcut in self._resume_keys:
@@ -128,7 +145,7 @@ class StartScreen(QWidget):
 
     def focus_first(self) -> None:
         """After a crash the resume offer comes first; otherwise the form."""
-        target = self.resume_buttons[0] if self.resume_buttons else (self.client if self.clinician.currentText() else self.clinician)
+        target = self.resume_buttons[0] if self.resume_buttons else self.client
         target.setFocus()
         if self.resume_buttons:
             self.resume_buttons[0].setDefault(True)
@@ -139,7 +156,7 @@ class StartScreen(QWidget):
             self.show_message(f"Pick the protocol first ({keymap.key('start.protocol')}, then ↑/↓): {names}.")
             self.protocol.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return
-        self.start_requested.emit(self.clinician.currentText(), self.client.currentText(), self.protocol.currentData() or "")
+        self.start_requested.emit(self.client.currentText(), self.protocol.currentData() or "")
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
