@@ -9,8 +9,10 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP) system-libs
 	$(BIN)/kapdesk $(ARGS)
 
+# Two workers (pytest-xdist): each has its own PostgreSQL cluster, data folder and temp files.
+JOBS ?= 2
 test: $(STAMP) system-libs
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 # On a real X server (Xvfb) when there is one, as on a clinic laptop; offscreen otherwise.
 # The baselines need their own programs too: cvlc (Debian's vlc-bin) for the music player's.
