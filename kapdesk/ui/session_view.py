@@ -110,6 +110,7 @@ class SessionView(QWidget):
         self.showing_chart = False
         self._fitted_page = 0
         keymap.shortcuts("session.record_chart", self, self.toggle_record_chart)
+        keymap.shortcuts("session.chart_vitals", self, self.chart.toggle_vitals)
         self.preparation = PreparationPane(live)
         self.preparation.saved.connect(lambda _entry: self.refresh())
         self.notes = NotesPane(live)  # it follows live.changed for new quotes itself
