@@ -31,10 +31,26 @@ class TimelineBar(QWidget):
         self.setMinimumHeight(46)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._reading: ClockReading | None = None
+        self._drawn: tuple = ()
 
     def show_reading(self, reading: ClockReading) -> None:
+        """Repaint only when something on the bar moves: on a three-hour bar the now-line moves a
+        pixel every few seconds, and a repaint each tick was most of an idle session's CPU."""
         self._reading = reading
-        self.update()
+        key = self._drawn_key(reading)
+        if key != self._drawn:
+            self._drawn = key
+            self.update()
+
+    def _drawn_key(self, reading: ClockReading) -> tuple:
+        segments = reading.segments
+        if not segments:
+            return ()
+        start, end = segments[0].start, segments[-1].end
+        span = max((end - start).total_seconds(), 1.0)
+        moment = reading.now if not reading.ended else end
+        now_px = int((self.width() - 2) * max(0.0, min(1.0, (moment - start).total_seconds() / span)))
+        return (segments, reading.phase_index, reading.ended, now_px, self.width())
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt name)
         reading = self._reading
