@@ -7,16 +7,17 @@ leaves this module, so nothing in the UI can lazy-load or flush by accident.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Engine, event, func, insert, select, text
+from sqlalchemy import Engine, Text, event, func, insert, select, text, type_coerce
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import joinedload, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from kapdesk.domain.clock import SessionFacts
 from kapdesk.domain.entries import (
@@ -155,12 +156,15 @@ class _RecordMixin:
         ids = list(dict.fromkeys(client_ids))
         if not ids:
             return []
-        with self._sessions() as orm:
+        o = OutcomeMeasure
+        with self._sessions() as orm:  # plain rows, not ORM objects: a page of the history list reads this
             rows = orm.execute(
-                select(OutcomeMeasure, Clinician.name).join(Clinician, OutcomeMeasure.author_id == Clinician.id)
-                .where(OutcomeMeasure.client_id.in_(ids)).order_by(OutcomeMeasure.taken_on, OutcomeMeasure.recorded_at)
+                select(o.id, o.client_id, o.session_id, o.measure, o.taken_on, o.answers, o.total, Clinician.name)
+                .join(Clinician, o.author_id == Clinician.id)
+                .where(o.client_id.in_(ids)).order_by(o.taken_on, o.recorded_at)
             )
-            return [_outcome_info(row, name) for row, name in rows]
+            return [OutcomeInfo(r.id, r.client_id, r.session_id, r.measure, r.taken_on, dict(r.answers), r.total, r.name)
+                    for r in rows]
 
     # -- history --------------------------------------------------------------------------------
     def client(self: Store, client_id: uuid.UUID) -> ClientInfo:
@@ -172,14 +176,12 @@ class _RecordMixin:
 
     def search_sessions(self: Store, text: str = "", *, limit: int = 500) -> list[SessionInfo]:
         """Newest first; ``text`` matches the client's label, the protocol or the clinician."""
-        query = (select(Session).join(Client, Session.client_id == Client.id).join(Clinician, Session.clinician_id == Clinician.id)
-                 .options(joinedload(Session.client), joinedload(Session.clinician))
-                 .order_by(Session.arrival_at.desc()).limit(limit))
+        query = _SESSION_ROWS.order_by(Session.arrival_at.desc()).limit(limit)
         if text.strip():
             like = f"%{text.strip()}%"
             query = query.where(Client.label.ilike(like) | Session.protocol_id.ilike(like) | Clinician.name.ilike(like))
         with self._sessions() as orm:
-            return [_session_info(row) for row in orm.scalars(query)]
+            return [_session_info_of_row(row) for row in orm.execute(query)]
 
     def session_record(self: Store, session_id: uuid.UUID) -> SessionRecord:
         info = self.session(session_id)
@@ -446,14 +448,13 @@ class Store(_RecordMixin):
 
     def sessions(self, *, status: str | None = None, client_id: uuid.UUID | None = None, limit: int = 200) -> list[SessionInfo]:
         """Newest first."""
-        query = (select(Session).options(joinedload(Session.client), joinedload(Session.clinician))
-                 .order_by(Session.arrival_at.desc()).limit(limit))
+        query = _SESSION_ROWS.order_by(Session.arrival_at.desc()).limit(limit)
         if status is not None:
             query = query.where(Session.status == status)
         if client_id is not None:
             query = query.where(Session.client_id == client_id)
         with self._sessions() as orm:
-            return [_session_info(row) for row in orm.scalars(query)]
+            return [_session_info_of_row(row) for row in orm.execute(query)]
 
     def mark_dose(self, session_id: uuid.UUID, author_id: uuid.UUID) -> SessionInfo:
         """Record T0. Reaching the dosing phase is implied: earlier phases end here."""
@@ -673,6 +674,38 @@ def _session_info(row: Session) -> SessionInfo:
         arrival_at=row.arrival_at,
         dose_at=row.dose_at,
         ended_at=row.ended_at,
+    )
+
+
+# Lists of sessions (the history's page, the start screen) read plain rows, not ORM objects, and
+# the protocol snapshot as its stored text: a page of 200 sittings holds a handful of distinct
+# snapshots, each decoded once (issue 12: a third of opening the history went to loading 200
+# Session objects and decoding the same protocol 200 times).
+_SESSION_ROWS = (
+    select(Session.id, Session.client_id, Client.label, Session.clinician_id, Clinician.name,
+           type_coerce(Session.protocol, Text).label("protocol"), Session.status, Session.arrival_at,
+           Session.dose_at, Session.ended_at)
+    .join(Client, Session.client_id == Client.id).join(Clinician, Session.clinician_id == Clinician.id)
+)
+_PROTOCOLS: dict[str, Protocol] = {}  # stored snapshot text -> Protocol (frozen, so shared safely)
+
+
+def _snapshot(stored: str | dict[str, Any]) -> Protocol:
+    if not isinstance(stored, str):  # a driver that decodes JSON itself (psycopg)
+        return protocol_from_dict(stored)
+    protocol = _PROTOCOLS.get(stored)
+    if protocol is None:
+        if len(_PROTOCOLS) > 256:
+            _PROTOCOLS.clear()
+        protocol = _PROTOCOLS[stored] = protocol_from_dict(json.loads(stored))
+    return protocol
+
+
+def _session_info_of_row(row: Any) -> SessionInfo:
+    return SessionInfo(
+        id=row.id, client_id=row.client_id, client_label=row.label, clinician_id=row.clinician_id,
+        clinician_name=row.name, protocol=_snapshot(row.protocol), status=row.status, arrival_at=row.arrival_at,
+        dose_at=row.dose_at, ended_at=row.ended_at,
     )
 
 

@@ -14,7 +14,8 @@ from kapdesk.domain.series import ChartData
 from kapdesk.domain.vitals import VitalsReading
 from kapdesk.ui.theme import Theme
 
-__all__ = ["PlotView", "header_offset", "header_reading", "marker_image", "threshold_name", "threshold_tag"]
+__all__ = ["PlotView", "header_offset", "header_reading", "marker_image", "threshold_name", "threshold_tag",
+           "value_axis"]
 
 _THRESHOLD_LABEL = {"systolic": "Systolic", "diastolic": "Diastolic", "heart_rate": "Heart rate", "spo2": "SpO₂",
                     "resp_rate": "Respiratory rate"}
@@ -207,3 +208,12 @@ def header_reading(reading: VitalsReading) -> str:
         )
         if part
     )
+
+
+def value_axis(title: str, step: float, label_format: str = "%d") -> QValueAxis:
+    """A y axis titled ``title`` with a tick every ``step``."""
+    axis = QValueAxis()
+    axis.setTitleText(title)
+    axis.setTickInterval(step)
+    axis.setLabelFormat(label_format)
+    return axis

@@ -58,7 +58,8 @@ from kapdesk.domain.clock import Segment
 from kapdesk.domain.entries import EntryInfo, Kind
 from kapdesk.domain.record import minutes_between
 from kapdesk.domain.series import ALL_VITALS, CHARTED_VITALS, MORE_VITALS, ChartData, chart_data
-from kapdesk.ui.chart_view import PlotView, header_offset, header_reading, marker_image, threshold_name, threshold_tag
+from kapdesk.ui.chart_view import (PlotView, header_offset, header_reading, marker_image, threshold_name,
+                                   threshold_tag, value_axis)
 from kapdesk.ui.theme import Theme, current_theme, theme_changes
 
 if TYPE_CHECKING:
@@ -140,6 +141,7 @@ class VitalsChart(QWidget):
         self._entries: dict[uuid.UUID, EntryInfo] = {}  # vitals and dose entries of the live session
         self._follows_app = theme is None  # Ctrl+L retheme; a report's copy keeps its own theme
         self.page = "circulation"
+        self._filled: dict[str, tuple[tuple[float, float], ...]] = {}  # the points each series holds
 
         self.chart = QChart()
         self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
@@ -156,10 +158,10 @@ class VitalsChart(QWidget):
         self.axis_x = QValueAxis()
         self.axis_x.setTickInterval(30)
         self.axis_x.setMinorTickCount(1)
-        self.axis_left = _value_axis("mmHg · bpm", LEFT_STEP)
-        self.axis_right = _value_axis("SpO₂ %", RIGHT_STEP)
-        self.axis_rr = _value_axis("breaths/min", RR_STEP)
-        self.axis_temp = _value_axis("°C", TEMP_STEP, "%.1f")
+        self.axis_left = value_axis("mmHg · bpm", LEFT_STEP)
+        self.axis_right = value_axis("SpO₂ %", RIGHT_STEP)
+        self.axis_rr = value_axis("breaths/min", RR_STEP)
+        self.axis_temp = value_axis("°C", TEMP_STEP, "%.1f")
         self._axes = {"spo2": self.axis_right, "resp_rate": self.axis_rr, "temperature_c": self.axis_temp}
         for axis in (self.axis_x, self.axis_left, self.axis_right, self.axis_rr, self.axis_temp):
             axis.setTickType(QValueAxis.TickType.TicksDynamic)
@@ -248,7 +250,18 @@ class VitalsChart(QWidget):
         self._show_page()
         self._fit_markers()
 
+    def _fill_series(self, data: ChartData) -> None:
+        """Give the shown page's series their points, each in one call (one relayout), and only
+        when they changed; the hidden page's series wait until it is shown."""
+        for name in PAGES[self.page]:
+            points = data.points.get(name, ())
+            if self._filled.get(name) != points:
+                self.series[name].replace([QPointF(x, y) for x, y in points])
+                self._filled[name] = points
+
     def _show_page(self) -> None:
+        if self._data is not None:
+            self._fill_series(self._data)
         shown = PAGES[self.page]
         for name, s in self.series.items():
             s.setVisible(name in shown)
@@ -350,13 +363,9 @@ class VitalsChart(QWidget):
 
     def show_data(self, data: ChartData, *, now_minute: float | None = None) -> None:
         """Draw ``data``, changing only what differs from what is on screen."""
-        previous = self._data
         self._data = data
         self._now_minute = now_minute
-        for name, s in self.series.items():
-            points = data.points.get(name, ())
-            if previous is None or previous.points.get(name, ()) != points:
-                s.replace([QPointF(x, y) for x, y in points])  # one call, one relayout
+        self._fill_series(data)
         self._set_x_range(data.x_range(now_minute))
         self._set_y_ranges(data)
         self._apply_thresholds(data)
@@ -526,11 +535,3 @@ class VitalsChart(QWidget):
             base = f"baseline {bp}" if data.baseline.flagged else f"baseline {bp} (last pre-dose)"
         if self.baseline.text() != base:
             self.baseline.setText(base)
-
-
-def _value_axis(title: str, step: float, label_format: str = "%d") -> QValueAxis:
-    axis = QValueAxis()
-    axis.setTitleText(title)
-    axis.setTickInterval(step)
-    axis.setLabelFormat(label_format)
-    return axis
