@@ -18,14 +18,18 @@ from kapdesk.ui.screen_fit import CHART_SHARE, clamp, layout_for, place_window, 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("size", ["1280x720", "1366x768", "1920x1080"])
+@pytest.mark.parametrize("size", ["1280x720", "1366x768", "1920x1080", "2560x1600@2"])
 def test_key_widgets_are_on_screen_at(size, tmp_path):
+    """``@2``: the same screen at 2× scaling (QT_SCALE_FACTOR=2): laid out as 1280×800, drawn at 2×."""
+    size, _, scale = size.partition("@")
     width, height = (int(v) for v in size.split("x"))
     config = tmp_path / "screen.json"
     config.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": width, "height": height,
                                                "logicalDpi": 96, "dpr": 1}]}))
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}", "KAPDESK_SCREEN": size,
-           "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}", "PYTHONPATH": str(ROOT),
+           "KAPDESK_SCREEN": f"{width // int(scale or 1)}x{height // int(scale or 1)}"}
+    if scale:
+        env["QT_SCALE_FACTOR"] = scale
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                              "tests/drivers/screen_fit_check.py"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=300)

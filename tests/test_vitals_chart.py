@@ -213,6 +213,7 @@ def test_respiratory_rate_and_temperature_on_the_second_page(chart, live, clock)
     assert chart.axis_rr.isVisible() and chart.axis_temp.isVisible()
     rr_lines = [s for s in chart.threshold_series() if s.name().startswith("Respiratory")]
     assert rr_lines and all(s.isVisible() and chart.axis_rr in s.attachedAxes() for s in rr_lines)
+    assert not any(m.isVisible() for s in rr_lines for m in chart.chart.legend().markers(s))  # not in the legend
     assert not any(s.isVisible() for s in chart.threshold_series() if s.name().startswith("Systolic"))
     assert "RR 16" in chart.latest.text() and "37.2 °C" in chart.latest.text()
     chart.toggle_vitals()

@@ -101,7 +101,10 @@ class PlotView(QChartView):
         painter.setFont(font)
         metrics = QFontMetrics(font)
         lived, planned = QColor(t.past), QColor(t.planned)
-        lived.setAlpha(150)
+        # On a light (print-like) ground the bands stay pale so the curves keep their contrast.
+        light = QColor(t.panel).lightness() > 128
+        lived.setAlpha(90 if light else 150)
+        planned.setAlpha(110 if light else 255)
         for n, band in enumerate(data.phases):
             left = max(plot.left(), self._x_of(band.start, plot, axis))
             right = min(plot.right(), self._x_of(band.end, plot, axis))
@@ -109,7 +112,7 @@ class PlotView(QChartView):
                 continue
             fill = QColor(lived if band.actual else planned)
             if n % 2:  # neighbouring phases differ a little, so a boundary reads without a line
-                fill = fill.darker(118)
+                fill = fill.darker(108 if light else 118)
             painter.fillRect(QRectF(left, plot.top(), right - left, plot.height()), fill)
             name = metrics.elidedText(band.name, Qt.TextElideMode.ElideRight, int(right - left) - 8)
             if name:
@@ -149,6 +152,7 @@ class PlotView(QChartView):
         font = QFont(self.font())
         font.setPixelSize(12)
         painter.setFont(font)
+        taken: list[float] = []  # label rows already used: lines a few units apart share one label row
         for axis, value, text, color in self.threshold_labels:
             if not axis.isVisible():
                 continue
@@ -156,6 +160,9 @@ class PlotView(QChartView):
             if not axis.min() <= value <= axis.max():
                 continue
             y = plot.bottom() - (value - axis.min()) / span * plot.height()
+            if any(abs(y - other) < 14 for other in taken):
+                continue  # the line is still drawn; its name is in the series (and the PDF's legend)
+            taken.append(y)
             label = QColor(color)
             label.setAlpha(min(255, color.alpha() + 60))
             painter.setPen(label)

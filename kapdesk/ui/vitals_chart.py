@@ -273,6 +273,8 @@ class VitalsChart(QWidget):
             axis.setVisible(visible)
         for vital, _, s in self._threshold_series:
             s.setVisible(vital in shown)
+            for marker in self.chart.legend().markers(s):
+                marker.setVisible(False)  # showing a series shows its legend entry again
         self.view.viewport().update()
 
     def _apply_theme(self, t: Theme) -> None:

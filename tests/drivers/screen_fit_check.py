@@ -81,6 +81,9 @@ def test_the_window_fits_the_screen(qtbot, store, clock):
         assert digits >= 60, f"the clock's digits are {digits} px tall"
 
     chart = view.chart
+    ratio = window.devicePixelRatio()  # 2 under QT_SCALE_FACTOR=2: the markers are drawn for it, not scaled up
+    assert all(image.devicePixelRatio() == ratio and image.width() == round(12 * ratio)
+               for image in chart._markers.values())
     if view.single:  # record and chart take turns: the key shows the chart, wide, then the record again
         assert not chart.isVisible()
         qtbot.keyClick(view, Qt.Key.Key_F12)
