@@ -75,29 +75,23 @@ def test_a_correction_replaces_the_point_it_corrects(chart, live, clock):
     assert chart.points("heart_rate") == [(-8, 74), (45, 86)]
 
 
-def test_a_new_reading_replaces_each_series_once_and_never_appends(chart, live, clock, qtbot):
+def test_a_new_reading_changes_each_series_in_one_call(chart, live, clock, qtbot):
     dosed(live, clock)
-    replaced = {name: 0 for name in chart.series}
-    added = []
+    calls = {name: 0 for name in chart.series}
     for name, series in chart.series.items():
-        series.pointsReplaced.connect(lambda name=name: replaced.__setitem__(name, replaced[name] + 1))
-        series.pointAdded.connect(added.append)
+        series.pointsReplaced.connect(lambda name=name: calls.__setitem__(name, calls[name] + 1))
+        series.pointAdded.connect(lambda _index, name=name: calls.__setitem__(name, calls[name] + 1))
     clock.advance(15 * 60)
     live.record(reading("140/90 80 97"))  # no respiratory rate, no temperature: those series untouched
-    assert replaced == {"systolic": 1, "diastolic": 1, "heart_rate": 1, "spo2": 1, "resp_rate": 0, "temperature_c": 0}
-    assert added == []
+    assert calls == {"systolic": 1, "diastolic": 1, "heart_rate": 1, "spo2": 1, "resp_rate": 0, "temperature_c": 0}
     clock.advance(60)
     live.record(reading("140/90"))  # BP only: heart rate and SpO₂ are untouched
-    assert replaced == {"systolic": 2, "diastolic": 2, "heart_rate": 1, "spo2": 1, "resp_rate": 0, "temperature_c": 0}
-
-
-def test_entries_the_chart_does_not_draw_cost_nothing(chart, live, clock, monkeypatch):
-    dosed(live, clock)
-    calls = []
-    monkeypatch.setattr(chart, "show_data", lambda *a, **k: calls.append(a))
-    live.record(Observation("Resting, slow breathing"))
-    live.record(MusicEvent("track_start", title="Synthetic Track", artist="Synthetic"))
-    assert calls == []
+    assert calls == {"systolic": 2, "diastolic": 2, "heart_rate": 1, "spo2": 1, "resp_rate": 0, "temperature_c": 0}
+    # A back-dated reading lands in the middle: one replace, and the points stay in time order.
+    live.record(reading("130/85 75 98"), occurred_at=clock.utcnow() - timedelta(minutes=10))
+    assert calls["systolic"] == 3
+    xs = [x for x, _ in chart.points("systolic")]
+    assert xs == sorted(xs) and len(xs) == 4
 
 
 def test_threshold_lines_from_the_rules_and_the_baseline(chart, live, clock):

@@ -31,9 +31,9 @@ a minute is 360 points per series, which QtCharts redraws in a few milliseconds
 Cheap updates, because the chart stays open for hours beside a laptop on battery:
 
 * animations are off (they cost CPU and make the screen flicker in a dark room);
-* a new reading replaces each changed series in **one** ``QXYSeries.replace`` call (each
-  ``append`` would re-lay-out and schedule a repaint); unchanged series, axes and threshold
-  lines are not touched at all;
+* a new reading changes each changed series in **one** call: ``append`` when it is simply the
+  newest point, else one ``QXYSeries.replace`` (several appends would each re-lay-out and
+  schedule a repaint); unchanged series, axes and threshold lines are not touched at all;
 * with :meth:`VitalsChart.set_session`, entries of kinds the chart does not draw (notes, music,
   scales) are ignored without any work, and only phase/dose changes re-read the record;
 * phase bands and markers are painted straight onto the view's background and foreground, not
@@ -254,10 +254,14 @@ class VitalsChart(QWidget):
         """Give the shown page's series their points, each in one call (one relayout), and only
         when they changed; the hidden page's series wait until it is shown."""
         for name in PAGES[self.page]:
-            points = data.points.get(name, ())
-            if self._filled.get(name) != points:
+            points, held = data.points.get(name, ()), self._filled.get(name)
+            if held == points:
+                continue
+            if held and len(points) == len(held) + 1 and points[:-1] == held:
+                self.series[name].append(*points[-1])  # the usual case: one newer reading
+            else:
                 self.series[name].replace([QPointF(x, y) for x, y in points])
-                self._filled[name] = points
+            self._filled[name] = points
 
     def _show_page(self) -> None:
         if self._data is not None:
