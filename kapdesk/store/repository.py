@@ -229,12 +229,16 @@ class _RecordMixin:
         values["hash"] = event_digest(**{k: v for k, v in values.items()})
         # Core, on the session's own connection and transaction: an append needs none of the
         # ORM's bulk-insert machinery (about a third of a vitals entry's Python time; issue 12).
-        orm.connection().execute(_AUDIT_INSERT, values)
+        _append_row(orm, _AUDIT_INSERT, values)
         orm.info["audit_tail"] = (values["seq"], values["hash"])
 
     @staticmethod
     def _chain_tail(orm: OrmSession) -> tuple[int, str]:
-        last = orm.connection().execute(_CHAIN_TAIL).first()
+        connection = orm.connection()
+        if connection.dialect.paramstyle == "qmark":  # SQLite: the plain text, no compiling per call
+            last = connection.exec_driver_sql(_CHAIN_TAIL_SQL).first()
+        else:
+            last = connection.execute(_CHAIN_TAIL).first()
         return (last.seq, last.hash) if last is not None else (0, GENESIS)
 
 
@@ -577,7 +581,7 @@ class Store(_RecordMixin):
             "recorded_at": self.now(), "author_id": author_id, "supersedes_id": supersedes,
             "payload": payload, "note": note,
         }
-        orm.connection().execute(_ENTRY_INSERT, values)
+        _append_row(orm, _ENTRY_INSERT, values)
         detail = {"hash": entry_digest(**values), "session": str(session_id), "kind": kind.value}
         if supersedes is not None:
             detail["supersedes"] = str(supersedes)
@@ -628,6 +632,33 @@ _ENTRY_INSERT = insert(Entry.__table__)
 _AUDIT_INSERT = insert(AuditEvent.__table__)
 _CHAIN_TAIL = (select(AuditEvent.__table__.c.seq, AuditEvent.__table__.c.hash)
                .order_by(AuditEvent.__table__.c.seq.desc()).limit(1))
+_CHAIN_TAIL_SQL = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
+_PLAIN_INSERTS: dict[tuple[str, str], tuple[str, list[str], list[Any]]] = {}
+
+
+def _append_row(orm: OrmSession, statement: Any, values: dict[str, Any]) -> None:
+    """INSERT one full row (every column given) in the session's transaction.
+
+    On SQLite the statement goes as plain text with the values passed through each column's own
+    bind processor (the same conversions SQLAlchemy makes, found once per table and dialect):
+    ``exec_driver_sql`` skips the statement's cache-key and compiled-cache work, which was most of
+    an entry's Python time (issue 12: ~0.1 ms of ~0.5 ms per statement, against a 0.4 ms fsync).
+    Errors still arrive as SQLAlchemy's, so :meth:`Store._sessions` words them as before.
+    """
+    connection = orm.connection()
+    table = statement.table
+    if connection.dialect.paramstyle != "qmark" or set(values) != set(table.columns.keys()):
+        connection.execute(statement, values)
+        return
+    key = (connection.dialect.name, table.name)
+    plain = _PLAIN_INSERTS.get(key)
+    if plain is None:
+        names = list(table.columns.keys())
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+        plain = _PLAIN_INSERTS[key] = (sql, names, [table.c[n].type.bind_processor(connection.dialect) for n in names])
+    sql, names, processors = plain
+    connection.exec_driver_sql(sql, tuple(values[n] if process is None else process(values[n])
+                                          for n, process in zip(names, processors, strict=True)))
 
 
 def _schema_revision(engine: Engine) -> str | None:
