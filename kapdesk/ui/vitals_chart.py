@@ -101,14 +101,8 @@ _SERIES_STYLE: dict[str, tuple[str, float, str]] = {
     "temperature_c": ("text", 2.0, "square"),
 }
 # The legend shows each series' own marker and line beside these names.
-_LEGEND = {
-    "systolic": "Systolic",
-    "diastolic": "Diastolic",
-    "heart_rate": "Heart rate",
-    "spo2": "SpO₂ (right axis)",
-    "resp_rate": "Respiratory rate",
-    "temperature_c": "Temperature (right axis)",
-}
+_LEGEND = {"systolic": "Systolic", "diastolic": "Diastolic", "heart_rate": "Heart rate", "spo2": "SpO₂ (right axis)",
+           "resp_rate": "Respiratory rate", "temperature_c": "Temperature (right axis)"}
 # Threshold lines take their vital's colour at this opacity: visible, but quieter than data.
 # SpO₂ is already drawn in the dim text colour, so its limit keeps nearly all of it.
 _THRESHOLD_ALPHA = {"spo2": 230}
