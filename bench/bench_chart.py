@@ -21,7 +21,7 @@ from common import PLATFORM, Result, median
 READINGS = 360  # six hours at one a minute
 UPDATES = 100
 WARM_UP = 5
-TARGET_MS = 16.0  # one frame at 60 Hz
+ABOVE_MS = 5.0  # issue 12: at most this much above the bare repaint of the same chart
 
 
 def run(quick: bool) -> list[Result]:
@@ -91,8 +91,8 @@ def run(quick: bool) -> list[Result]:
     ours, base, total = (median(v) * 1000 for v in (updates, idle, totals))
     label = f"{READINGS} readings, median of {len(updates)}, {PLATFORM}"
     return [
-        Result(f"vitals chart: add a reading + repaint ({label})", ours, base, "ms", f"< {TARGET_MS:g} ms",
-               ours < TARGET_MS, "repaint, no change"),
+        Result(f"vitals chart: add a reading + repaint ({label})", ours, base, "ms", f"< bare + {ABOVE_MS:g} ms",
+               ours - base < ABOVE_MS, "repaint, no change"),
         Result(f"vitals chart: record (SQLite commit) → repainted ({label})", total, base, "ms", "report only",
                True, "repaint, no change"),
     ]

@@ -5,8 +5,9 @@ clock starts at the Enter key event and stops when the store's ``add_entry`` ret
 when the entry is committed and synced (WAL, ``synchronous=FULL``) on a real SQLite file, through
 the parser, ``LiveSession.record`` and the store. Baseline: one ``INSERT`` of a row of the same
 shape plus ``COMMIT`` with plain ``sqlite3`` and the same pragmas, on a file in the same folder,
-interleaved one for one with ours so that a busy disk slows both alike. Target: ≤ 3× at the
-median and at p99.
+interleaved one for one with ours so that a busy disk slows both alike. Targets (issue 12):
+≤ 2× at the median, ≤ 2.5× at p99. Ours includes the audit chain's event for the entry, in the
+same transaction (kapdesk/store/repository.py ``_append``/``_audit``): one fsync either way.
 
 The child also measures Enter → confirmation on screen (after the commit, the live session
 re-reads its facts and every listener runs); it is printed to stderr for the record, not judged.
@@ -26,7 +27,7 @@ if __package__ in (None, ""):
 
 from common import Result, median, percentile, run_child  # noqa: E402
 
-TARGET = 3.0
+TARGETS = {"median": 2.0, "p99": 2.5}
 
 
 def run(quick: bool) -> list[Result]:
@@ -38,8 +39,9 @@ def run(quick: bool) -> list[Result]:
     results = []
     for label, pick in (("median", median), ("p99", lambda v: percentile(v, 99))):
         o, b = pick(ours) * 1000, pick(base) * 1000
-        results.append(Result(f"vitals entry Enter→commit {label} of {count}", o, b, "ms", f"≤ {TARGET:g}×",
-                              o <= TARGET * b, base_name))
+        target = TARGETS[label]
+        results.append(Result(f"vitals entry Enter→commit {label} of {count}", o, b, "ms", f"≤ {target:g}×",
+                              o <= target * b, base_name))
     full = data["confirmed"]
     print(f"(info) Enter→confirmation on screen: median {median(full) * 1000:.3g} ms, "
           f"p99 {percentile(full, 99) * 1000:.3g} ms", file=sys.stderr)

@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHILD_ENV = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+# The benchmarks measure the tree they are in: without this, a child (or this process) would import
+# whichever kapdesk the virtual environment's editable install points at (another checkout).
+if str(ROOT) not in sys.path[:2]:
+    sys.path.insert(1, str(ROOT))
+CHILD_ENV = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+             "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
 PLATFORM = CHILD_ENV["QT_QPA_PLATFORM"]
 
 

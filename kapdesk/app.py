@@ -255,7 +255,9 @@ def run_gui(target: str, theme: str, server: str | None = None) -> int:
 
     # Open the record once the window is on screen, so the app answers the click at once.
     window.first_painted.connect(lambda: QTimer.singleShot(0, open_record))
-    window.show()
+    from kapdesk.ui.screen_fit import place_window
+
+    place_window(window)  # maximized the first time, else where it was left, clamped to this screen
     code = app.exec()
     if window.clinic is not None:
         window.clinic.close()

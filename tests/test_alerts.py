@@ -307,19 +307,21 @@ def test_evaluate_is_consistent(reading: VitalsReading, baseline: VitalsReading 
 def test_threshold_lines_defaults() -> None:
     assert threshold_lines(DEFAULT_RULES) == {
         "systolic": [90.0, 180.0],
+        "diastolic": [110.0, 120.0],
         "heart_rate": [50.0, 150.0],
         "resp_rate": [10.0, 30.0],
-        "spo2": [92.0],
+        "spo2": [85.0, 92.0],
     }
 
 
 def test_threshold_lines_with_baseline_and_switched_off_rules() -> None:
     lines = threshold_lines(DEFAULT_RULES, baseline=BASELINE)
     assert lines["systolic"] == [90.0, 168.0, 180.0]
-    assert lines["diastolic"] == [109.0]
-    rules = AlertRules(spo2_low=None, hr_low=None)
+    assert lines["diastolic"] == [109.0, 110.0, 120.0]
+    rules = AlertRules(spo2_low=None, spo2_critical=None, hr_low=None, diastolic_high=None)
     lines = threshold_lines(rules)
     assert "spo2" not in lines
+    assert lines["diastolic"] == [120.0]
     assert lines["heart_rate"] == [150.0]
 
 

@@ -38,7 +38,7 @@ def bench_modules():
 
 def test_without_cvlc_the_player_benchmark_is_one_skip_line_not_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "PATH": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}  # an empty folder: no cvlc
-    result = subprocess.run([sys.executable, "bench/run.py", "--only", "bench_player"], capture_output=True,
+    result = subprocess.run([sys.executable, "bench/run.py", "--only", "bench_player_cpu"], capture_output=True,
                             text=True, cwd=REPO, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -111,3 +111,13 @@ def test_every_benchmark_row_in_the_readme_has_its_baseline() -> None:
         else:
             assert re.match(r"^[\d.,]+\s*\S*,\s*\S", baseline), f"no baseline figure and name: {cells}"
     assert len(rows) >= 9
+
+
+def test_the_benchmarks_measure_the_tree_they_are_in() -> None:
+    """Children run with CHILD_ENV import kapdesk from this checkout, not from wherever the virtual
+    environment's editable install points (another checkout would be measured instead)."""
+    code = ("import sys; sys.path.insert(0, 'bench'); import common, subprocess; "
+            "print(subprocess.run([sys.executable, '-c', 'import kapdesk; print(kapdesk.__file__)'], env=common.CHILD_ENV, "
+            "cwd='/', capture_output=True, text=True).stdout)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert result.stdout.strip() == str(REPO / "kapdesk" / "__init__.py"), result.stdout + result.stderr

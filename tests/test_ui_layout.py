@@ -47,7 +47,8 @@ def test_feature_panes_borrow_nothing_from_each_other():
 
 def test_every_ui_module_is_named_in_the_rule_above():
     top = {p.stem for p in UI.glob("*.py") if p.name != "__init__.py"}
-    helpers = {"kit", "keymap", "theme", "timeline_model", "music_lists", "chart_view", "credential_forms", "idle_lock"}
+    helpers = {"kit", "keymap", "theme", "timeline_model", "music_lists", "chart_view", "credential_forms", "idle_lock",
+               "screen_fit"}
     assert top - PANES - helpers == set(), "a new module: is it a pane or a helper?"
 
 

@@ -75,37 +75,33 @@ def test_a_correction_replaces_the_point_it_corrects(chart, live, clock):
     assert chart.points("heart_rate") == [(-8, 74), (45, 86)]
 
 
-def test_a_new_reading_replaces_each_series_once_and_never_appends(chart, live, clock, qtbot):
+def test_a_new_reading_changes_each_series_in_one_call(chart, live, clock, qtbot):
     dosed(live, clock)
-    replaced = {name: 0 for name in chart.series}
-    added = []
+    calls = {name: 0 for name in chart.series}
     for name, series in chart.series.items():
-        series.pointsReplaced.connect(lambda name=name: replaced.__setitem__(name, replaced[name] + 1))
-        series.pointAdded.connect(added.append)
+        series.pointsReplaced.connect(lambda name=name: calls.__setitem__(name, calls[name] + 1))
+        series.pointAdded.connect(lambda _index, name=name: calls.__setitem__(name, calls[name] + 1))
     clock.advance(15 * 60)
-    live.record(reading("140/90 80 97"))
-    assert replaced == {name: 1 for name in chart.series}
-    assert added == []
+    live.record(reading("140/90 80 97"))  # no respiratory rate, no temperature: those series untouched
+    assert calls == {"systolic": 1, "diastolic": 1, "heart_rate": 1, "spo2": 1, "resp_rate": 0, "temperature_c": 0}
     clock.advance(60)
     live.record(reading("140/90"))  # BP only: heart rate and SpO₂ are untouched
-    assert replaced == {"systolic": 2, "diastolic": 2, "heart_rate": 1, "spo2": 1}
-
-
-def test_entries_the_chart_does_not_draw_cost_nothing(chart, live, clock, monkeypatch):
-    dosed(live, clock)
-    calls = []
-    monkeypatch.setattr(chart, "show_data", lambda *a, **k: calls.append(a))
-    live.record(Observation("Resting, slow breathing"))
-    live.record(MusicEvent("track_start", title="Synthetic Track", artist="Synthetic"))
-    assert calls == []
+    assert calls == {"systolic": 2, "diastolic": 2, "heart_rate": 1, "spo2": 1, "resp_rate": 0, "temperature_c": 0}
+    # A back-dated reading lands in the middle: one replace, and the points stay in time order.
+    live.record(reading("130/85 75 98"), occurred_at=clock.utcnow() - timedelta(minutes=10))
+    assert calls["systolic"] == 3
+    xs = [x for x, _ in chart.points("systolic")]
+    assert xs == sorted(xs) and len(xs) == 4
 
 
 def test_threshold_lines_from_the_rules_and_the_baseline(chart, live, clock):
     dosed(live, clock)  # baseline 126/82
-    assert chart.threshold_values() == {"systolic": [90, 166, 180], "diastolic": [107], "spo2": [92]}
+    assert chart.threshold_values() == {"systolic": [90, 166, 180], "diastolic": [107, 110, 120], "spo2": [85, 92],
+                                        "resp_rate": [10, 30]}
     names = sorted(s.name() for s in chart.threshold_series())
-    assert names == ["Diastolic limit 107 (baseline +25)", "SpO₂ limit 92", "Systolic limit 166 (baseline +40)",
-                     "Systolic limit 180", "Systolic limit 90"]
+    assert names == ["Diastolic limit 107 (baseline +25)", "Diastolic limit 110", "Diastolic limit 120",
+                     "Respiratory rate limit 10", "Respiratory rate limit 30", "SpO₂ limit 85", "SpO₂ limit 92",
+                     "Systolic limit 166 (baseline +40)", "Systolic limit 180", "Systolic limit 90"]
     for series in chart.threshold_series():
         assert series in chart.chart.series()
         assert [p.y() for p in series.points()][0] == [p.y() for p in series.points()][1]  # horizontal
@@ -118,8 +114,9 @@ def test_threshold_lines_from_the_rules_and_the_baseline(chart, live, clock):
 def test_clinic_rules_move_the_threshold_lines(chart, live, clock):
     dosed(live, clock)
     chart.set_rules(AlertRules(systolic_high=170, systolic_rise=None, diastolic_rise=None, spo2_low=90))
-    assert chart.threshold_values() == {"systolic": [90, 170], "spo2": [90]}
-    assert len(chart.threshold_series()) == 3
+    assert chart.threshold_values() == {"systolic": [90, 170], "diastolic": [110, 120], "spo2": [85, 90],
+                                        "resp_rate": [10, 30]}
+    assert len(chart.threshold_series()) == 8
 
 
 def test_dose_markers_and_phase_bands(chart, live, clock):
@@ -192,3 +189,60 @@ def test_switching_sessions_ignores_the_old_one(qtbot, chart, live, store, peopl
     clock.advance(60)
     live.record(reading("126/82 74 98"))
     assert chart.points("systolic") == []
+
+
+def test_respiratory_rate_and_temperature_on_the_second_page(chart, live, clock):
+    dosed(live, clock)  # baseline RR 14
+    clock.advance(15 * 60)
+    live.record(reading("bp 140/90 hr 80 spo2 97 rr 16 t 37.2"))
+    assert chart.page == "circulation"
+    assert not chart.series["resp_rate"].isVisible() and not chart.axis_rr.isVisible()
+    assert chart.points("resp_rate") == []  # filled when its page is shown, not on every reading
+    chart.toggle_vitals()
+    assert chart.page == "breathing"
+    assert chart.points("resp_rate") == [(-8, 14), (15, 16)]
+    assert chart.points("temperature_c") == [(15, 37.2)]
+    assert chart.series["resp_rate"].isVisible() and chart.series["temperature_c"].isVisible()
+    assert not chart.series["systolic"].isVisible() and not chart.axis_left.isVisible()
+    assert chart.axis_rr.isVisible() and chart.axis_temp.isVisible()
+    rr_lines = [s for s in chart.threshold_series() if s.name().startswith("Respiratory")]
+    assert rr_lines and all(s.isVisible() and chart.axis_rr in s.attachedAxes() for s in rr_lines)
+    assert not any(m.isVisible() for s in rr_lines for m in chart.chart.legend().markers(s))  # not in the legend
+    assert not any(s.isVisible() for s in chart.threshold_series() if s.name().startswith("Systolic"))
+    assert "RR 16" in chart.latest.text() and "37.2 °C" in chart.latest.text()
+    chart.toggle_vitals()
+    assert chart.series["systolic"].isVisible() and not chart.series["resp_rate"].isVisible()
+
+
+def test_the_chart_follows_the_app_theme_live(qtbot, live, clock):
+    from PySide6.QtWidgets import QApplication
+
+    from kapdesk.ui.theme import LIGHT, apply_theme
+
+    app = QApplication.instance()
+    apply_theme(app, DARK)
+    chart = VitalsChart()  # no theme of its own: it follows the application's (Ctrl+L)
+    qtbot.addWidget(chart)
+    chart.set_session(live)
+    dosed(live, clock)
+    try:
+        apply_theme(app, LIGHT)
+        assert chart.theme is LIGHT
+        assert chart.series["systolic"].pen().color().name() == LIGHT.text
+        assert chart.axis_x.labelsColor().name() == LIGHT.text
+        assert all(s.pen().color().rgb() != DARK.color("text").rgb()
+                   for s in chart.threshold_series() if s.name().startswith("Systolic"))
+        image = chart.render_to_image(400, 300)  # its copy in the same (light) theme
+        assert image.pixelColor(2, 2).name() == LIGHT.panel
+    finally:
+        apply_theme(app, DARK)
+    assert chart.theme is DARK and chart.series["systolic"].pen().color().name() == DARK.text
+
+
+def test_a_report_copy_keeps_its_own_light_theme(chart, live, clock):
+    from kapdesk.ui.theme import LIGHT
+
+    dosed(live, clock)
+    image = chart.render_to_image(400, 300, theme=LIGHT)
+    assert image.pixelColor(2, 2).name() == LIGHT.panel
+    assert chart.theme is DARK

@@ -384,7 +384,8 @@ def _bp(r: VitalsReading) -> str:
 def threshold_lines(rules: AlertRules = DEFAULT_RULES, *, baseline: VitalsReading | None = None) -> dict[str, list[float]]:
     """Horizontal lines for the vitals chart, by :class:`VitalsReading` field, ascending.
 
-    The absolute bounds always; with a ``baseline``, also baseline + rise for systolic and
+    The absolute bounds always (systolic, heart rate, respiratory rate, SpO₂ low and critical,
+    diastolic caution and critical); with a ``baseline``, also baseline + rise for systolic and
     diastolic. Switched-off rules draw nothing and a vital with no line is left out. The
     pre-dose cue is not drawn: it applies to one moment, not to the whole chart.
     """
@@ -401,6 +402,10 @@ def threshold_lines(rules: AlertRules = DEFAULT_RULES, *, baseline: VitalsReadin
     add("resp_rate", rules.rr_low)
     add("resp_rate", rules.rr_high)
     add("spo2", rules.spo2_low)
+    # Issue 9's tiers: the absolute diastolic (caution, critical) and the critical SpO₂.
+    add("diastolic", rules.diastolic_high)
+    add("diastolic", rules.diastolic_critical)
+    add("spo2", rules.spo2_critical)
     if baseline is not None:
         if baseline.systolic is not None and rules.systolic_rise is not None:
             add("systolic", baseline.systolic + rules.systolic_rise)

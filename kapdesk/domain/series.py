@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, threshold_lines
 from kapdesk.domain.clock import Segment
@@ -31,7 +32,9 @@ from kapdesk.domain.record import RecordFacts, minutes_between, record_facts
 from kapdesk.domain.vitals import VitalsReading
 
 __all__ = [
+    "ALL_VITALS",
     "CHARTED_VITALS",
+    "MORE_VITALS",
     "DEFAULT_WINDOW_ARRIVAL",
     "DEFAULT_WINDOW_DOSE",
     "Baseline",
@@ -48,9 +51,12 @@ __all__ = [
 # (minutes from origin, value). Plain tuples: the widget turns them into QPointF in one pass.
 Point = tuple[float, float]
 
-# The VitalsReading fields the chart draws, in legend order. Respiratory rate and temperature
-# are in the record and the timeline but would need a third scale; the clinic reads them there.
+# The VitalsReading fields the chart draws, in legend order.
 CHARTED_VITALS: tuple[str, ...] = ("systolic", "diastolic", "heart_rate", "spo2")
+# Breathing and temperature: scales of their own (breaths/min, °C), so the live chart shows them
+# on a second set of axes, in turn with the first (its toggle key); their points are always here.
+MORE_VITALS: tuple[str, ...] = ("resp_rate", "temperature_c")
+ALL_VITALS: tuple[str, ...] = CHARTED_VITALS + MORE_VITALS
 
 # The x range shown before anything widens it: half an hour before T0 to the end of a usual
 # three-hour sitting; counted from arrival, the same 3.5 h width starting at arrival.
@@ -95,7 +101,7 @@ class Baseline:
 class ChartData:
     """Everything the vitals chart draws, in minutes from :attr:`origin`.
 
-    ``points`` maps each name of :data:`CHARTED_VITALS` to its points in time order (a vital a
+    ``points`` maps each name of :data:`ALL_VITALS` to its points in time order (a vital a
     reading lacks simply has no point there). ``latest`` is the newest current reading.
     """
 
@@ -159,13 +165,16 @@ def chart_data(
     """
     facts = facts if facts is not None else record_facts(entries, dose_at)
     origin = dose_at if dose_at is not None else arrival
-    points: dict[str, list[Point]] = {name: [] for name in CHARTED_VITALS}
+    # One pass, the six fields of a reading fetched in one call: this runs on every new reading of
+    # a six-hour sitting (bench/bench_chart.py), so it is kept tight.
+    columns: list[list[Point]] = [[] for _ in ALL_VITALS]
+    fields_of = attrgetter(*ALL_VITALS)
     for timed in facts.readings:
         x = minutes_between(origin, timed.at)
-        for name in CHARTED_VITALS:
-            value = getattr(timed.reading, name)
+        for column, value in zip(columns, fields_of(timed.reading)):
             if value is not None:
-                points[name].append((x, float(value)))
+                column.append((x, float(value)))
+    points = dict(zip(ALL_VITALS, columns))
     doses = tuple(
         DoseMarker(minutes_between(origin, e.occurred_at), dose_label(dose), e.id, dose.booster)
         for e, dose in facts.doses
@@ -206,15 +215,17 @@ class ThresholdLine:
     rise: float | None = None
 
 
-def chart_thresholds(data: ChartData, rules: AlertRules = DEFAULT_RULES) -> tuple[ThresholdLine, ...]:
+def chart_thresholds(data: ChartData, rules: AlertRules = DEFAULT_RULES,
+                     vitals: tuple[str, ...] = CHARTED_VITALS) -> tuple[ThresholdLine, ...]:
     """The chart's alert lines for ``data``: :func:`kapdesk.domain.alerts.threshold_lines` measured
-    from ``data.baseline``, in vital order (:data:`CHARTED_VITALS`) then ascending. Respiratory
-    rate is not charted, so its lines are left out."""
+    from ``data.baseline``, for ``vitals`` (default :data:`CHARTED_VITALS`, the PDF's chart; the live
+    chart's second page asks for :data:`MORE_VITALS`) in that order, then ascending. The same
+    ``AlertRules`` the alerts use: a line is where an alert starts."""
     baseline = data.baseline.reading if data.baseline is not None else None
     rises = {"systolic": rules.systolic_rise, "diastolic": rules.diastolic_rise}
     lines = threshold_lines(rules, baseline=baseline)
     out: list[ThresholdLine] = []
-    for vital in CHARTED_VITALS:
+    for vital in vitals:
         for value in lines.get(vital, ()):
             rise = rises.get(vital)
             level = getattr(baseline, vital) if baseline is not None and vital in rises else None

@@ -1,22 +1,35 @@
 """The vitals chart's plot: a chart view that paints phase bands behind the curves and the dose,
-now and threshold labels above them, and the small marker images its series draw per point.
-Painting, no data: :mod:`kapdesk.ui.vitals_chart` decides what is drawn."""
+now and threshold labels above them, the small marker images its series draw per point, and the
+wording of its labels. Painting, no data: :mod:`kapdesk.ui.vitals_chart` decides what is drawn."""
 
 from __future__ import annotations
 
 from PySide6.QtCharts import QChart, QChartView, QValueAxis
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QImage, QPainter, QPen
 
+from kapdesk.domain.alerts import AlertRules
+from kapdesk.domain.record import offset_label
 from kapdesk.domain.series import ChartData
+from kapdesk.domain.vitals import VitalsReading
 from kapdesk.ui.theme import Theme
 
-__all__ = ["PlotView", "marker_image"]
+__all__ = ["PlotView", "header_offset", "header_reading", "marker_image", "threshold_name", "threshold_tag",
+           "value_axis"]
+
+_THRESHOLD_LABEL = {"systolic": "Systolic", "diastolic": "Diastolic", "heart_rate": "Heart rate", "spo2": "SpO₂",
+                    "resp_rate": "Respiratory rate"}
+_THRESHOLD_SHORT = {"systolic": "SBP", "diastolic": "DBP", "heart_rate": "HR", "spo2": "SpO₂", "resp_rate": "RR"}
 
 
 def marker_image(shape: str, color: QColor, size: int = 12) -> QImage:
-    """A small marker image for ``QXYSeries.setLightMarker``: drawn once, blitted per point."""
-    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    """A small marker image for ``QXYSeries.setLightMarker``: drawn once, blitted per point.
+
+    Drawn at the screen's pixel ratio (2 on a 2× display), so the markers stay crisp when scaled."""
+    app = QGuiApplication.instance()
+    ratio = max(1.0, app.devicePixelRatio() if app is not None else 1.0)
+    image = QImage(round(size * ratio), round(size * ratio), QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(ratio)
     image.fill(Qt.GlobalColor.transparent)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -50,16 +63,19 @@ class PlotView(QChartView):
         self._theme = theme
         self.data: ChartData | None = None
         self.now_minute: float | None = None
-        # (on the right axis?, value, label, colour) for each threshold line
-        self.threshold_labels: list[tuple[bool, float, str, QColor]] = []
-        self.axis_left: QValueAxis | None = None  # set by VitalsChart once its axes exist
-        self.axis_right: QValueAxis | None = None
+        # (its axis, value, label, colour) for each threshold line
+        self.threshold_labels: list[tuple[QValueAxis, float, str, QColor]] = []
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # display only: Tab skips it
         self.setFrameShape(QChartView.Shape.NoFrame)
         self.setBackgroundBrush(theme.color("panel"))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.setBackgroundBrush(theme.color("panel"))
+        self.viewport().update()
 
     def _x_axis(self) -> QValueAxis | None:
         axes = self.chart().axes(Qt.Orientation.Horizontal)
@@ -85,7 +101,10 @@ class PlotView(QChartView):
         painter.setFont(font)
         metrics = QFontMetrics(font)
         lived, planned = QColor(t.past), QColor(t.planned)
-        lived.setAlpha(150)
+        # On a light (print-like) ground the bands stay pale so the curves keep their contrast.
+        light = QColor(t.panel).lightness() > 128
+        lived.setAlpha(90 if light else 150)
+        planned.setAlpha(110 if light else 255)
         for n, band in enumerate(data.phases):
             left = max(plot.left(), self._x_of(band.start, plot, axis))
             right = min(plot.right(), self._x_of(band.end, plot, axis))
@@ -93,7 +112,7 @@ class PlotView(QChartView):
                 continue
             fill = QColor(lived if band.actual else planned)
             if n % 2:  # neighbouring phases differ a little, so a boundary reads without a line
-                fill = fill.darker(118)
+                fill = fill.darker(108 if light else 118)
             painter.fillRect(QRectF(left, plot.top(), right - left, plot.height()), fill)
             name = metrics.elidedText(band.name, Qt.TextElideMode.ElideRight, int(right - left) - 8)
             if name:
@@ -130,19 +149,78 @@ class PlotView(QChartView):
 
     def _draw_threshold_labels(self, painter: QPainter, plot: QRectF) -> None:
         """Name each threshold line at the plot's right edge, just above the line."""
-        if self.axis_left is None or self.axis_right is None:
-            return
         font = QFont(self.font())
         font.setPixelSize(12)
         painter.setFont(font)
-        for on_right, value, text, color in self.threshold_labels:
-            axis = self.axis_right if on_right else self.axis_left
+        taken: list[float] = []  # label rows already used: lines a few units apart share one label row
+        for axis, value, text, color in self.threshold_labels:
+            if not axis.isVisible():
+                continue
             span = axis.max() - axis.min() or 1.0
             if not axis.min() <= value <= axis.max():
                 continue
             y = plot.bottom() - (value - axis.min()) / span * plot.height()
+            if any(abs(y - other) < 14 for other in taken):
+                continue  # the line is still drawn; its name is in the series (and the PDF's legend)
+            taken.append(y)
             label = QColor(color)
             label.setAlpha(min(255, color.alpha() + 60))
             painter.setPen(label)
             painter.drawText(QRectF(plot.right() - 206, y - 17, 200, 16),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, text)
+
+
+def _rise_of(vital: str, value: float, baseline: VitalsReading | None, rules: AlertRules) -> float | None:
+    """The rise from baseline that ``value`` stands for, if it is a baseline-relative line."""
+    if baseline is None:
+        return None
+    base = getattr(baseline, vital, None) if vital in ("systolic", "diastolic") else None
+    rise = rules.systolic_rise if vital == "systolic" else rules.diastolic_rise
+    if base is not None and rise is not None and base + rise == value:
+        return rise
+    return None
+
+
+def threshold_name(vital: str, value: float, baseline: VitalsReading | None, rules: AlertRules) -> str:
+    """``Systolic limit 180``; ``Systolic limit 166 (baseline +40)`` for a baseline-relative line."""
+    rise = _rise_of(vital, value, baseline, rules)
+    suffix = f" (baseline +{rise:g})" if rise is not None else ""
+    return f"{_THRESHOLD_LABEL[vital]} limit {value:g}{suffix}"
+
+
+def threshold_tag(vital: str, value: float, baseline: VitalsReading | None, rules: AlertRules) -> str:
+    """The short label at the line's right end: ``SBP 180``, ``SBP base+40``, ``SpO₂ 92%``."""
+    rise = _rise_of(vital, value, baseline, rules)
+    if rise is not None:
+        return f"{_THRESHOLD_SHORT[vital]} base+{rise:g}"
+    return f"{_THRESHOLD_SHORT[vital]} {value:g}{'%' if vital == 'spo2' else ''}"
+
+
+def header_offset(minute: float, from_dose: bool) -> str:
+    """``T+45`` / ``T-12`` from the dose; ``arrival +12`` before T0 is marked."""
+    return offset_label(minute) if from_dose else f"arrival +{int(minute)}"
+
+
+def header_reading(reading: VitalsReading) -> str:
+    """``148/94  HR 84  SpO₂ 97%  RR 14  36.8 °C`` — in the order of the legend."""
+    return "  ".join(
+        part
+        for part in (
+            f"{reading.systolic}/{reading.diastolic if reading.diastolic is not None else '–'}"
+            if reading.systolic is not None else "",
+            f"HR {reading.heart_rate}" if reading.heart_rate is not None else "",
+            f"SpO₂ {reading.spo2}%" if reading.spo2 is not None else "",
+            f"RR {reading.resp_rate}" if reading.resp_rate is not None else "",
+            f"{reading.temperature_c:g} °C" if reading.temperature_c is not None else "",
+        )
+        if part
+    )
+
+
+def value_axis(title: str, step: float, label_format: str = "%d") -> QValueAxis:
+    """A y axis titled ``title`` with a tick every ``step``."""
+    axis = QValueAxis()
+    axis.setTitleText(title)
+    axis.setTickInterval(step)
+    axis.setLabelFormat(label_format)
+    return axis

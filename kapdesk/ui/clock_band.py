@@ -31,10 +31,26 @@ class TimelineBar(QWidget):
         self.setMinimumHeight(46)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._reading: ClockReading | None = None
+        self._drawn: tuple = ()
 
     def show_reading(self, reading: ClockReading) -> None:
+        """Repaint only when something on the bar moves: on a three-hour bar the now-line moves a
+        pixel every few seconds, and a repaint each tick was most of an idle session's CPU."""
         self._reading = reading
-        self.update()
+        key = self._drawn_key(reading)
+        if key != self._drawn:
+            self._drawn = key
+            self.update()
+
+    def _drawn_key(self, reading: ClockReading) -> tuple:
+        segments = reading.segments
+        if not segments:
+            return ()
+        start, end = segments[0].start, segments[-1].end
+        span = max((end - start).total_seconds(), 1.0)
+        moment = reading.now if not reading.ended else end
+        now_px = int((self.width() - 2) * max(0.0, min(1.0, (moment - start).total_seconds() / span)))
+        return (segments, reading.phase_index, reading.ended, now_px, self.width())
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt name)
         reading = self._reading
@@ -111,7 +127,7 @@ class ClockBand(QFrame):
         for label in (self.reminder, self.phase, self.phase_left, self.missed):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        grid = QGridLayout()
+        grid = self._grid = QGridLayout()
         grid.setHorizontalSpacing(36)
         grid.addWidget(self.since_dose, 0, 0, 2, 1, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         grid.addWidget(self.dose_caption, 2, 0)
@@ -124,12 +140,34 @@ class ClockBand(QFrame):
         grid.addWidget(self.reminder_caption, 3, 1, 1, 2)
         grid.addWidget(self.missed, 4, 1, 1, 2)
         grid.setColumnStretch(1, 1)
-        column = QVBoxLayout(self)
+        column = self._column = QVBoxLayout(self)
         column.setContentsMargins(20, 12, 20, 12)
         column.addLayout(grid)
         column.addWidget(self.timeline)
         self.controls = QHBoxLayout()
         column.addLayout(self.controls)
+        self.compact = False
+
+    def set_compact(self, compact: bool) -> None:
+        """The short band for a laptop screen (kapdesk.ui.screen_fit): the clock keeps its size (its
+        digits stay over 60 px tall, readable from two metres) and the reminder moves up beside it;
+        the phase and reminder lines get smaller type, the phase bar and the margins less height."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        grid, rows = self._grid, 3 if compact else 2
+        for label in (self.since_dose, self.dose_caption, self.discharge):
+            grid.removeWidget(label)
+        grid.addWidget(self.since_dose, 0, 0, rows, 1, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(self.dose_caption, rows, 0)
+        grid.addWidget(self.discharge, rows + 1, 0)
+        grid.setVerticalSpacing(2 if compact else -1)
+        for label in (self.phase, self.since_arrival, self.reminder):
+            label.setStyleSheet("font-size: 26px;" if compact else "")  # over the theme's "big"
+        self.timeline.setMinimumHeight(34 if compact else 46)
+        self.timeline.setMaximumHeight(34 if compact else 16777215)
+        self._column.setContentsMargins(*((16, 6, 16, 6) if compact else (20, 12, 20, 12)))
+        self._column.setSpacing(4 if compact else -1)
 
     def show_reading(self, r: ClockReading) -> None:
         if r.since_dose is None:

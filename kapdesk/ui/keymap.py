@@ -148,6 +148,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("page.timeline", "F6", "page: timeline (cursor in the list)", SESSION),
     Action("page.preparation", "F7", "page: preparation (cursor in the intention)", SESSION),
     Action("page.notes", "F8", "page: integration note (cursor in the section last written in)", SESSION),
+    Action("session.record_chart", "F12", "on a narrow window: the vitals chart in place of the record pane, "
+           "and back (at wider sizes both are shown)", SESSION),
+    Action("session.chart_vitals", "Ctrl+G", "vitals chart: blood pressure, heart rate and SpO₂, or respiratory "
+           "rate and temperature", SESSION),
     Action("page.outcomes", "F9", "page: PHQ-9 and GAD-7 (cursor on item 1: type the digits, Enter saves)",
            SESSION),
     Action("record.vitals", "F2", "vitals line: `128/84 72 98 14` or `bp 128/84 hr 72 spo2 98 rr 14 t 36.8`, "

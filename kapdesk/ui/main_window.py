@@ -70,7 +70,9 @@ class MainWindow(QMainWindow):
         self.clock = clock
         self.protocols = {p.id: p for p in protocols}
         self.setWindowTitle("KAPDesk")
-        self.resize(1280, 800)
+        # Shown by kapdesk.ui.screen_fit.place_window: maximized, or where it was left, on screen.
+        available = self.screen().availableGeometry()
+        self.resize(min(1280, available.width()), min(800, available.height()))
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.start_screen = StartScreen(protocols, protocol_errors)
@@ -414,6 +416,9 @@ class MainWindow(QMainWindow):
             self._music.close(fade_s=0)
         if self._player is not None:
             self._player.close()
+        from kapdesk.ui.screen_fit import save_geometry
+
+        save_geometry(self)  # where it opens next time (clamped to that day's screen)
         super().closeEvent(event)
 
     def toggle_theme(self) -> None:

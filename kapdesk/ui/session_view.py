@@ -46,6 +46,7 @@ class SessionView(QWidget):
         self.band = ClockBand()
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.message.hide()  # an empty line would cost a laptop screen its height
 
         self.buttons: dict[str, QPushButton] = {}
         for name, text, action, slot in (
@@ -103,6 +104,13 @@ class SessionView(QWidget):
         self.record_area.addWidget(titled("Vitals", self.chart))
         self.record_area.setStretchFactor(0, 2)
         self.record_area.setStretchFactor(1, 3)
+        self.record_area.setChildrenCollapsible(False)
+        # On a narrow window record and chart take turns (kapdesk.ui.screen_fit); this key switches.
+        self.single = False
+        self.showing_chart = False
+        self._fitted_page = 0
+        keymap.shortcuts("session.record_chart", self, self.toggle_record_chart)
+        keymap.shortcuts("session.chart_vitals", self, self.chart.toggle_vitals)
         self.preparation = PreparationPane(live)
         self.preparation.saved.connect(lambda _entry: self.refresh())
         self.notes = NotesPane(live)  # it follows live.changed for new quotes itself
@@ -131,7 +139,7 @@ class SessionView(QWidget):
         self.end_override.cancelled.connect(lambda: self.say("Session not ended."))
         live.changed.connect(self._record_changed)
 
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(self.band)
         layout.addWidget(self.message)
@@ -263,6 +271,7 @@ class SessionView(QWidget):
     def say(self, text: str, *, error: bool = False) -> None:
         """One quiet line under the controls: amber for what needs attention, dim for confirmations."""
         self.message.setText(text)
+        self.message.setVisible(bool(text))
         role = "message" if error else "status"
         if self.message.property("role") != role:
             self.message.setProperty("role", role)
@@ -287,6 +296,54 @@ class SessionView(QWidget):
         if ended:
             self._timer.stop()
 
+    # -- fitting the screen (kapdesk.ui.screen_fit) --------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self.fit_layout()
+
+    def fit_layout(self) -> None:
+        """Compact band on a short screen; record and chart in turn when the chart would be too narrow."""
+        from kapdesk.ui.screen_fit import layout_for
+
+        page = self.tabs.width() if self.tabs.isVisible() else self.width() * 3 // 4
+        fit = layout_for(self.window().width(), self.height(), page, self.record_pane.minimumSizeHint().width(),
+                         self.record_area.handleWidth())
+        self.band.set_compact(fit.compact)
+        margin = 6 if fit.compact else 12
+        self._layout.setContentsMargins(margin, margin, margin, margin)
+        self._layout.setSpacing(4 if fit.compact else -1)
+        if fit.single != self.single:
+            self.single = fit.single
+            self._show_record_or_chart()
+        if not fit.single and page != self._fitted_page:  # side by side: the chart gets what the record spares
+            self._fitted_page = page
+            record = max(self.record_pane.minimumSizeHint().width(), round(page * 0.42))
+            self.record_area.setSizes([record, max(page - record - self.record_area.handleWidth(), 1)])
+
+    def toggle_record_chart(self) -> None:
+        """The record/chart key: on a narrow window, the chart in place of the record pane and back."""
+        if not self.single:
+            self.show_page("record")
+            self.say("Record and chart are both shown at this window size.")
+            return
+        self.showing_chart = not self.showing_chart
+        self.tabs.setCurrentIndex(list(self.pages).index("record"))
+        self._show_record_or_chart()
+        if self.showing_chart:
+            self.tabs.currentWidget().setFocus(Qt.FocusReason.ShortcutFocusReason)  # the chart takes no focus
+        else:
+            self._focus_first["record"]()
+
+    def _show_record_or_chart(self) -> None:
+        chart = self.record_area.widget(1)
+        self.record_pane.setVisible(not (self.single and self.showing_chart))
+        chart.setVisible(not self.single or self.showing_chart)
+        # The tab says where the hidden half is, so the therapist need not remember the key.
+        other = ("record" if self.showing_chart else "chart") if self.single else ""
+        title = f"Record  {keymap.key('page.record')}" + (f"  ·  {other} {keymap.key('session.record_chart')}"
+                                                           if other else "")
+        self.tabs.setTabText(list(self.pages).index("record"), title)
+
     # -- panes --------------------------------------------------------------------------------
     def add_page(self, key: str, title: str, widget: QWidget, focus_first: Callable[[], None] | None = None) -> None:
         """A page in the body's tabs, with its key (``page.<key>`` in the key map) that shows it and
@@ -309,6 +366,9 @@ class SessionView(QWidget):
         Only ever on the user's request (a page key, an entry key, a correction, the dose): a page
         never takes the focus by itself.
         """
+        if key == "record" and self.showing_chart:  # F5, F2...: typing is expected, so the record pane
+            self.showing_chart = False
+            self._show_record_or_chart()
         self.tabs.setCurrentIndex(list(self.pages).index(key))
         self._focus_first[key]()
 

@@ -40,6 +40,7 @@ class StartScreen(QWidget):
         self.resume_box = QVBoxLayout()
         self.signed_in = QLabel("")
         self.signed_in.setAccessibleName("Signed in as")
+        self.signed_in.setWordWrap(True)  # a long name must never widen the window past the screen
         self.signed_in.setProperty("role", "dim")
         self.emergencies = QLabel("")  # open break-glass accesses, until an admin reviews them
         self.emergencies.setProperty("role", "message")

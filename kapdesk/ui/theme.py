@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -132,6 +133,23 @@ def apply_theme(app: QApplication, theme: Theme) -> None:
         palette.setColor(role, QColor(value))
     app.setPalette(palette)
     app.setStyleSheet(stylesheet(theme))
+    theme_changes().changed.emit(theme)
+
+
+class ThemeChanges(QObject):
+    """Told after each :func:`apply_theme`: for widgets that paint their own colours (the chart),
+    which a palette or style sheet alone does not reach."""
+
+    changed = Signal(object)  # Theme
+
+
+_changes: list[ThemeChanges] = []
+
+
+def theme_changes() -> ThemeChanges:
+    if not _changes:
+        _changes.append(ThemeChanges())
+    return _changes[0]
 
 
 def current_theme(app: QApplication | None = None) -> Theme:

@@ -14,7 +14,12 @@ What it draws (data from :func:`kapdesk.domain.series.chart_data`):
 * the alert thresholds as dim dashed lines in the colour of their vital (systolic low/high and
   the baseline-relative rises, SpO₂ low), from :func:`kapdesk.domain.alerts.threshold_lines`;
 * above the plot, the newest reading in large type and the baseline in dim type: the one line
-  a therapist reads from two metres.
+  a therapist reads from two metres;
+* on a second page (its key, ``session.chart_vitals``), respiratory rate (left axis, /min) and
+  temperature (right axis, °C) on axes of their own, with the respiratory-rate alert lines.
+
+It follows the application's theme live (Ctrl+L), unless it was made with a theme of its own
+(``render_to_image`` for the PDF, in the light, print-like theme).
 
 Why QtCharts and not pyqtgraph: PySide6-Addons already ships QtCharts, so it costs no extra
 dependency; it is an ordinary widget that sits in the session view's splitter, takes the theme's
@@ -26,9 +31,9 @@ a minute is 360 points per series, which QtCharts redraws in a few milliseconds
 Cheap updates, because the chart stays open for hours beside a laptop on battery:
 
 * animations are off (they cost CPU and make the screen flicker in a dark room);
-* a new reading replaces each changed series in **one** ``QXYSeries.replace`` call (each
-  ``append`` would re-lay-out and schedule a repaint); unchanged series, axes and threshold
-  lines are not touched at all;
+* a new reading changes each changed series in **one** call: ``append`` when it is simply the
+  newest point, else one ``QXYSeries.replace`` (several appends would each re-lay-out and
+  schedule a repaint); unchanged series, axes and threshold lines are not touched at all;
 * with :meth:`VitalsChart.set_session`, entries of kinds the chart does not draw (notes, music,
   scales) are ignored without any work, and only phase/dose changes re-read the record;
 * phase bands and markers are painted straight onto the view's background and foreground, not
@@ -51,27 +56,31 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from kapdesk.domain.alerts import DEFAULT_RULES, AlertRules, threshold_lines
 from kapdesk.domain.clock import Segment
 from kapdesk.domain.entries import EntryInfo, Kind
-from kapdesk.domain.record import minutes_between, offset_label
-from kapdesk.domain.series import CHARTED_VITALS, ChartData, chart_data
-from kapdesk.domain.vitals import VitalsReading
-from kapdesk.ui.chart_view import PlotView, marker_image
-from kapdesk.ui.theme import Theme, current_theme
+from kapdesk.domain.record import minutes_between
+from kapdesk.domain.series import ALL_VITALS, CHARTED_VITALS, MORE_VITALS, ChartData, chart_data
+from kapdesk.ui.chart_view import (PlotView, header_offset, header_reading, marker_image, threshold_name,
+                                   threshold_tag, value_axis)
+from kapdesk.ui.theme import Theme, current_theme, theme_changes
 
 if TYPE_CHECKING:
     from kapdesk.session import LiveSession
 
-__all__ = ["CHART_KINDS", "THRESHOLD_VITALS", "VitalsChart"]
+__all__ = ["CHART_KINDS", "PAGES", "THRESHOLD_VITALS", "VitalsChart"]
 
 # Entry kinds that change what the chart draws; any other new entry is ignored.
 CHART_KINDS: frozenset[Kind] = frozenset({Kind.VITALS, Kind.DOSE})
 # Threshold lines drawn, by vital. Heart-rate bounds (50/150) share the left axis with blood
 # pressure and would add two more dashed lines to read past; the alert itself still fires.
-THRESHOLD_VITALS: tuple[str, ...] = ("systolic", "diastolic", "spo2")
+THRESHOLD_VITALS: tuple[str, ...] = ("systolic", "diastolic", "spo2", "resp_rate")
+# The chart's two pages of vitals, shown in turn (``toggle_vitals``).
+PAGES: dict[str, tuple[str, ...]] = {"circulation": CHARTED_VITALS, "breathing": MORE_VITALS}
 
 LEFT_RANGE = (20.0, 220.0)  # mmHg and bpm
 LEFT_STEP = 20.0
 RIGHT_RANGE = (80.0, 100.0)  # SpO₂ %
 RIGHT_STEP = 5.0
+RR_RANGE, RR_STEP = (0.0, 40.0), 5.0  # breaths/min
+TEMP_RANGE, TEMP_STEP = (35.0, 40.0), 0.5  # °C
 # Readings closer together than this on screen are drawn as lines without markers.
 MARKER_SPACING_PX = 9.0
 # How often the bands and the "now" line follow the clock: the chart's x resolution is a
@@ -88,16 +97,12 @@ _SERIES_STYLE: dict[str, tuple[str, float, str]] = {
     "diastolic": ("text", 2.0, "up"),
     "heart_rate": ("accent", 2.0, "dot"),
     "spo2": ("dim_text", 1.5, "square"),
+    "resp_rate": ("accent", 2.0, "dot"),
+    "temperature_c": ("text", 2.0, "square"),
 }
 # The legend shows each series' own marker and line beside these names.
-_LEGEND = {
-    "systolic": "Systolic",
-    "diastolic": "Diastolic",
-    "heart_rate": "Heart rate",
-    "spo2": "SpO₂ (right axis)",
-}
-_THRESHOLD_LABEL = {"systolic": "Systolic", "diastolic": "Diastolic", "heart_rate": "Heart rate", "spo2": "SpO₂"}
-_THRESHOLD_SHORT = {"systolic": "SBP", "diastolic": "DBP", "heart_rate": "HR", "spo2": "SpO₂"}
+_LEGEND = {"systolic": "Systolic", "diastolic": "Diastolic", "heart_rate": "Heart rate", "spo2": "SpO₂ (right axis)",
+           "resp_rate": "Respiratory rate", "temperature_c": "Temperature (right axis)"}
 # Threshold lines take their vital's colour at this opacity: visible, but quieter than data.
 # SpO₂ is already drawn in the dim text colour, so its limit keeps nearly all of it.
 _THRESHOLD_ALPHA = {"spo2": 230}
@@ -128,7 +133,9 @@ class VitalsChart(QWidget):
         self._threshold_series: list[tuple[str, float, QLineSeries]] = []
         self._live: LiveSession | None = None
         self._entries: dict[uuid.UUID, EntryInfo] = {}  # vitals and dose entries of the live session
-        t = self._theme
+        self._follows_app = theme is None  # Ctrl+L retheme; a report's copy keeps its own theme
+        self.page = "circulation"
+        self._filled: dict[str, tuple[tuple[float, float], ...]] = {}  # the points each series holds
 
         self.chart = QChart()
         self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
@@ -143,54 +150,39 @@ class VitalsChart(QWidget):
         title_font = QFont(axis_font)
         title_font.setPixelSize(12)
         self.axis_x = QValueAxis()
-        self.axis_x.setTickType(QValueAxis.TickType.TicksDynamic)
-        self.axis_x.setTickAnchor(0)
         self.axis_x.setTickInterval(30)
         self.axis_x.setMinorTickCount(1)
-        self.axis_left = QValueAxis()
-        self.axis_left.setTickType(QValueAxis.TickType.TicksDynamic)
-        self.axis_left.setTickAnchor(0)
-        self.axis_left.setTickInterval(LEFT_STEP)
-        self.axis_left.setTitleText("mmHg · bpm")
-        self.axis_right = QValueAxis()
-        self.axis_right.setTickType(QValueAxis.TickType.TicksDynamic)
-        self.axis_right.setTickAnchor(0)
-        self.axis_right.setTickInterval(RIGHT_STEP)
-        self.axis_right.setTitleText("SpO₂ %")
-        self.axis_right.setGridLineVisible(False)  # one grid (the left axis's) is enough
-        for axis in (self.axis_x, self.axis_left, self.axis_right):
-            axis.setLabelFormat("%d")
+        self.axis_left = value_axis("mmHg · bpm", LEFT_STEP)
+        self.axis_right = value_axis("SpO₂ %", RIGHT_STEP)
+        self.axis_rr = value_axis("breaths/min", RR_STEP)
+        self.axis_temp = value_axis("°C", TEMP_STEP, "%.1f")
+        self._axes = {"spo2": self.axis_right, "resp_rate": self.axis_rr, "temperature_c": self.axis_temp}
+        for axis in (self.axis_x, self.axis_left, self.axis_right, self.axis_rr, self.axis_temp):
+            axis.setTickType(QValueAxis.TickType.TicksDynamic)
+            axis.setTickAnchor(0)
+            if axis is not self.axis_temp:
+                axis.setLabelFormat("%d")
             axis.setLabelsFont(axis_font)
-            axis.setLabelsColor(t.color("text"))
             axis.setTitleFont(title_font)
-            axis.setTitleBrush(t.color("dim_text"))
-            axis.setLinePenColor(t.color("border"))
-            axis.setGridLineColor(t.color("border"))
-            axis.setMinorGridLineColor(t.color("planned"))
             axis.setShadesVisible(False)
+        for axis in (self.axis_right, self.axis_temp):
+            axis.setGridLineVisible(False)  # one grid (the left axis's) is enough
         self.chart.addAxis(self.axis_x, Qt.AlignmentFlag.AlignBottom)
-        self.chart.addAxis(self.axis_left, Qt.AlignmentFlag.AlignLeft)
-        self.chart.addAxis(self.axis_right, Qt.AlignmentFlag.AlignRight)
+        for axis in (self.axis_left, self.axis_rr):
+            self.chart.addAxis(axis, Qt.AlignmentFlag.AlignLeft)
+        for axis in (self.axis_right, self.axis_temp):
+            self.chart.addAxis(axis, Qt.AlignmentFlag.AlignRight)
 
         self.series: dict[str, QLineSeries] = {}
         self._markers: dict[str, QImage] = {}
-        for name in CHARTED_VITALS:
-            role, width, shape = _SERIES_STYLE[name]
+        for name in ALL_VITALS:
             s = QLineSeries()
             s.setName(_LEGEND[name])
-            pen = QPen(t.color(role), width)
-            # Flat caps and bevel joins: round ones made a six-hour repaint about three times
-            # slower (measured), for corners too small to see at this width.
-            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-            pen.setJoinStyle(Qt.PenJoinStyle.BevelJoin)
-            s.setPen(pen)
-            self._markers[name] = marker_image(shape, t.color(role))
-            s.setLightMarker(self._markers[name])
             s.setMarkerSize(12)
             s.setPointsVisible(True)
             self.chart.addSeries(s)
             s.attachAxis(self.axis_x)
-            s.attachAxis(self.axis_right if name == "spo2" else self.axis_left)
+            s.attachAxis(self._axes.get(name, self.axis_left))
             self.series[name] = s
 
         legend = self.chart.legend()
@@ -199,11 +191,9 @@ class VitalsChart(QWidget):
         legend_font = QFont(self.font())
         legend_font.setPixelSize(13)
         legend.setFont(legend_font)
-        legend.setLabelColor(t.color("text"))
         legend.setBackgroundVisible(False)
 
-        self.view = PlotView(self.chart, t)
-        self.view.axis_left, self.view.axis_right = self.axis_left, self.axis_right
+        self.view = PlotView(self.chart, self._theme)
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.view.setMinimumHeight(220)
 
@@ -211,15 +201,8 @@ class VitalsChart(QWidget):
         self.latest.setObjectName("vitalsLatest")
         self.baseline = QLabel("")
         self.baseline.setObjectName("vitalsBaseline")
-        # The chart carries its own theme rather than inheriting the application's, so a report
-        # rendered in the light theme from a dark-themed app (render_to_image) is light throughout.
         self.setObjectName("vitalsChart")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(
-            f"#vitalsChart {{ background: {t.panel}; }}"
-            f" QLabel#vitalsLatest {{ color: {t.text}; background: transparent; font-size: 22px; font-weight: 600; }}"
-            f" QLabel#vitalsBaseline {{ color: {t.dim_text}; background: transparent; font-size: 15px; }}"
-        )
         header = QHBoxLayout()
         header.setContentsMargins(6, 0, 6, 0)
         header.addWidget(self.latest)
@@ -232,6 +215,10 @@ class VitalsChart(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.view, 1)
         self.setAccessibleName("Vitals chart")
+        self._apply_theme(self._theme)
+        self._show_page()
+        if self._follows_app:  # Ctrl+L: Qt disconnects this when the chart goes
+            theme_changes().changed.connect(self.set_theme)
 
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(CLOCK_REFRESH_MS)
@@ -240,6 +227,85 @@ class VitalsChart(QWidget):
         empty = ChartData(origin=datetime(2000, 1, 1, tzinfo=timezone.utc), from_dose=True, points={})
         self._set_x_range(empty.x_range())
         self._set_y_ranges(empty)
+
+    # -- theme and pages -----------------------------------------------------------------------
+    @property
+    def theme(self) -> Theme:
+        return self._theme
+
+    def set_theme(self, theme: Theme) -> None:
+        """Recolour everything in ``theme`` (the data, ranges and lines stay as they are)."""
+        if theme is not self._theme:
+            self._apply_theme(theme)
+
+    def toggle_vitals(self) -> None:
+        """Blood pressure, heart rate and SpO₂ ⇄ respiratory rate and temperature."""
+        self.page = "breathing" if self.page == "circulation" else "circulation"
+        self._show_page()
+        self._fit_markers()
+
+    def _fill_series(self, data: ChartData) -> None:
+        """Give the shown page's series their points, each in one call (one relayout), and only
+        when they changed; the hidden page's series wait until it is shown."""
+        for name in PAGES[self.page]:
+            points, held = data.points.get(name, ()), self._filled.get(name)
+            if held == points:
+                continue
+            if held and len(points) == len(held) + 1 and points[:-1] == held:
+                self.series[name].append(*points[-1])  # the usual case: one newer reading
+            else:
+                self.series[name].replace([QPointF(x, y) for x, y in points])
+            self._filled[name] = points
+
+    def _show_page(self) -> None:
+        if self._data is not None:
+            self._fill_series(self._data)
+        shown = PAGES[self.page]
+        for name, s in self.series.items():
+            s.setVisible(name in shown)
+            for marker in self.chart.legend().markers(s):
+                marker.setVisible(name in shown)
+        breathing = self.page == "breathing"
+        for axis, visible in ((self.axis_left, not breathing), (self.axis_right, not breathing),
+                              (self.axis_rr, breathing), (self.axis_temp, breathing)):
+            axis.setVisible(visible)
+        for vital, _, s in self._threshold_series:
+            s.setVisible(vital in shown)
+            for marker in self.chart.legend().markers(s):
+                marker.setVisible(False)  # showing a series shows its legend entry again
+        self.view.viewport().update()
+
+    def _apply_theme(self, t: Theme) -> None:
+        # The chart carries its own theme rather than inheriting the application's, so a report
+        # rendered in the light theme from a dark-themed app (render_to_image) is light throughout.
+        self._theme = t
+        for axis in (self.axis_x, self.axis_left, self.axis_right, self.axis_rr, self.axis_temp):
+            axis.setLabelsColor(t.color("text"))
+            axis.setTitleBrush(t.color("dim_text"))
+            axis.setLinePenColor(t.color("border"))
+            axis.setGridLineColor(t.color("border"))
+            axis.setMinorGridLineColor(t.color("planned"))
+        for name, s in self.series.items():
+            role, width, shape = _SERIES_STYLE[name]
+            pen = QPen(t.color(role), width)
+            # Flat caps and bevel joins: round ones made a six-hour repaint about three times
+            # slower (measured), for corners too small to see at this width.
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.BevelJoin)
+            s.setPen(pen)
+            self._markers[name] = marker_image(shape, t.color(role))
+            if s.pointsVisible():
+                s.setLightMarker(self._markers[name])
+        self.chart.legend().setLabelColor(t.color("text"))
+        self.setStyleSheet(
+            f"#vitalsChart {{ background: {t.panel}; }}"
+            f" QLabel#vitalsLatest {{ color: {t.text}; background: transparent; font-size: 22px; font-weight: 600; }}"
+            f" QLabel#vitalsBaseline {{ color: {t.dim_text}; background: transparent; font-size: 15px; }}"
+        )
+        self.view.set_theme(t)
+        if self._data is not None:  # the threshold lines take their vital's new colour
+            self._thresholds = {}
+            self._apply_thresholds(self._data)
 
     # -- feeding -------------------------------------------------------------------------------
     def set_session(self, live: LiveSession) -> None:
@@ -297,13 +363,9 @@ class VitalsChart(QWidget):
 
     def show_data(self, data: ChartData, *, now_minute: float | None = None) -> None:
         """Draw ``data``, changing only what differs from what is on screen."""
-        previous = self._data
         self._data = data
         self._now_minute = now_minute
-        for name, s in self.series.items():
-            points = data.points.get(name, ())
-            if previous is None or previous.points.get(name, ()) != points:
-                s.replace([QPointF(x, y) for x, y in points])  # one call, one relayout
+        self._fill_series(data)
         self._set_x_range(data.x_range(now_minute))
         self._set_y_ranges(data)
         self._apply_thresholds(data)
@@ -337,6 +399,8 @@ class VitalsChart(QWidget):
         the light theme for paper.
         """
         copy = VitalsChart(theme=theme or self._theme, rules=self._rules)
+        if copy.page != self.page:
+            copy.toggle_vitals()
         try:
             if self._data is not None:
                 copy.show_data(self._data, now_minute=self._now_minute)
@@ -410,6 +474,8 @@ class VitalsChart(QWidget):
         for axis, names, default, step in (
             (self.axis_left, ("systolic", "diastolic", "heart_rate"), LEFT_RANGE, LEFT_STEP),
             (self.axis_right, ("spo2",), RIGHT_RANGE, RIGHT_STEP),
+            (self.axis_rr, ("resp_rate",), RR_RANGE, RR_STEP),
+            (self.axis_temp, ("temperature_c",), TEMP_RANGE, TEMP_STEP),
         ):
             lo, hi = data.value_range(names, default, step)
             if (axis.min(), axis.max()) != (lo, hi):
@@ -433,17 +499,19 @@ class VitalsChart(QWidget):
                 pen = QPen(color, 1.0, Qt.PenStyle.DashLine)
                 for value in values:
                     s = QLineSeries()
-                    s.setName(_threshold_name(vital, value, baseline, self._rules))
+                    s.setName(threshold_name(vital, value, baseline, self._rules))
                     s.setPen(pen)
                     self.chart.addSeries(s)
                     s.attachAxis(self.axis_x)
-                    s.attachAxis(self.axis_right if vital == "spo2" else self.axis_left)
+                    s.attachAxis(self._axes.get(vital, self.axis_left))
                     for marker in self.chart.legend().markers(s):
                         marker.setVisible(False)
+                    s.setVisible(vital in PAGES[self.page])
                     self._threshold_series.append((vital, value, s))
             self._thresholds = lines
             self.view.threshold_labels = [
-                (vital == "spo2", value, _threshold_tag(vital, value, baseline, self._rules), s.pen().color())
+                (self._axes.get(vital, self.axis_left), value, threshold_tag(vital, value, baseline, self._rules),
+                 s.pen().color())
                 for vital, value, s in self._threshold_series
             ]
             self.view.viewport().update()
@@ -456,59 +524,14 @@ class VitalsChart(QWidget):
             latest = "No readings yet"
         else:
             minute, reading = data.latest
-            latest = f"{_offset(minute, data.from_dose)}   {_short(reading)}"
+            latest = f"{header_offset(minute, data.from_dose)}   {header_reading(reading)}"
         if self.latest.text() != latest:
             self.latest.setText(latest)
         base = ""
         if data.baseline is not None:
             # Blood pressure only: the rises the alerts measure are from the baseline BP.
             b = data.baseline.reading
-            bp = f"{b.systolic}/{b.diastolic if b.diastolic is not None else '–'}" if b.systolic is not None else _short(b)
+            bp = f"{b.systolic}/{b.diastolic if b.diastolic is not None else '–'}" if b.systolic is not None else header_reading(b)
             base = f"baseline {bp}" if data.baseline.flagged else f"baseline {bp} (last pre-dose)"
         if self.baseline.text() != base:
             self.baseline.setText(base)
-
-
-def _rise_of(vital: str, value: float, baseline: VitalsReading | None, rules: AlertRules) -> float | None:
-    """The rise from baseline that ``value`` stands for, if it is a baseline-relative line."""
-    if baseline is None:
-        return None
-    base = getattr(baseline, vital, None) if vital in ("systolic", "diastolic") else None
-    rise = rules.systolic_rise if vital == "systolic" else rules.diastolic_rise
-    if base is not None and rise is not None and base + rise == value:
-        return rise
-    return None
-
-
-def _threshold_name(vital: str, value: float, baseline: VitalsReading | None, rules: AlertRules) -> str:
-    """``Systolic limit 180``; ``Systolic limit 166 (baseline +40)`` for a baseline-relative line."""
-    rise = _rise_of(vital, value, baseline, rules)
-    suffix = f" (baseline +{rise:g})" if rise is not None else ""
-    return f"{_THRESHOLD_LABEL[vital]} limit {value:g}{suffix}"
-
-
-def _threshold_tag(vital: str, value: float, baseline: VitalsReading | None, rules: AlertRules) -> str:
-    """The short label at the line's right end: ``SBP 180``, ``SBP base+40``, ``SpO₂ 92%``."""
-    rise = _rise_of(vital, value, baseline, rules)
-    if rise is not None:
-        return f"{_THRESHOLD_SHORT[vital]} base+{rise:g}"
-    return f"{_THRESHOLD_SHORT[vital]} {value:g}{'%' if vital == 'spo2' else ''}"
-
-
-def _offset(minute: float, from_dose: bool) -> str:
-    """``T+45`` / ``T-12`` from the dose; ``arrival +12`` before T0 is marked."""
-    return offset_label(minute) if from_dose else f"arrival +{int(minute)}"
-
-
-def _short(reading: VitalsReading) -> str:
-    """``148/94  HR 84  SpO₂ 97%`` — the charted vitals only, in the order of the legend."""
-    return "  ".join(
-        part
-        for part in (
-            f"{reading.systolic}/{reading.diastolic if reading.diastolic is not None else '–'}"
-            if reading.systolic is not None else "",
-            f"HR {reading.heart_rate}" if reading.heart_rate is not None else "",
-            f"SpO₂ {reading.spo2}%" if reading.spo2 is not None else "",
-        )
-        if part
-    )
