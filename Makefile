@@ -30,6 +30,10 @@ reliability: $(STAMP) system-libs
 
 screenshots: $(STAMP) system-libs
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python tools/screenshots.py docs/
+	KAPDESK_SHOT_SIZE=1366x768 xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python tools/screenshots.py docs/
+	KAPDESK_SHOT_SIZE=1920x1080 xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python tools/screenshots.py docs/
+	KAPDESK_SHOT_SIZE=2560x1600@2x QT_SCALE_FACTOR=2 xvfb-run -a -s "-screen 0 2560x1600x24" \
+	  $(BIN)/python tools/screenshots.py docs/
 
 system-libs:
 	@sh tools/system-libs.sh

@@ -53,7 +53,9 @@ def shoot(app: QApplication, window, path: Path) -> None:
     window.grab().save(str(path))
 
 
-def main(out: Path) -> None:
+def main(out: Path, size_tag: str | None = None) -> None:
+    """Every view at 1280×800; with ``size_tag`` (``KAPDESK_SHOT_SIZE``), only the mid-session view,
+    filling whatever screen it runs on, as ``session-<size_tag>.png``."""
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
     apply_theme(app, DARK)
@@ -63,7 +65,10 @@ def main(out: Path) -> None:
     clinic = Clinic(Store.open(str(db), now=clock.utcnow), clock)
     protocols, errors = load_protocols(protocol_folders())
     window = MainWindow(protocols, errors, clock, clinic)
-    window.resize(1280, 800)
+    if size_tag:  # the whole screen, as the app opens on first run (maximized)
+        window.setGeometry(app.primaryScreen().availableGeometry())
+    else:
+        window.resize(1280, 800)
     window.show()
     # The sign-in page of a record with accounts, then signed in as the demo's clinician (made its
     # first admin) with a synthetic password.
@@ -72,6 +77,7 @@ def main(out: Path) -> None:
     window.show_sign_in()
     shoot(app, window, out / "sign-in.png")
     window.enter_as(clinic.accounts.sign_in(admin.id, password).clinician)
+    window.idle.stop()  # the hand-moved clock jumps an hour with no keys pressed: that is not idleness
     screen = window.start_screen
     screen.client.setCurrentText("DEMO-02 (synthetic client)")
     screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
@@ -104,6 +110,11 @@ def main(out: Path) -> None:
     view.show_page("record")
     view.record_pane.focus_vitals()
     view.record_pane.vitals.line.setText("128/94 76 9")  # mid-typing
+    if size_tag:
+        shoot(app, window, out / f"session-{size_tag}.png")
+        window.close()
+        clinic.close()
+        return
     shoot(app, window, out / "session-dark.png")
     view.show_page("timeline")
     shoot(app, window, out / "timeline.png")
@@ -133,6 +144,7 @@ def safety_shots(app: QApplication, out: Path) -> None:
     password = "synthetic demo pass"
     admin = clinic.accounts.create_first_admin("Demo Clinician (synthetic)", password)
     window.enter_as(clinic.accounts.sign_in(admin.id, password).clinician)
+    window.idle.stop()
     screen = window.start_screen
     screen.client.setCurrentText("DEMO-03 (synthetic client)")
     screen.protocol.setCurrentIndex(screen.protocol.findData("iv-infusion"))
@@ -169,4 +181,6 @@ def safety_shots(app: QApplication, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs"))
+    import os
+
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs"), os.environ.get("KAPDESK_SHOT_SIZE"))
