@@ -46,10 +46,10 @@ def loop_filesystem(workdir: Path, megabytes: int = IMAGE_MB) -> Iterator[Path]:
     with image.open("wb") as handle:
         handle.truncate(megabytes * 1024 * 1024)
     mountpoint.mkdir()
-    made = subprocess.run([mkfs, "-q", "-F", str(image)], capture_output=True, text=True)
+    made = subprocess.run([mkfs, "-q", "-F", str(image)], capture_output=True, text=True, check=False)
     if made.returncode != 0:
         raise NoSmallFilesystem(f"mkfs.ext4 failed: {made.stderr.strip()}")
-    mounted = subprocess.run(["mount", "-o", "loop", str(image), str(mountpoint)], capture_output=True, text=True)
+    mounted = subprocess.run(["mount", "-o", "loop", str(image), str(mountpoint)], capture_output=True, text=True, check=False)
     if mounted.returncode != 0:
         raise NoSmallFilesystem(f"mount -o loop is refused here: {mounted.stderr.strip()}")
     try:

@@ -97,12 +97,12 @@ def read_only_folder(folder: Path) -> Iterator[str | None]:
         finally:
             folder.chmod(0o700)
         return
-    mounted = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True, text=True)
+    mounted = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True, text=True, check=False)
     if mounted.returncode != 0:
         yield f"root here, and mount --bind is refused ({mounted.stderr.strip()}): folder permissions bind nobody"
         return
     try:
-        remount = subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True, text=True)
+        remount = subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True, text=True, check=False)
         yield None if remount.returncode == 0 else f"mount -o remount,ro is refused ({remount.stderr.strip()})"
     finally:
         subprocess.run(["umount", str(folder)], check=False)
@@ -174,7 +174,7 @@ def run_way(case: str, how: str, workdir: Path) -> HostileResult:
         before = snapshot(folder)
         try:
             run = subprocess.run([sys.executable, "-m", "kapdesk", *WAYS[how], str(record)], env=env, cwd=workdir,
-                                 capture_output=True, text=True, timeout=OPENED_AFTER_S)
+                                 capture_output=True, text=True, timeout=OPENED_AFTER_S, check=False)
         except subprocess.TimeoutExpired:  # killed by subprocess.run: the window is up, on this record
             return HostileResult(case, how, False, f"still running after {OPENED_AFTER_S} s: the record was "
                                  "opened as if it were sound")

@@ -80,7 +80,7 @@ class SoakResult:
     ticks: int = 0
     drift_ticks: int = 0  # ticks where the reading or the band differed from the injected time
     max_drift_s: float = 0.0
-    music: str = ""  # "n loops, audio written" or why there was no music
+    music: str = ""  # how many tracks libvlc played to their end, or why there was no music
     music_ok: bool = False
     real_seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
@@ -137,7 +137,7 @@ def run_soak(workdir: Path, minutes: int = 180, *, pause_ms: int = 30, each_minu
     ``each_minute(minute, window)``, if given, runs after each minute's entries (tests inject faults)."""
     import time
 
-    from PySide6.QtCore import Qt, QtMsgType, QTimer, qInstallMessageHandler
+    from PySide6.QtCore import Qt, QTimer, QtMsgType, qInstallMessageHandler
     from PySide6.QtTest import QTest
 
     from kapdesk.domain.clock import FakeClock, format_span
@@ -176,7 +176,7 @@ def run_soak(workdir: Path, minutes: int = 180, *, pause_ms: int = 30, each_minu
         view = window.show_session(info.id, clinician.id)
         pane = view.record_pane
 
-        loops = [0]
+        loops, ended, music_errors = [0], [0], []
         if player is None:
             result.music = f"none: {window._availability.reason}"
         else:
@@ -193,6 +193,8 @@ def run_soak(workdir: Path, minutes: int = 180, *, pause_ms: int = 30, each_minu
             if not music.choose_playlist(playlist):
                 result.problems.append(f"the soak playlist did not load: {music.notice}")
             player.state_changed.connect(again)
+            player.event_recorded.connect(lambda kind, _payload: ended.__setitem__(0, ended[0] + (kind == "track_end")))
+            player.error.connect(music_errors.append)
             player.play()
 
         # The dose, by its key: no preparation was recorded, so the override asks for a reason.
@@ -256,9 +258,10 @@ def run_soak(workdir: Path, minutes: int = 180, *, pause_ms: int = 30, each_minu
             if minute % 10 == 0:
                 result.rss_peak = max(result.rss_peak, rss_bytes())
         if player is not None:
-            written = audio.stat().st_size if audio.exists() else 0
-            result.music_ok = written > 44 and player.state is PlaybackState.PLAYING or loops[0] > 0
-            result.music = f"{loops[0]} loops of 3 tracks, {written / 2**20:.1f} MB of audio written"
+            written = audio.exists() and audio.stat().st_size > 44  # afile reopens the file for each track
+            result.music_ok = ended[0] > 0 and written and not music_errors
+            result.music = (f"{ended[0]} tracks played to their end through libvlc into a WAV file "
+                            f"({loops[0]} loops of the playlist)" + (f", errors: {music_errors[0]}" if music_errors else ""))
         if minutes < WARMUP_MINUTES:
             result.problems.append(f"the soak must run past minute {WARMUP_MINUTES}")
     finally:

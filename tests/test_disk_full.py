@@ -12,8 +12,14 @@ import contextlib
 import os
 
 import pytest
-
-from disk_full import IMAGE_MB, NoSmallFilesystem, disk_full_scenario, file_size_limit, fill, loop_filesystem
+from disk_full import (
+    IMAGE_MB,
+    NoSmallFilesystem,
+    disk_full_scenario,
+    file_size_limit,
+    fill,
+    loop_filesystem,
+)
 
 
 def test_a_full_disk_is_said_in_the_entry_line_and_enter_saves_once_space_is_freed(qapp, tmp_path, clock):
@@ -45,9 +51,8 @@ def test_the_filler_really_fills_the_filesystem(tmp_path):
     try:
         with loop_filesystem(tmp_path) as mountpoint:
             fill(mountpoint)
-            with pytest.raises(OSError):  # not one more block
-                with open(mountpoint / "more.bin", "wb", buffering=0) as handle:
-                    handle.write(b"\0" * 8192)
-                    os.fsync(handle.fileno())
+            with pytest.raises(OSError), open(mountpoint / "more.bin", "wb", buffering=0) as handle:  # not a block more
+                handle.write(b"\0" * 8192)
+                os.fsync(handle.fileno())
     except NoSmallFilesystem as why:
         pytest.skip(str(why))

@@ -14,10 +14,9 @@ import contextlib
 import sys
 
 import pytest
+from hostile import CASES, changed_files, judge, read_only_folder, run_way, snapshot
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-
-from hostile import CASES, changed_files, judge, read_only_folder, run_way, snapshot
 
 FOREIGN_WAL = pytest.mark.xfail(strict=True, reason=(
     "a WAL from another record is not detected: SQLite cannot tell whose WAL it is, applies it, and the "

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
 from reliability import check_cycle, kill_cycles
 
 pytestmark = pytest.mark.slow

@@ -12,9 +12,9 @@ import os
 
 import pytest
 from PySide6.QtCore import QObject, qWarning
+from soak import WARMUP_MINUTES, run_soak
 
 from kapdesk.player import probe_vlc
-from soak import WARMUP_MINUTES, run_soak
 
 pytestmark = pytest.mark.slow
 HAS_MUSIC = probe_vlc().available or bool(os.environ.get("CI"))  # CI installs libvlc: never skipped there

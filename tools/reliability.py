@@ -22,6 +22,7 @@ Exit status 1 when any line fails.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -71,7 +72,6 @@ def hostile_line(results) -> str:
 
 def _soak(args) -> tuple[bool, str]:
     from PySide6.QtWidgets import QApplication
-
     from soak import run_soak
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -94,12 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [name for name in chosen if name not in RUNS]
     if unknown:
         parser.error(f"unknown test {', '.join(unknown)} (known: {', '.join(RUNS)})")
+    # Never the user's own data folder: every run has its own, removed afterwards.
+    scratch = tempfile.TemporaryDirectory(prefix="kapdesk-reliability-data-")
+    os.environ["KAPDESK_DATA_DIR"] = scratch.name
     failures = 0
     for name in chosen:
         started = time.monotonic()
         ok, line = RUNS[name](args)
         failures += not ok
         print(f"{'PASS' if ok else 'FAIL'}  {line}  [{time.monotonic() - started:.0f} s]", flush=True)
+    scratch.cleanup()
     return 1 if failures else 0
 
 

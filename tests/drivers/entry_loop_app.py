@@ -72,7 +72,7 @@ def drive(window, tag: str, rotate: int) -> None:
 def main() -> int:
     db_path, tag = sys.argv[1], sys.argv[2]
     rotate = int(sys.argv[3]) if len(sys.argv) > 3 else 150
-    app, window, lock = build(db_path)
+    app, window, _lock = build(db_path)  # the lock lives as long as the window
     window.show()
     window.activateWindow()
 
