@@ -170,6 +170,9 @@ def type_and_enter(line, text: str | None) -> None:
 
 def disk_full_scenario(folder: Path, how: str, clock, make_full, make_room) -> DiskFullResult:
     """Run the scenario with the record in ``folder``; ``make_full()`` fills, ``make_room()`` frees."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
     result = DiskFullResult(how)
     record = folder / "record.sqlite3"
     window, view = open_window(record, clock)
@@ -207,6 +210,7 @@ def disk_full_scenario(folder: Path, how: str, clock, make_full, make_room) -> D
         window.close()
         window.clinic.close()
         window.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # gone before whatever runs next
 
 
 def disk_full_run(workdir: Path | None = None) -> DiskFullResult:

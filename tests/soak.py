@@ -137,8 +137,9 @@ def run_soak(workdir: Path, minutes: int = 180, *, pause_ms: int = 30, each_minu
     ``each_minute(minute, window)``, if given, runs after each minute's entries (tests inject faults)."""
     import time
 
-    from PySide6.QtCore import Qt, QTimer, QtMsgType, qInstallMessageHandler
+    from PySide6.QtCore import QEvent, Qt, QTimer, QtMsgType, qInstallMessageHandler
     from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
 
     from kapdesk.domain.clock import FakeClock, format_span
     from kapdesk.domain.protocols import load_protocols
@@ -271,6 +272,7 @@ def run_soak(workdir: Path, minutes: int = 180, *, pause_ms: int = 30, each_minu
             window.clinic.close()
         window.deleteLater()
         _wait(50)
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # gone before whatever runs next
         qInstallMessageHandler(previous_handler)
         result.real_seconds = time.monotonic() - started
     return result

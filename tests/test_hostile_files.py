@@ -15,7 +15,7 @@ import sys
 
 import pytest
 from hostile import CASES, changed_files, judge, read_only_folder, run_way, snapshot
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 FOREIGN_WAL = pytest.mark.xfail(strict=True, reason=(
@@ -54,14 +54,17 @@ def test_the_window_shows_the_fatal_message_and_overwrites_nothing(qapp, tmp_pat
     folder.mkdir()
     record = CASES[case](folder, {})
     shown: list[tuple[str, str]] = []
+    windows: list[MainWindow] = []
     original = MainWindow.show_fatal
 
     def show_fatal(window, message):
         original(window, message)
         shown.append((message, window.start_screen.message.text()))
+        windows.append(window)
 
     def attach_clinic(window, clinic):  # the record opened as if sound: stop here, the test will fail
         original_attach(window, clinic)
+        windows.append(window)
         QTimer.singleShot(0, lambda: QApplication.instance().exit(99))
 
     original_attach = MainWindow.attach_clinic
@@ -77,6 +80,10 @@ def test_the_window_shows_the_fatal_message_and_overwrites_nothing(qapp, tmp_pat
         QTimer.singleShot(20_000, lambda: QApplication.instance().exit(99))
         code = run_gui(str(record), "dark")
         after = snapshot(folder)
+        for window in windows:  # gone before the next test, which may need its own window active
+            window.close()
+            window.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     stderr = capfd.readouterr().err
     result = judge(case, "window", code, stderr, changed_files(before, after))
     assert result.ok, result.why
