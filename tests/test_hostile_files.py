@@ -77,8 +77,14 @@ def test_the_window_shows_the_fatal_message_and_overwrites_nothing(qapp, tmp_pat
                 pytest.skip(why)
         before = snapshot(folder)
         # A window that opened the record would run until closed: end it, so the test fails instead.
-        QTimer.singleShot(20_000, lambda: QApplication.instance().exit(99))
-        code = run_gui(str(record), "dark")
+        # A timer we stop afterwards: app.exit() ends every running event loop, a later test's too.
+        guard = QTimer(singleShot=True, interval=20_000)
+        guard.timeout.connect(lambda: QApplication.instance().exit(99))
+        guard.start()
+        try:
+            code = run_gui(str(record), "dark")
+        finally:
+            guard.stop()
         after = snapshot(folder)
         for window in windows:  # gone before the next test, which may need its own window active
             window.close()
