@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from reliability import ROOT, app_env
+from kill_cycles import ROOT, app_env
 
 RECORD = "record.sqlite3"
 OPENED_AFTER_S = 60  # a refusal comes in seconds; a window still up after this opened the record

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from reliability import check_cycle, kill_cycles
+from kill_cycles import check_cycle, kill_cycles
 
 pytestmark = pytest.mark.slow
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(TESTS.parent))
 
 
 def _kill(args) -> tuple[bool, str]:
-    from reliability import kill_cycles
+    from kill_cycles import kill_cycles
 
     def progress(done: int, figures) -> None:
         if done % 25 == 0 or done == args.cycles:
@@ -65,8 +65,10 @@ def _hostile(args) -> tuple[bool, str]:
 
 def hostile_line(results) -> str:
     failed = [r for r in results if not r.ok]
-    head = (f"hostile files     {len(results)} cases ({', '.join(sorted({r.case for r in results}))}): "
-            f"{len(results) - len(failed)} refused with one line, exit ≠ 0, no traceback, files unchanged")
+    cases, ways = sorted({r.case for r in results}), sorted({r.how for r in results})
+    head = (f"hostile files     {len(cases)} files ({', '.join(cases)}) × {len(ways)} ways ({', '.join(ways)}): "
+            f"{len(results) - len(failed)} of {len(results)} refused with one line, exit ≠ 0, no traceback, "
+            "files unchanged")
     return head + "".join(f"; FAILED {r.case} via {r.how}: {r.why}" for r in failed)
 
 

@@ -1,11 +1,9 @@
-"""The proofs behind ``make reliability``, at any size: the SIGKILL cycles and the hostile files.
+"""The SIGKILL cycles behind ``make reliability``, at any size, and what the other proofs share.
 
-``make reliability`` (tools/reliability.py) runs them at full size and prints one line each;
-``make test`` runs a short version of each (tests/test_kill_cycles.py, tests/test_hostile_files.py).
-Both call the functions here, so the short version checks exactly what the long one counts.
-
-Everything here judges the record with plain ``sqlite3`` — not with KAPDesk's own store — so a bug
-in our reading code cannot hide a bug in our writing code.
+``make reliability`` (tools/reliability.py) runs 1,000 cycles and prints one line; ``make test``
+runs three (tests/test_kill_cycles.py). Both call :func:`kill_cycles`, so the short version checks
+exactly what the long one counts. The record is judged with plain ``sqlite3`` — not with KAPDesk's
+own store — so a bug in our reading code cannot hide a bug in our writing code.
 """
 
 from __future__ import annotations
