@@ -22,9 +22,12 @@ bench: $(STAMP) system-libs
 	  QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python bench/run.py $(BENCH_ARGS); \
 	else QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run.py $(BENCH_ARGS); fi
 
-# The proof, in minutes (not part of `make test`, which runs each of these a few times):
-# 1,000 kill -9s of a room process in the middle of a push to a real PostgreSQL server.
+# The proof that nothing is lost, at full size (minutes; `make test` runs a short version of each):
+# 1,000 SIGKILLs, a full disk (a loop-mounted filesystem: run as root), hostile files, a 3-hour soak,
+# then 1,000 kill -9s of a room process in the middle of a push to a real PostgreSQL server.
+# One line per test with its figures; RELIABILITY_ARGS="--only kill --cycles 100" for part of it.
 reliability: $(STAMP) system-libs
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 	KAPDESK_SYNC_KILL_CYCLES=$${KAPDESK_SYNC_KILL_CYCLES:-1000} QT_QPA_PLATFORM=offscreen \
 	  $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_sync_faults.py -k kill_9
 

@@ -31,6 +31,8 @@ def check_sqlite_location(path: Path) -> None:
             raise StoreError(f"{path} is not a KAPDesk database (not an SQLite file), or it is an encrypted record "
                              f"whose key file {path.name}.kdf is missing (it holds the salt: without it the record "
                              "cannot be opened); it was left untouched")
+        if header == b"SQLite format 3\x00":
+            check_wal_belongs(path)
     else:
         probe = folder / f".{path.name}.write-test"
         try:
@@ -43,3 +45,44 @@ def check_sqlite_location(path: Path) -> None:
 def _has_key_file(path: Path) -> bool:
     """An encrypted record (``kapdesk db encrypt``) has its key file beside it; see ``store/crypto.py``."""
     return any(path.with_name(path.name + suffix).exists() for suffix in (".kdf", ".kdf.new"))
+
+
+def check_wal_belongs(path: Path) -> None:
+    """Refuse a write-ahead log that does not fit the record, before anything opens it read-write.
+
+    A crash leaves committed entries in ``<record>-wal``; the next open replays them into the record.
+    SQLite cannot tell whose log it is: another record's ``-wal`` put beside this one (a restored
+    backup, a copied folder) would be replayed into it and checkpointed over its pages. So when a
+    log is waiting, a copy of the record and its log is opened first, in a temporary folder, and
+    checked; only a copy that checks out lets the real open go ahead. The cost is one copy of the
+    record, paid only when a log is waiting (after a crash, or while another program has it open).
+    """
+    import shutil
+    import sqlite3
+    import tempfile
+
+    wal = path.with_name(path.name + "-wal")
+    try:
+        if not wal.is_file() or wal.stat().st_size <= 32:  # a header alone: nothing waits to be replayed
+            return
+    except OSError:
+        return
+    with tempfile.TemporaryDirectory(prefix="kapdesk-wal-check-") as folder:
+        copy = Path(folder) / path.name
+        try:
+            shutil.copyfile(path, copy)
+            shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+        except OSError:
+            return  # cannot copy (no room in the temp folder): the open itself will say what is wrong
+        try:
+            connection = sqlite3.connect(copy)
+            try:
+                found = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+            finally:
+                connection.close()
+        except sqlite3.DatabaseError as exc:
+            found = [str(exc)]
+    if found != ["ok"]:
+        raise StoreError(f"the write-ahead log {wal.name} beside {path} does not fit the record ({found[0]}): "
+                         f"it may be another record's; nothing was changed. Move {wal.name} aside to open the "
+                         "record as it was at its last checkpoint")
