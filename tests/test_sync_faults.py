@@ -192,3 +192,35 @@ def test_kill_9_of_the_room_during_a_push_loses_and_doubles_nothing(tmp_path, se
         sync.close()
         room.close()
     print(f"sync kill -9: {KILL_CYCLES} cycles, {len(on_server)} entries on the server, 0 lost, 0 duplicated")
+
+
+def test_two_rooms_in_two_processes_push_to_one_server_at_once(tmp_path, server):
+    """Two real room processes record and push at the same time: every entry of both is on the
+    server exactly once, and the server's one audit chain (both rooms take turns on it) verifies."""
+    env = {**os.environ, "KAPDESK_DATA_DIR": str(tmp_path / "data"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    rooms = {"Room A": tmp_path / "a.sqlite3", "Room B": tmp_path / "b.sqlite3"}
+    processes = [subprocess.Popen([sys.executable, str(DRIVER), str(db), server, "12", room], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, env=env) for room, db in rooms.items()]
+    outputs = [process.communicate(timeout=240) for process in processes]
+    for process, (out, err) in zip(processes, outputs):
+        assert process.returncode == 0 and out.rstrip().endswith("DONE"), err
+    server_store = Store.open(server)
+    try:
+        expected: set = set()
+        for room, db in rooms.items():
+            sync = Replicator(str(db), server, room=room)
+            local = Store.open(str(db))
+            try:
+                assert sync.cycle().state is SyncState.UP_TO_DATE
+                expected |= set(_normal(entry_ids(local)))
+            finally:
+                local.close()
+                sync.close()
+        on_server = set(entry_ids(server_store))
+        assert expected <= on_server and len(expected) >= 2 * 12 * 5
+        events = entry_events(server_store)
+        assert len(events) == len(set(events))  # each entry recorded once in the server's chain
+        assert verify(server_store.engine) == []
+    finally:
+        server_store.close()
