@@ -41,9 +41,21 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "record.sqlite3"
 
 
+def pytest_generate_tests(metafunc):
+    """A test marked ``both_engines`` runs twice: on a real SQLite file and on the real server."""
+    if metafunc.definition.get_closest_marker("both_engines") and "store" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def store(db_path: Path, clock: FakeClock):
-    store = Store.open(str(db_path), now=clock.utcnow)
+def engine(request) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def store(db_path: Path, clock: FakeClock, engine: str, request):
+    target = str(db_path) if engine == "sqlite" else request.getfixturevalue("pg_cluster").database()
+    store = Store.open(target, now=clock.utcnow)
     yield store
     store.close()
 

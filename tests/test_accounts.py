@@ -25,6 +25,7 @@ def _actions(store):
     return [(e.action, e.object_type) for e in store.audit_events()]
 
 
+@pytest.mark.both_engines
 def test_a_new_record_asks_for_its_first_admin_once(accounts):
     assert accounts.needs_first_admin()
     admin = accounts.create_first_admin("Admin (synthetic)", PASSWORD)
@@ -33,6 +34,7 @@ def test_a_new_record_asks_for_its_first_admin_once(accounts):
         accounts.create_first_admin("Other (synthetic)", PASSWORD)
 
 
+@pytest.mark.both_engines
 def test_a_clinician_from_before_accounts_can_become_the_admin(store, accounts):
     old = store.add_clinician("Old Clinician (synthetic)")
     admin = accounts.create_first_admin("Old Clinician (synthetic)", PASSWORD)
@@ -48,6 +50,7 @@ def test_short_passwords_and_easy_pins_are_refused(accounts, admin):
     assert check_pin("2580") == "2580"
 
 
+@pytest.mark.both_engines
 def test_sign_in_is_audited_and_wrong_passwords_back_off(store, clock, accounts, admin):
     with pytest.raises(SignInError, match="wrong password") as first:
         accounts.sign_in(admin.id, "not it (synthetic)")
@@ -73,6 +76,7 @@ def test_the_back_off_doubles_up_to_its_ceiling():
     assert backoff_s(30) == MAX_BACKOFF_S
 
 
+@pytest.mark.both_engines
 def test_the_back_off_survives_a_restart(store, clock, accounts, admin):
     for _ in range(3):
         with pytest.raises(SignInError):
@@ -84,6 +88,7 @@ def test_the_back_off_survives_a_restart(store, clock, accounts, admin):
     assert restarted.wait_before_next_try(admin.id) == pytest.approx(8)
 
 
+@pytest.mark.both_engines
 def test_a_pin_opens_only_where_a_pin_is_allowed(clock, accounts, admin):
     accounts.set_pin(admin.id, "2580")
     with pytest.raises(SignInError):
@@ -111,6 +116,7 @@ def test_admins_add_deactivate_and_reset_never_delete(store, accounts, admin):
         db.execute("DELETE FROM clinician")
 
 
+@pytest.mark.both_engines
 def test_no_secret_reaches_the_audit_trail(store, accounts, admin):
     accounts.set_pin(admin.id, "2580")
     accounts.set_emergency_code(admin, "glass code (synthetic)")
@@ -118,6 +124,7 @@ def test_no_secret_reaches_the_audit_trail(store, accounts, admin):
     assert "argon2" not in trail and "2580" not in trail and "glass code" not in trail
 
 
+@pytest.mark.both_engines
 def test_break_glass_needs_the_code_and_a_reason_and_waits_for_review(store, clock, accounts, admin):
     with pytest.raises(SignInError, match="no emergency code"):
         accounts.break_glass("anything (synthetic)", "client unwell")
@@ -134,6 +141,7 @@ def test_break_glass_needs_the_code_and_a_reason_and_waits_for_review(store, clo
     assert ("break glass", "emergency_access") in _actions(store)
 
 
+@pytest.mark.both_engines
 def test_a_hash_with_weaker_parameters_is_upgraded_at_the_next_sign_in(store, clock, accounts, admin):
     strong = Accounts(store, clock.utcnow, SHIPPED.__class__(memory_kib=16, passes=2))
     strong.sign_in(admin.id, PASSWORD)

@@ -132,6 +132,7 @@ def test_a_path_under_a_file_names_the_path(tmp_path):
         Store.open(str(blocker / "sub" / "record.sqlite3"))
 
 
+@pytest.mark.both_engines
 def test_entries_are_append_only_through_the_orm(store, people, protocols):
     clinician, client = people
     session = store.start_session(client.id, clinician.id, protocols["sublingual"])
@@ -154,6 +155,7 @@ def test_entries_are_append_only_in_the_database_itself(db_path, store, people, 
     assert con.execute("select count(*) from entry").fetchone()[0] == 2
 
 
+@pytest.mark.both_engines
 def test_a_correction_supersedes_and_both_are_kept(store, people, protocols, clock):
     clinician, client = people
     session = store.start_session(client.id, clinician.id, protocols["sublingual"])
@@ -170,6 +172,7 @@ def test_a_correction_supersedes_and_both_are_kept(store, people, protocols, clo
         store.add_entry(session.id, Vitals(VitalsReading(systolic=130)), clinician.id, supersedes=first.id)
 
 
+@pytest.mark.both_engines
 def test_bad_entries_change_nothing(store, people, protocols, clock):
     clinician, client = people
     session = store.start_session(client.id, clinician.id, protocols["sublingual"])
@@ -186,6 +189,7 @@ def test_bad_entries_change_nothing(store, people, protocols, clock):
     assert store.entries(session.id) == before
 
 
+@pytest.mark.both_engines
 def test_a_correction_keeps_the_kind_of_the_entry_it_replaces(store, people, protocols):
     clinician, client = people
     session = store.start_session(client.id, clinician.id, protocols["sublingual"])
@@ -197,6 +201,7 @@ def test_a_correction_keeps_the_kind_of_the_entry_it_replaces(store, people, pro
     assert store.entries(session.id) == before and before[-1].current
 
 
+@pytest.mark.both_engines
 def test_entries_come_back_typed_and_filtered_by_kind(store, people, protocols):
     clinician, client = people
     session = store.start_session(client.id, clinician.id, protocols["sublingual"])
@@ -208,6 +213,7 @@ def test_entries_come_back_typed_and_filtered_by_kind(store, people, protocols):
     assert [e.data for e in store.entries(session.id, kinds=[Kind.OBSERVATION])] == [note]
 
 
+@pytest.mark.both_engines
 def test_session_actions_record_entries_and_update_the_row(store, people, protocols, clock):
     clinician, client = people
     protocol = protocols["sublingual"]
@@ -237,6 +243,7 @@ def test_session_actions_record_entries_and_update_the_row(store, people, protoc
     assert facts.extensions[0].minutes == 15
 
 
+@pytest.mark.both_engines
 def test_one_live_session_per_client(store, people, protocols):
     clinician, client = people
     store.start_session(client.id, clinician.id, protocols["sublingual"])
@@ -244,6 +251,7 @@ def test_one_live_session_per_client(store, people, protocols):
         store.start_session(client.id, clinician.id, protocols["sublingual"])
 
 
+@pytest.mark.both_engines
 def test_names_must_be_unique_and_non_empty(store, people):
     clinician, client = people
     with pytest.raises(EntryError, match="already exists"):
@@ -254,6 +262,7 @@ def test_names_must_be_unique_and_non_empty(store, people):
         store.add_clinician(clinician.name)
 
 
+@pytest.mark.both_engines
 def test_the_session_keeps_its_protocol_snapshot(store, people, protocols):
     clinician, client = people
     session = store.start_session(client.id, clinician.id, protocols["esketamine"])

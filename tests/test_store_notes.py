@@ -52,6 +52,7 @@ def test_addenda_follow_a_signed_note_and_are_append_only(store, ended, db_path)
         sqlite3.connect(db_path).execute("update note_addendum set text = 'x'")
 
 
+@pytest.mark.both_engines
 def test_an_empty_note_cannot_be_signed(store, ended):
     session, clinician, _ = ended
     store.save_note_draft(session.id, {"themes": "   "}, clinician.id)
@@ -59,6 +60,7 @@ def test_an_empty_note_cannot_be_signed(store, ended):
         store.sign_note(session.id, clinician.id)
 
 
+@pytest.mark.both_engines
 def test_outcomes_and_course(store, ended, clock):
     session, clinician, client = ended
     store.add_outcome(client.id, "PHQ-9", {"q1": 2}, 14, clinician.id, date(2026, 1, 1), session.id)
@@ -70,6 +72,7 @@ def test_outcomes_and_course(store, ended, clock):
     assert [o.measure for o in record.outcomes] == ["PHQ-9"]
 
 
+@pytest.mark.both_engines
 def test_search_sessions(store, ended, people, protocols):
     session, clinician, client = ended
     other = store.add_client("OTHER-99 (synthetic)", clinician.id)
@@ -79,6 +82,7 @@ def test_search_sessions(store, ended, people, protocols):
     assert len(store.search_sessions("")) == 2
 
 
+@pytest.mark.both_engines
 def test_the_audit_trail_says_who_did_what(store, ended):
     session, clinician, _ = ended
     store.save_note_draft(session.id, {"themes": "Synthetic"}, clinician.id)
