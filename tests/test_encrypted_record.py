@@ -359,3 +359,25 @@ def test_an_upgrade_backs_up_an_encrypted_record_encrypted_with_its_key_file(db_
         assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
     finally:
         connection.close()
+
+
+def test_an_encrypted_room_replicates_with_the_key_it_already_holds(encrypted, monkeypatch, pg_cluster):
+    """The app hands the replicator its store's engine URL; for an encrypted record that URL names
+    SQLCipher's own driver. The replicator opens the same file with the key the process holds."""
+    from kapdesk.sync.replicator import Replicator
+
+    room = open_with(encrypted, PASSPHRASE, monkeypatch)
+    monkeypatch.delenv(crypto.PASSPHRASE_ENV)  # no second question: the key is already in this process
+    server = pg_cluster.database()
+    sync = Replicator(room.engine.url.render_as_string(hide_password=False), server, room="Cipher Room")
+    try:
+        sync.cycle()
+        office = Store.open(server)
+        try:
+            assert [c.label for c in office.clients()] == [LABEL]
+            assert len(office.entries(office.sessions()[0].id)) == len(room.entries(room.sessions()[0].id))
+        finally:
+            office.close()
+    finally:
+        sync.close()
+        room.close()

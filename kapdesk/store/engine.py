@@ -30,6 +30,7 @@ __all__ = ["DatabaseLockedError", "RawKeySQLCipherDialect", "SchemaTooNewError",
 
 
 # The engines a record may live in, and the driver each needs (SQLAlchemy dialect+driver).
+CIPHER_DRIVER = "kapdesk_sqlcipher"  # an encrypted record's own engine (RawKeySQLCipherDialect below)
 _DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
 _ALIASES = {"postgres": "postgresql"}
 
@@ -52,6 +53,10 @@ def database_url(target: str) -> str:
         raise StoreError(f"--db {_safe(target)}: KAPDesk keeps its record in SQLite (a file path) or PostgreSQL "
                          f"(postgresql://…), not {url.get_backend_name()}")
     driver = url.get_driver_name() if "+" in url.drivername else _DRIVERS[backend]
+    if backend == "sqlite" and driver == CIPHER_DRIVER and url.database:
+        # An encrypted record's own engine URL (a replicator opening the room's file): the file
+        # says it is encrypted, and open_engine takes the key this process already holds.
+        return f"sqlite+pysqlite:///{url.database}"
     if driver != _DRIVERS[backend]:
         raise StoreError(f"--db {_safe(target)}: the {driver} driver is not used by KAPDesk; "
                          f"write {backend}+{_DRIVERS[backend]}:// or just {backend}://")
@@ -144,14 +149,14 @@ class RawKeySQLCipherDialect(SQLiteDialect_pysqlcipher):
         return SQLiteDialect_pysqlite.get_pool_class(url)
 
 
-registry.register("sqlite.kapdesk_sqlcipher", __name__, "RawKeySQLCipherDialect")
+registry.register(f"sqlite.{CIPHER_DRIVER}", __name__, "RawKeySQLCipherDialect")
 
 
 def _cipher_engine(path: Path, key: bytes) -> Engine:
     from kapdesk.store import crypto
 
     module = crypto.sqlcipher_module()
-    engine = create_engine(URL.create("sqlite+kapdesk_sqlcipher", database=str(path)), module=module, future=True)
+    engine = create_engine(URL.create(f"sqlite+{CIPHER_DRIVER}", database=str(path)), module=module, future=True)
 
     def set_key(dbapi_connection: Any, _record: Any) -> None:
         crypto.set_key(dbapi_connection, key)
