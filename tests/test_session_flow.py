@@ -196,3 +196,35 @@ def test_the_last_protocol_used_is_offered_first(qtbot, store, people, protocols
     qtbot.addWidget(window)
     assert window.start_screen.protocol.itemData(0) != "iv-infusion"  # not simply the first in the list
     assert window.start_screen.protocol.currentData() == "iv-infusion"
+
+
+def test_another_clinician_resuming_is_a_recorded_hand_off(qtbot, store, clock):
+    """The nurse who started the sitting signs out at a restart; the prescriber who resumes it
+    proved who they are at sign-in: the record says who took over, and everything after is theirs."""
+    from kapdesk.domain.entries import Handoff, Observation, of_type
+
+    first = make_main_window(qtbot, store, clock, signed_in="Nurse Starter (synthetic)", role="prescriber")
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    view = start_by_keyboard(qtbot, first, client="HAND-01 (synthetic)")
+    session_id = view.live.id
+    clock.advance(300)
+
+    second = make_main_window(qtbot, store, clock, signed_in="Doctor Resumer (synthetic)")
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    second.resume_session(session_id)
+    live = second.session_view.live
+    (entry, handoff), = of_type(live.entries(), Handoff)
+    assert (handoff.from_name, handoff.to_name, handoff.by) == ("Nurse Starter (synthetic)",
+                                                                 "Doctor Resumer (synthetic)", "password")
+    assert entry.author_name == "Doctor Resumer (synthetic)"
+    assert live.record(Observation("Synthetic: after the hand-off")).author_name == "Doctor Resumer (synthetic)"
+
+    third = make_main_window(qtbot, store, clock, signed_in="Doctor Resumer (synthetic)")  # the same one again
+    qtbot.addWidget(third)
+    third.show()
+    third.resume_session(session_id)
+    assert len(of_type(third.session_view.live.entries(), Handoff)) == 1  # no hand-off to oneself

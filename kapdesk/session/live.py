@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from kapdesk.domain.clock import Clock, ClockReading, Reminder, SessionClock
-from kapdesk.domain.entries import READING_KINDS, EntryInfo, Handoff, Payload, ReminderDone, kind_of
+from kapdesk.domain.entries import READING_KINDS, EntryInfo, Handoff, Payload, ReminderDone, kind_of, of_type
 from kapdesk.domain.info import (
     AddendumInfo, ClientInfo, ClinicianInfo, NoteInfo, OutcomeInfo, SessionInfo, SessionRecord,
 )
@@ -63,6 +63,27 @@ class LiveSession(QObject):
 
     def clinician_name(self) -> str:
         return next((c.name for c in self.store.clinicians() if c.id == self.clinician_id), self.info.clinician_name)
+
+    def last_actor(self) -> tuple[uuid.UUID, str]:
+        """Who was acting when the sitting was last left: the latest hand-off's clinician, else the
+        one who started it (a restart, a sign-out or the start screen does not change it)."""
+        handoffs = of_type(self.entries(), Handoff)
+        if handoffs:
+            latest = max(handoffs, key=lambda pair: pair[0].occurred_at)[1]
+            return latest.to_id, latest.to_name
+        return self.info.clinician_id, self.info.clinician_name
+
+    def continue_as(self, clinician: ClinicianInfo) -> EntryInfo | None:
+        """A signed-in clinician resumes the sitting: when they are not the one who was acting, that
+        is a hand-off (they proved who they are with their password at sign-in), recorded like one."""
+        before_id, before_name = self.last_actor()
+        if before_id == clinician.id:
+            return None
+        entry = self.store.add_entry(self.id, Handoff(before_id, before_name, clinician.id, clinician.name,
+                                                      "password"), clinician.id)
+        self.clinician_id = clinician.id
+        self._changed(entry, reread=False)
+        return entry
 
     def hand_over(self, clinician: ClinicianInfo, by: str) -> EntryInfo:
         """``clinician`` (who has just proved who they are ``by`` password, PIN or the emergency code)

@@ -377,7 +377,8 @@ class MainWindow(QMainWindow):
         if self.clinician is None:
             return
         try:
-            self.show_session(session_id, self.clinician.id)
+            view = self.show_session(session_id, self.clinician.id)
+            view.live.continue_as(self.clinician)  # another clinician resuming is a hand-off, recorded
         except StoreError as exc:
             self.start_screen.show_message(f"Not resumed: {exc}.")
 
