@@ -42,8 +42,15 @@ def test_a_clinician_from_before_accounts_can_become_the_admin(store, accounts):
 
 
 def test_short_passwords_and_easy_pins_are_refused(accounts, admin):
-    with pytest.raises(CredentialError, match="at least 8"):
-        accounts.add_clinician(admin, "T (synthetic)", "therapist", "short")
+    with pytest.raises(CredentialError, match="at least 10"):
+        accounts.add_clinician(admin, "T (synthetic)", "therapist", "nine char")  # 9 characters
+    with pytest.raises(CredentialError, match="empty"):
+        accounts.add_clinician(admin, "T (synthetic)", "therapist", "")
+    with pytest.raises(CredentialError, match="every guesser tries first"):
+        accounts.add_clinician(admin, "T (synthetic)", "therapist", "Password123")
+    with pytest.raises(CredentialError, match="own name"):
+        accounts.add_clinician(admin, "Ten Letters (synthetic)", "therapist", "ten letters (synthetic)")
+    assert accounts.add_clinician(admin, "T (synthetic)", "therapist", "ten chars!").name == "T (synthetic)"
     for pin in ("123", "1111", "1234", "abcd", "123456789"):
         with pytest.raises(CredentialError):
             check_pin(pin)

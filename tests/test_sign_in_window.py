@@ -48,7 +48,7 @@ def test_a_new_record_asks_for_its_first_admin_and_signs_them_in(qtbot, store, c
     type_into(qtbot, form.password, "short")
     type_into(qtbot, form.again, "short")
     qtbot.keyClick(form.again, Qt.Key.Key_Return)
-    assert "at least 8 characters" in form.message.text() and store.clinicians() == []
+    assert "at least 10 characters" in form.message.text() and store.clinicians() == []
     assert form.name.text() == "First Admin (synthetic)"  # the typed text stays
     form.password.clear()
     form.again.clear()
@@ -138,7 +138,7 @@ def test_the_admin_adds_and_deactivates_a_clinician_by_keyboard(qtbot, window, s
     choose(qtbot, page.new_role, "Nurse / prescriber")
     type_into(qtbot, page.new_password, "short")
     qtbot.keyClick(page.new_password, Qt.Key.Key_Return)
-    assert "at least 8 characters" in page.message.text() and page.new_name.text() == "New Nurse (synthetic)"
+    assert "at least 10 characters" in page.message.text() and page.new_name.text() == "New Nurse (synthetic)"
     page.new_password.clear()
     qtbot.keyClicks(page.new_password, "synthetic nurse pass")
     qtbot.keyClick(page.new_password, Qt.Key.Key_Return)

@@ -76,7 +76,7 @@ class Accounts:
     def create_first_admin(self, name: str, password: str) -> ClinicianInfo:
         if not self.needs_first_admin():
             raise EntryError("this record already has an admin: sign in, and ask them to add you")
-        check_password(password)
+        check_password(password, name=name)
         existing = next((c for c in self.store.clinicians() if c.name == name.strip()), None)
         if existing is not None:  # a clinician from before accounts becomes the admin
             return self.store.update_clinician(existing.id, existing.id, "made first admin", role="admin",
@@ -141,7 +141,7 @@ class Accounts:
         self._require_admin(admin)
         if role not in ROLES:
             raise EntryError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
-        check_password(password)
+        check_password(password, name=name)
         return self.store.add_clinician(name, role, password_hash=self.hasher.hash(password), actor_id=admin.id)
 
     def set_active(self, admin: ClinicianInfo, clinician_id: uuid.UUID, active: bool) -> ClinicianInfo:

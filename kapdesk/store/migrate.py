@@ -38,8 +38,30 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+# Rooms reaching an empty clinic server at the same moment take turns to create its schema.
+MIGRATION_LOCK = 0x4B415044  # "KAPD": a PostgreSQL advisory lock key of our own
+
+
 def migrate(engine: Engine, target: str = "head") -> Path | None:
-    """Upgrade to ``target``. Returns the path of the backup taken before an upgrade, if any."""
+    """Upgrade to ``target``. Returns the path of the backup taken before an upgrade, if any.
+
+    On PostgreSQL the upgrade holds an advisory lock: several rooms may meet an empty or older
+    server at once, and the second finds the schema the first has just written."""
+    if engine.dialect.name != "postgresql":
+        return _migrate(engine, target)
+    from sqlalchemy import text
+
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        lock.commit()
+        try:
+            return _migrate(engine, target)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            lock.commit()
+
+
+def _migrate(engine: Engine, target: str) -> Path | None:
     config = alembic_config()
     script = ScriptDirectory.from_config(config)
     current = current_revision(engine)

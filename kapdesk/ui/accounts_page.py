@@ -86,7 +86,7 @@ class AccountsPage(QWidget):
         form.addRow("Add: name", self.new_name)
         form.addRow("Role", self.new_role)
         form.addRow("Password", self.new_password)
-        self.code = secret_line("the clinic's emergency code, at least 8 characters (Enter)", "Emergency code")
+        self.code = secret_line("the clinic's emergency code, at least 10 characters (Enter)", "Emergency code")
         self.code.returnPressed.connect(self.set_emergency_code)
         form.addRow("Emergency code", self.code)
         self.accesses = QListWidget()
@@ -101,7 +101,7 @@ class AccountsPage(QWidget):
         self.pin.returnPressed.connect(self.set_pin)
         own.addRow("PIN", self.pin)
         self.current = secret_line("your password now", "Your current password")
-        self.new = secret_line("the new one, at least 8 characters (Enter)", "Your new password")
+        self.new = secret_line("the new one, at least 10 characters (Enter)", "Your new password")
         for line in (self.current, self.new):
             line.returnPressed.connect(self.change_password)
         own.addRow("Password now", self.current)

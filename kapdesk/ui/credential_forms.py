@@ -172,7 +172,7 @@ class FirstAdminForm(_Said):
         super().__init__(parent)
         self.clinic = clinic
         self.name = plain_line("the admin's name", "Admin name")
-        self.password = secret_line("at least 8 characters", "New password")
+        self.password = secret_line("at least 10 characters", "New password")
         self.again = secret_line("the same password again (Enter)", "New password again")
         for line in (self.name, self.password, self.again):
             line.returnPressed.connect(self.submit)

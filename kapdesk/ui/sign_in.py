@@ -72,7 +72,7 @@ class SignInPage(QWidget):
         if self.clinic.accounts.needs_first_admin():
             self.heading.setText("Create the first admin")
             self.hint.setText("This record has no admin yet. The admin adds the other clinicians (a name, a role, "
-                              "a password) and sets the clinic's emergency code. Passwords: at least 8 characters.")
+                              "a password) and sets the clinic's emergency code. Passwords: at least 10 characters.")
             self.forms.setCurrentWidget(self.first_admin)
             self.emergency_form.hide()
             return
