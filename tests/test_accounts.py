@@ -161,3 +161,14 @@ def test_shipped_parameters_take_a_noticeable_fraction_of_a_second():
     stored = SHIPPED.hash("synthetic (shipped)")
     assert "$argon2id$" in stored and "m=65536,t=3" in stored
     assert SHIPPED.verify(stored, "synthetic (shipped)") and not SHIPPED.verify(stored, "other")
+
+
+def test_a_damaged_password_hash_is_named_not_taken_for_a_wrong_password(store, accounts, admin):
+    import sqlite3
+
+    store.close()
+    with sqlite3.connect(store.engine.url.database) as db:
+        db.execute("UPDATE clinician SET password_hash = '$argon2id$v=19$garbage' WHERE id = ?", (admin.id.hex,))
+    with pytest.raises(SignInError, match="stored password is damaged.*admin resets it"):
+        accounts.sign_in(admin.id, PASSWORD)
+    assert store.failed_sign_ins(admin.id)[0] == 0  # not counted as a guess

@@ -161,3 +161,14 @@ def test_the_report_filters_by_client_and_date(record, capsys):
     assert trail(engine, since=date(2999, 1, 1)) == []
     code, _ = _cli("list", "--db", str(record), "--since", "yesterday")
     assert code == 2 and "is not a date like 2026-12-01" in capsys.readouterr().err
+
+
+def test_a_reordered_event_is_named(record):
+    """Two events swapped in the chain (their places exchanged) no longer follow one another."""
+    _tamper(record, "UPDATE audit_event SET seq = -1 WHERE seq = 4",
+            "UPDATE audit_event SET seq = 4 WHERE seq = 5",
+            "UPDATE audit_event SET seq = 5 WHERE seq = -1")
+    problems = verify(Store.open(str(record)).engine)
+    assert problems and problems[0].seq == 4
+    code, text = _cli("verify", "--db", str(record))
+    assert code == 1 and "event #4" in text

@@ -109,6 +109,10 @@ class Accounts:
         if wait > 0:
             raise SignInError(f"too many wrong tries: wait {math.ceil(wait)} s", wait)
         password_hash, pin_hash = self.store.clinician_secrets(clinician_id)
+        if password_hash and not self.hasher.readable(password_hash):
+            self.store.record_event(None, "sign-in refused", "clinician", clinician_id, {"why": "damaged password hash"})
+            raise SignInError(f"{clinician.name}'s stored password is damaged and cannot be checked: an admin resets it "
+                              "(nothing was changed)")
         by: Secret | None = None
         if self.hasher.verify(password_hash, secret):
             by = "password"

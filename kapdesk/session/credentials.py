@@ -51,6 +51,19 @@ class Hasher:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
+    @staticmethod
+    def readable(stored: str | None) -> bool:
+        """True when ``stored`` is an Argon2 hash at all (a damaged one can never match anything)."""
+        if not stored:
+            return False
+        try:
+            from argon2 import extract_parameters
+
+            extract_parameters(stored)
+            return True
+        except (InvalidHashError, ValueError):
+            return False
+
     def needs_rehash(self, stored: str) -> bool:
         try:
             return self._argon2().check_needs_rehash(stored)
