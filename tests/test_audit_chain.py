@@ -172,3 +172,21 @@ def test_a_reordered_event_is_named(record):
     assert problems and problems[0].seq == 4
     code, text = _cli("verify", "--db", str(record))
     assert code == 1 and "event #4" in text
+
+
+def test_the_start_screen_says_when_the_newest_links_are_broken(record, qtbot, clock):
+    """Opening a record whose audit trail was edited outside KAPDesk says so, in one line, and goes on."""
+    from conftest import open_main_window
+
+    _tamper(record, "UPDATE audit_event SET action = 'viewed' WHERE seq = (SELECT max(seq) - 1 FROM audit_event)")
+    store = Store.open(str(record), now=clock.utcnow)
+    window = open_main_window(qtbot, store, clock)
+    text = window.start_screen.message.text()
+    assert "audit trail is broken" in text and "kapdesk audit verify" in text and "changed after it was written" in text
+
+
+def test_an_intact_record_opens_without_a_warning(record, qtbot, clock):
+    from conftest import open_main_window
+
+    window = open_main_window(qtbot, Store.open(str(record), now=clock.utcnow), clock)
+    assert "audit trail" not in window.start_screen.message.text()

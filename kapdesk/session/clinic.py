@@ -67,6 +67,19 @@ class Clinic:
         url = self.store.engine.url
         return url.database or "" if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
 
+    def audit_warning(self) -> str | None:
+        """One line when the newest links of the audit trail do not hold (checked at each opening)."""
+        from kapdesk.store.audit import tail_problem
+
+        try:
+            problem = tail_problem(self.store.engine)
+        except Exception:  # noqa: BLE001 - a record too damaged to read says so when it is used
+            return None
+        if problem is None:
+            return None
+        return (f"The audit trail is broken ({problem}): the record may have been changed outside KAPDesk. "
+                "Run `kapdesk audit verify` and tell the clinic's admin. Nothing was changed.")
+
     def close(self) -> None:
         if self.server is not None:
             self.server.stop()

@@ -58,9 +58,18 @@ def verify(engine: Engine) -> list[ChainProblem]:
     return sorted(problems, key=lambda p: (p.seq is None, p.seq or 0))
 
 
-def _chain_problems(events: list[AuditEvent]) -> Iterator[ChainProblem]:
-    prev = GENESIS
-    for expected, event in enumerate(events, start=1):
+def tail_problem(engine: Engine, last: int = 200) -> ChainProblem | None:
+    """The first problem among the chain's newest ``last`` events, or None: cheap enough for every
+    opening of the record (the full walk is ``kapdesk audit verify``)."""
+    with OrmSession(engine) as orm:
+        events = list(orm.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(last + 1)))[::-1]
+    if len(events) < 2:
+        return next(iter(_chain_problems(events)), None)
+    return next(iter(_chain_problems(events[1:], start=events[0].seq + 1, prev=events[0].hash)), None)
+
+
+def _chain_problems(events: list[AuditEvent], *, start: int = 1, prev: str = GENESIS) -> Iterator[ChainProblem]:
+    for expected, event in enumerate(events, start=start):
         what = f"{event.action} {event.object_type} {event.object_id} at {_when(event.at)}"
         if event.seq != expected:
             yield ChainProblem(event.seq, f"the chain jumps from #{expected - 1} to #{event.seq}: "

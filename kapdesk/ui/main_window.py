@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self._player = None
         self._availability = None
         self._music = None
+        self._audit_warning: str | None = None  # read once per opening of the record
         self._painted = False
         # Who is at the keyboard (None until signed in), and the pages of issue 10 (made with the record).
         self.clinician: ClinicianInfo | None = None
@@ -285,6 +286,8 @@ class MainWindow(QMainWindow):
         if self.clinician is None:
             self.show_sign_in()
             return
+        if self._audit_warning is None:
+            self._audit_warning = self.clinic.audit_warning() or ""
         # The office view offers no resuming: a sitting in progress belongs to the room running it.
         in_progress = [] if self.clinic.is_server else self.clinic.sessions(status=SessionStatus.IN_PROGRESS)
         self.start_screen.populate(
@@ -293,6 +296,8 @@ class MainWindow(QMainWindow):
             in_progress,
             self.clinic.accounts.open_emergency_accesses(),
         )
+        if self._audit_warning:
+            self.start_screen.show_message(self._audit_warning)
         self.history.run_search()
         if in_progress:  # so that Enter on the list, too, resumes it
             self.history.select_session(in_progress[0].id)
