@@ -104,6 +104,8 @@ def test_status_lines_are_the_status_bar_words(clock):
         f"server: offline since {since.astimezone():%H:%M}"
     assert status_line(SyncStatus(SyncState.OFFLINE, 4, since)).endswith(" · 4 waiting")
     assert status_line(SyncStatus(SyncState.NEWER_SCHEMA, 2)) == "server: newer schema — working locally"
+    assert status_line(SyncStatus(SyncState.UP_TO_DATE, conflicts=1)) == \
+        "server: up to date · 1 client label to link (admin)"
 
 
 def test_a_push_sends_everything_and_pushing_again_changes_nothing(rooms, office, clock, protocols):
@@ -213,6 +215,7 @@ def test_two_rooms_creating_one_label_offline_are_both_kept_and_flagged(rooms, o
     one.sync.cycle()
     status = two.sync.cycle()
     assert status.state is SyncState.UP_TO_DATE and status.conflicts == 1
+    assert status_line(status).endswith("· 1 client label to link (admin)")  # said in the room, quietly
     labels = {c.id: c.label for c in office.clients()}
     assert labels == {a.id: "ANNA-7 (synthetic)", b.id: "ANNA-7 (synthetic) (Room 2)"}
     with office.engine.connect() as connection:

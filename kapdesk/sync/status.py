@@ -28,10 +28,13 @@ class SyncStatus:
 def status_line(status: SyncStatus) -> str:
     """The status bar's words: quiet, short, the same wherever shown."""
     waiting = f" · {status.waiting} waiting" if status.waiting else ""
+    # Labels two rooms created offline, kept apart on the server: said until an admin links them.
+    linked = (f" · {status.conflicts} client label{'s' if status.conflicts > 1 else ''} to link (admin)"
+              if status.conflicts else "")
     if status.state is SyncState.UP_TO_DATE:
-        return "server: up to date"
+        return f"server: up to date{linked}"
     if status.state is SyncState.WAITING:
-        return f"server: {status.waiting} waiting"
+        return f"server: {status.waiting} waiting{linked}"
     if status.state is SyncState.OFFLINE:
         since = status.offline_since.astimezone().strftime("%H:%M") if status.offline_since else "now"
         return f"server: offline since {since}{waiting}"
