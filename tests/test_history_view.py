@@ -286,3 +286,21 @@ def test_item9_by_session_reads_every_client_of_the_page(store, clock, people, p
     found = clinic.item9_by_session(clinic.search_sessions())
     assert {sid: a.value for sid, a in found.items()} == {tied.id: 1, same_day.id: 3}
     assert zero.id not in found and clinic.item9_by_session([]) == {}
+
+
+def test_the_course_chart_appears_only_with_a_score_to_draw(qtbot, store, clock, people, protocols):
+    """An empty chart says nothing (and costs the first page its paint): the note says why instead."""
+    clinician, client = people
+    session = store.start_session(client.id, clinician.id, protocols["sublingual"])
+    store.end_session(session.id, clinician.id)
+    view = HistoryView(Clinic(store, clock))
+    qtbot.addWidget(view)
+    view.show()
+    assert not view.chart_view.isVisible()
+    view.show_course(client.id)
+    assert not view.chart_view.isVisible() and "No PHQ-9 or GAD-7" in view.chart_note.text()
+    store.add_outcome(client.id, "phq9", {k: 1 for k in SCALES["phq9"].item_keys}, 9, clinician.id,
+                      clock.utcnow().date(), session.id)
+    view.course_client = None
+    view.show_course(client.id)
+    assert view.chart_view.isVisible()
