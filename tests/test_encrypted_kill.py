@@ -9,19 +9,16 @@ straight from the key file (not with our code), and grepped for names in clear.
 
 import json
 import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 from argon2.low_level import Type, hash_secret_raw
+from test_record_kill import kill_after_confirmations
 
 from kapdesk.store import Store, crypto
 from kapdesk.store.encryption import encrypt_record
 
-DRIVER = Path(__file__).parent / "drivers" / "record_app.py"
 PASSPHRASE = "correct horse (synthetic)"
 
 pytestmark = pytest.mark.slow
@@ -43,18 +40,7 @@ def test_sigkill_on_an_encrypted_record_loses_nothing_confirmed(tmp_path, monkey
 
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "KAPDESK_DATA_DIR": str(tmp_path / "user-data"),
            crypto.PASSPHRASE_ENV: PASSPHRASE}
-    process = subprocess.Popen([sys.executable, str(DRIVER), str(db_path)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env)
-    lines: list[str] = []
-    try:
-        for _ in range(3):
-            line = process.stdout.readline()  # blocks until the driver has confirmed (no sleep)
-            if not line:
-                raise AssertionError(f"driver failed after {lines}: {process.stderr.read()}")
-            lines.append(line.rstrip("\n"))
-    finally:
-        process.send_signal(signal.SIGKILL)  # right after the last confirmation
-    assert process.wait() == -signal.SIGKILL
+    lines = kill_after_confirmations(db_path, env)
     first, acked, last = lines
     assert first.startswith("SAVED Saved ") and acked.startswith("ACKED ") and last.startswith("SAVED Saved ")
     wal = Path(f"{db_path}-wal")

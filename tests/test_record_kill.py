@@ -24,14 +24,14 @@ DRIVER = Path(__file__).parent / "drivers" / "record_app.py"
 pytestmark = pytest.mark.slow
 
 
-def test_sigkill_right_after_the_confirmation_loses_nothing(tmp_path):
-    db_path = tmp_path / "record.sqlite3"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "KAPDESK_DATA_DIR": str(tmp_path / "user-data")}
+def kill_after_confirmations(db_path: Path, env: dict[str, str], count: int = 3) -> list[str]:
+    """Run the driver on ``db_path`` until it has printed ``count`` confirmations, SIGKILL it right
+    after the last one, and return what it printed."""
     process = subprocess.Popen([sys.executable, str(DRIVER), str(db_path)], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=env)
     lines: list[str] = []
     try:
-        for _ in range(3):
+        for _ in range(count):
             line = process.stdout.readline()  # blocks until the driver has confirmed (no sleep)
             if not line:
                 raise AssertionError(f"driver failed after {lines}: {process.stderr.read()}")
@@ -39,6 +39,13 @@ def test_sigkill_right_after_the_confirmation_loses_nothing(tmp_path):
     finally:
         process.send_signal(signal.SIGKILL)  # right after the last confirmation
     assert process.wait() == -signal.SIGKILL
+    return lines
+
+
+def test_sigkill_right_after_the_confirmation_loses_nothing(tmp_path):
+    db_path = tmp_path / "record.sqlite3"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "KAPDESK_DATA_DIR": str(tmp_path / "user-data")}
+    lines = kill_after_confirmations(db_path, env)
     first, acked, last = lines
     assert first.startswith("SAVED Saved ") and "186/96  HR 88" in first
     assert acked.startswith("ACKED Acknowledged ") and "Kill Clinician (synthetic)" in acked

@@ -76,6 +76,22 @@ def entry_events(store: Store) -> list[str]:
             text("SELECT object_id FROM audit_event WHERE object_type = 'entry' AND action IN ('created', 'corrected')"))]
 
 
+def assert_server_holds_the_room(server: str, room: Store) -> None:
+    """Every entry of the room is on the server, once, and the server's audit chain verifies."""
+    server_store = Store.open(server)
+    try:
+        assert entry_ids(server_store) == _normal(entry_ids(room))
+        assert verify(server_store.engine) == []
+    finally:
+        server_store.close()
+
+
+def driver_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a real room process (tests/drivers/sync_push_app.py)."""
+    return {**os.environ, "KAPDESK_DATA_DIR": str(tmp_path / "data"),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+
+
 def _normal(ids: list[str]) -> list[str]:
     import uuid
 
@@ -119,12 +135,7 @@ def test_server_stopped_mid_session_the_queue_grows_then_drains(cluster, server,
     finally:
         restart(cluster)
     assert sync.cycle().state is SyncState.UP_TO_DATE
-    server_store = Store.open(server)
-    try:
-        assert entry_ids(server_store) == _normal(entry_ids(store))
-        assert verify(server_store.engine) == []
-    finally:
-        server_store.close()
+    assert_server_holds_the_room(server, store)
 
 
 def test_server_down_at_start_then_killed_mid_session(cluster, server, room, clock):
@@ -145,18 +156,12 @@ def test_server_down_at_start_then_killed_mid_session(cluster, server, room, clo
     finally:
         restart(cluster)
     assert sync.cycle().state is SyncState.UP_TO_DATE
-    server_store = Store.open(server)
-    try:
-        assert entry_ids(server_store) == _normal(entry_ids(store))
-        assert verify(server_store.engine) == []
-    finally:
-        server_store.close()
+    assert_server_holds_the_room(server, store)
 
 
 def test_kill_9_of_the_room_during_a_push_loses_and_doubles_nothing(tmp_path, server):
     db = tmp_path / "room.sqlite3"
-    env = {**os.environ, "KAPDESK_DATA_DIR": str(tmp_path / "data"),
-           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    env = driver_env(tmp_path)
     chance = random.Random()
     saved: set[str] = set()
     for cycle in range(KILL_CYCLES):
@@ -197,8 +202,7 @@ def test_kill_9_of_the_room_during_a_push_loses_and_doubles_nothing(tmp_path, se
 def test_two_rooms_in_two_processes_push_to_one_server_at_once(tmp_path, server):
     """Two real room processes record and push at the same time: every entry of both is on the
     server exactly once, and the server's one audit chain (both rooms take turns on it) verifies."""
-    env = {**os.environ, "KAPDESK_DATA_DIR": str(tmp_path / "data"),
-           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    env = driver_env(tmp_path)
     rooms = {"Room A": tmp_path / "a.sqlite3", "Room B": tmp_path / "b.sqlite3"}
     processes = [subprocess.Popen([sys.executable, str(DRIVER), str(db), server, "12", room], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True, env=env) for room, db in rooms.items()]

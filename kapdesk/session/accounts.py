@@ -88,11 +88,13 @@ class Accounts:
         return [c for c in self.store.clinicians() if c.active]
 
     def wait_before_next_try(self, clinician_id: uuid.UUID) -> float:
-        failures, last = self.store.failed_sign_ins(clinician_id)
+        return self._wait(*self.store.failed_sign_ins(clinician_id))
+
+    def _wait(self, failures: int, last: datetime | None) -> float:
+        """What is left of the back-off after ``failures`` wrong tries, the latest at ``last``."""
         if not failures or last is None:
             return 0.0
-        remaining = (last + timedelta(seconds=backoff_s(failures)) - self.now()).total_seconds()
-        return max(0.0, remaining)
+        return max(0.0, (last + timedelta(seconds=backoff_s(failures)) - self.now()).total_seconds())
 
     def sign_in(self, clinician_id: uuid.UUID, secret: str, *, allow_pin: bool = False,
                 action: str = "signed in", detail: dict[str, str] | None = None) -> SignedIn:
@@ -206,19 +208,10 @@ class Accounts:
 
     # -- helpers --------------------------------------------------------------------------------
     def _emergency_failures(self) -> tuple[int, datetime | None]:
-        events = [e for e in self.store.audit_events(None) if e.object_type == "emergency_access"]
-        count = 0
-        for event in reversed(events):
-            if event.action != "sign-in failed":
-                break
-            count += 1
-        return count, events[-1].at if count else None
+        return self.store.failed_tries("emergency_access", None, resets=("break glass",))
 
     def _emergency_wait(self) -> float:
-        failures, last = self._emergency_failures()
-        if not failures or last is None:
-            return 0.0
-        return max(0.0, (last + timedelta(seconds=backoff_s(failures)) - self.now()).total_seconds())
+        return self._wait(*self._emergency_failures())
 
     def _clinician(self, clinician_id: uuid.UUID) -> ClinicianInfo:
         found = next((c for c in self.store.clinicians() if c.id == clinician_id), None)

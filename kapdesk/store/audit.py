@@ -54,7 +54,9 @@ def verify(engine: Engine) -> list[ChainProblem]:
                 covered.setdefault((e.object_type, e.object_id), e)
         problems += _entry_problems(orm, covered)
         problems += _outcome_problems(orm, covered)
-        problems += _note_problems(orm, covered)
+        signings = {e.object_id: e for e in events  # the latest signing of each note (events are in seq order)
+                    if e.object_type == "integration_note" and e.action == "signed"}
+        problems += _note_problems(orm, covered, signings)
     return sorted(problems, key=lambda p: (p.seq is None, p.seq or 0))
 
 
@@ -121,7 +123,8 @@ def _outcome_problems(orm: OrmSession, covered: dict[tuple[str, str], AuditEvent
             yield problem
 
 
-def _note_problems(orm: OrmSession, covered: dict[tuple[str, str], AuditEvent]) -> Iterator[ChainProblem]:
+def _note_problems(orm: OrmSession, covered: dict[tuple[str, str], AuditEvent],
+                   signings: dict[str, AuditEvent]) -> Iterator[ChainProblem]:
     names = {c.id: c.name for c in orm.scalars(select(Clinician))}
     notes = {n.id: n for n in orm.scalars(select(IntegrationNote))}
     for note in notes.values():
@@ -132,7 +135,7 @@ def _note_problems(orm: OrmSession, covered: dict[tuple[str, str], AuditEvent]) 
         if actual != note.content_hash:
             event = covered.get(("integration_note", str(note.id)))
             yield ChainProblem(event.seq if event else None, f"{label} was changed after it was signed")
-        signed = _signing_event(orm, note.id)
+        signed = signings.get(str(note.id))
         if signed is None:
             yield ChainProblem(None, f"{label} has no signing event: it was signed outside KAPDesk")
         elif signed.detail.get("hash") != note.content_hash:
@@ -147,12 +150,6 @@ def _note_problems(orm: OrmSession, covered: dict[tuple[str, str], AuditEvent]) 
         problem = _covered_problem("note_addendum", addendum.id, label, addendum.content_hash, covered)
         if problem is not None:
             yield problem
-
-
-def _signing_event(orm: OrmSession, note_id: uuid.UUID) -> AuditEvent | None:
-    return orm.scalar(select(AuditEvent).where(AuditEvent.object_type == "integration_note",
-                                               AuditEvent.object_id == str(note_id),
-                                               AuditEvent.action == "signed").order_by(AuditEvent.seq.desc()).limit(1))
 
 
 # --------------------------------------------------------------------------------------------

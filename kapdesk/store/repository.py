@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Engine, Text, event, func, insert, select, text, type_coerce
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
@@ -353,14 +353,20 @@ class Store(_RecordMixin):
             self._audit(orm, actor_id, action, object_type, object_id, detail or {})
 
     def failed_sign_ins(self, clinician_id: uuid.UUID) -> tuple[int, datetime | None]:
-        """Failed sign-ins since the last successful one, and when the latest failed."""
+        """Failed sign-ins of one clinician since their last successful one, and when the latest failed."""
+        return self.failed_tries("clinician", str(clinician_id),
+                                 resets=("signed in", "unlocked", "hand-off", "password reset"))
+
+    def failed_tries(self, object_type: str, object_id: str | None, *, resets: tuple[str, ...]
+                     ) -> tuple[int, datetime | None]:
+        """Consecutive "sign-in failed" events about one object (any of ``object_type`` when
+        ``object_id`` is None) since the last of the ``resets`` actions, and when the latest failed."""
+        query = select(AuditEvent.action, AuditEvent.at).where(
+            AuditEvent.object_type == object_type, AuditEvent.action.in_(("sign-in failed", *resets)))
+        if object_id is not None:
+            query = query.where(AuditEvent.object_id == object_id)
         with self._sessions() as orm:
-            rows = orm.execute(
-                select(AuditEvent.action, AuditEvent.at).where(
-                    AuditEvent.object_type == "clinician", AuditEvent.object_id == str(clinician_id),
-                    AuditEvent.action.in_(("signed in", "sign-in failed", "unlocked", "hand-off", "password reset")),
-                ).order_by(AuditEvent.seq.desc()).limit(64)
-            ).all()
+            rows = orm.execute(query.order_by(AuditEvent.seq.desc()).limit(64)).all()
         count = 0
         for action, _ in rows:
             if action != "sign-in failed":
