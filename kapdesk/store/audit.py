@@ -125,6 +125,7 @@ def _outcome_problems(orm: OrmSession, covered: dict[tuple[str, str], AuditEvent
 
 def _note_problems(orm: OrmSession, covered: dict[tuple[str, str], AuditEvent],
                    signings: dict[str, AuditEvent]) -> Iterator[ChainProblem]:
+    """Signed notes and addenda against their own content hashes and the events that signed them."""
     names = {c.id: c.name for c in orm.scalars(select(Clinician))}
     notes = {n.id: n for n in orm.scalars(select(IntegrationNote))}
     for note in notes.values():
@@ -132,10 +133,9 @@ def _note_problems(orm: OrmSession, covered: dict[tuple[str, str], AuditEvent],
             continue
         label = f"the signed note of session {note.session_id}"
         actual = content_hash(str(note.session_id), note.sections, names.get(note.signed_by, "?"), note.signed_at)
-        if actual != note.content_hash:
-            event = covered.get(("integration_note", str(note.id)))
-            yield ChainProblem(event.seq if event else None, f"{label} was changed after it was signed")
         signed = signings.get(str(note.id))
+        if actual != note.content_hash:
+            yield ChainProblem(signed.seq if signed else None, f"{label} was changed after it was signed")
         if signed is None:
             yield ChainProblem(None, f"{label} has no signing event: it was signed outside KAPDesk")
         elif signed.detail.get("hash") != note.content_hash:
