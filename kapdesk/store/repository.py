@@ -230,14 +230,21 @@ class _RecordMixin:
             # The clinic server has many writers (rooms pushing, the office): they take turns at
             # the chain's tail rather than lose an action to the unique ``seq`` (kapdesk.sync too).
             orm.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
-        seq, prev = orm.info.get("audit_tail") or self._chain_tail(orm)
-        values = {"id": uuid.uuid4(), "seq": seq + 1, "prev_hash": prev, "at": self.now(), "actor_id": actor_id,
-                  "action": action, "object_type": object_type, "object_id": str(object_id), "detail": detail}
-        values["hash"] = event_digest(**{k: v for k, v in values.items()})
+        tail = orm.info.get("audit_tail") or self._chain_tail(orm)
+        values = self._event_values(tail, actor_id, action, object_type, object_id, detail)
         # Core, on the session's own connection and transaction: an append needs none of the
         # ORM's bulk-insert machinery (about a third of a vitals entry's Python time; issue 12).
         _append_row(orm, _AUDIT_INSERT, values)
         orm.info["audit_tail"] = (values["seq"], values["hash"])
+
+    def _event_values(self: Store, tail: tuple[int, str], actor_id: uuid.UUID | None, action: str, object_type: str,
+                      object_id: uuid.UUID | str, detail: dict[str, Any]) -> dict[str, Any]:
+        """The next event's row after ``tail`` (the last event's seq and hash), its own hash included."""
+        seq, prev = tail
+        values = {"id": uuid.uuid4(), "seq": seq + 1, "prev_hash": prev, "at": self.now(), "actor_id": actor_id,
+                  "action": action, "object_type": object_type, "object_id": str(object_id), "detail": detail}
+        values["hash"] = event_digest(**values)
+        return values
 
     @staticmethod
     def _chain_tail(orm: OrmSession) -> tuple[int, str]:
@@ -256,6 +263,7 @@ class Store(_RecordMixin):
         self._make_session = sessionmaker(engine, expire_on_commit=False)
         self._names: dict[uuid.UUID, str] = {}
         self._arrivals: dict[uuid.UUID, datetime] = {}
+        self._direct = engine.dialect.name == "sqlite"  # entries may take _append_direct
         event.listen(self._make_session, "before_flush", _refuse_entry_changes)
 
     @classmethod
@@ -282,15 +290,8 @@ class Store(_RecordMixin):
     @contextmanager
     def _sessions(self) -> Iterator[OrmSession]:
         """An ORM session whose database and OS errors leave as :class:`StoreError` (readable)."""
-        try:
-            with self._make_session() as orm:
-                yield orm
-        except StoreError:
-            raise
-        except IntegrityError as exc:
-            raise ConstraintError(readable_error(exc)) from exc
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreError(readable_error(exc)) from exc
+        with _readable_errors(self.engine), self._make_session() as orm:
+            yield orm
 
     @contextmanager
     def _transaction(self) -> Iterator[OrmSession]:
@@ -536,20 +537,23 @@ class Store(_RecordMixin):
         kind = encode(data)[0]
         now = self.now()
         occurred_at = occurred_at or now
-        with self._transaction() as orm:
-            arrival = self._arrival(orm, session_id)
-            if occurred_at > now + FUTURE_TOLERANCE:
-                raise EntryError(f"the time {_local(occurred_at)} is in the future")
-            if occurred_at < arrival - FUTURE_TOLERANCE:
-                raise EntryError(f"the time {_local(occurred_at)} is before the client arrived ({_local(arrival)})")
-            if supersedes is not None:
-                old = orm.get(Entry, supersedes)
-                if old is None or old.session_id != session_id or old.kind != kind.value:
-                    raise EntryError("the entry to correct does not belong to this session")
-                if orm.scalar(select(Entry.id).where(Entry.supersedes_id == supersedes)) is not None:
-                    raise EntryError("that entry was already corrected: correct the newest version")
-            values = self._append(orm, session_id, author_id, occurred_at, data, supersedes=supersedes, note=note)
-            author = self._author_name(orm, author_id)
+        arrival = self._arrivals.get(session_id)
+        if supersedes is None and arrival is not None and author_id in self._names and self._direct:
+            # The keystroke path (every reading and observation): see _append_direct.
+            _check_entry_time(occurred_at, now, arrival)
+            values = self._append_direct(session_id, author_id, occurred_at, data, note)
+            author = self._names[author_id]
+        else:
+            with self._transaction() as orm:
+                _check_entry_time(occurred_at, now, self._arrival(orm, session_id))
+                if supersedes is not None:
+                    old = orm.get(Entry, supersedes)
+                    if old is None or old.session_id != session_id or old.kind != kind.value:
+                        raise EntryError("the entry to correct does not belong to this session")
+                    if orm.scalar(select(Entry.id).where(Entry.supersedes_id == supersedes)) is not None:
+                        raise EntryError("that entry was already corrected: correct the newest version")
+                values = self._append(orm, session_id, author_id, occurred_at, data, supersedes=supersedes, note=note)
+                author = self._author_name(orm, author_id)
         return EntryInfo(
             id=values["id"], session_id=session_id, kind=kind, occurred_at=occurred_at, recorded_at=values["recorded_at"],
             author_id=author_id, author_name=author, data=data, supersedes_id=supersedes, note=note,
@@ -585,21 +589,56 @@ class Store(_RecordMixin):
                 data: Payload, *, supersedes: uuid.UUID | None = None, note: str | None = None) -> dict[str, Any]:
         """Insert one entry row and its link in the audit chain (with the row's digest); returns the row's values.
 
-        A plain INSERT, not the unit of work: this is the hot path of every keystroke-saved entry,
-        and an append needs none of the ORM's change tracking.
+        A plain INSERT, not the unit of work: an append needs none of the ORM's change tracking.
         """
+        values, event = self._entry_values(session_id, author_id, occurred_at, data, supersedes, note)
+        _append_row(orm, _ENTRY_INSERT, values)
+        self._audit(orm, author_id, *event)
+        return values
+
+    def _append_direct(self, session_id: uuid.UUID, author_id: uuid.UUID, occurred_at: datetime, data: Payload,
+                       note: str | None) -> dict[str, Any]:
+        """:meth:`_append` as its own transaction on a pooled DBAPI connection of an SQLite record.
+
+        The same rows, values and digests as :meth:`_append`, and the same single commit (WAL,
+        ``synchronous=FULL``), without an ORM session and SQLAlchemy's execution context around three
+        statements: those were over half of an entry's time above SQLite's own (issue 10 and 12
+        benchmarks). The entry's INSERT comes first, so the chain's tail is read under SQLite's write
+        lock: no other writer can append between the read and this event. Only for an entry whose
+        session and author the store has already read (their checks are cached facts).
+        """
+        values, (action, object_type, object_id, detail) = self._entry_values(
+            session_id, author_id, occurred_at, data, None, note)
+        dialect = self.engine.dialect
+        with _readable_errors(self.engine):
+            connection = self.engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute(*_plain_insert(dialect, _ENTRY_INSERT.table, values))
+                tail = cursor.execute(_CHAIN_TAIL_SQL).fetchone() or (0, GENESIS)
+                event = self._event_values(tuple(tail), author_id, action, object_type, object_id, detail)
+                cursor.execute(*_plain_insert(dialect, _AUDIT_INSERT.table, event))
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                connection.close()
+        return values
+
+    def _entry_values(self, session_id: uuid.UUID, author_id: uuid.UUID, occurred_at: datetime, data: Payload,
+                      supersedes: uuid.UUID | None, note: str | None) -> tuple[dict[str, Any], tuple[Any, ...]]:
+        """An entry's row, and its audit event's (action, object type, object id, detail with the row's digest)."""
         kind, payload = encode(data)
         values = {
             "id": uuid.uuid4(), "session_id": session_id, "kind": kind.value, "occurred_at": occurred_at,
             "recorded_at": self.now(), "author_id": author_id, "supersedes_id": supersedes,
             "payload": payload, "note": note,
         }
-        _append_row(orm, _ENTRY_INSERT, values)
         detail = {"hash": entry_digest(**values), "session": str(session_id), "kind": kind.value}
         if supersedes is not None:
             detail["supersedes"] = str(supersedes)
-        self._audit(orm, author_id, "corrected" if supersedes is not None else "created", "entry", values["id"], detail)
-        return values
+        return values, ("corrected" if supersedes is not None else "created", "entry", values["id"], detail)
 
     def _session_row(self, orm: OrmSession, session_id: uuid.UUID) -> Session:
         row = orm.get(Session, session_id)
@@ -652,26 +691,58 @@ _PLAIN_INSERTS: dict[tuple[str, str], tuple[str, list[str], list[Any]]] = {}
 def _append_row(orm: OrmSession, statement: Any, values: dict[str, Any]) -> None:
     """INSERT one full row (every column given) in the session's transaction.
 
-    On SQLite the statement goes as plain text with the values passed through each column's own
-    bind processor (the same conversions SQLAlchemy makes, found once per table and dialect):
-    ``exec_driver_sql`` skips the statement's cache-key and compiled-cache work, which was most of
-    an entry's Python time (issue 12: ~0.1 ms of ~0.5 ms per statement, against a 0.4 ms fsync).
-    Errors still arrive as SQLAlchemy's, so :meth:`Store._sessions` words them as before.
+    On SQLite the statement goes as plain text (:func:`_plain_insert`): ``exec_driver_sql`` skips
+    the statement's cache-key and compiled-cache work, which was most of an entry's Python time
+    (issue 12). Errors still arrive as SQLAlchemy's, so :meth:`Store._sessions` words them as before.
     """
     connection = orm.connection()
     table = statement.table
     if connection.dialect.paramstyle != "qmark" or set(values) != set(table.columns.keys()):
         connection.execute(statement, values)
         return
-    key = (connection.dialect.name, table.name)
+    connection.exec_driver_sql(*_plain_insert(connection.dialect, table, values))
+
+
+def _plain_insert(dialect: Any, table: Any, values: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """An SQLite INSERT of one full row as plain text and its parameters, each value passed through
+    its column's own bind processor: the same conversions SQLAlchemy makes (found once per table)."""
+    key = (dialect.name, table.name)
     plain = _PLAIN_INSERTS.get(key)
     if plain is None:
         names = list(table.columns.keys())
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-        plain = _PLAIN_INSERTS[key] = (sql, names, [table.c[n].type.bind_processor(connection.dialect) for n in names])
+        plain = _PLAIN_INSERTS[key] = (sql, names, [table.c[n].type.bind_processor(dialect) for n in names])
     sql, names, processors = plain
-    connection.exec_driver_sql(sql, tuple(values[n] if process is None else process(values[n])
-                                          for n, process in zip(names, processors, strict=True)))
+    return sql, tuple(values[n] if process is None else process(values[n])
+                      for n, process in zip(names, processors, strict=True))
+
+
+@contextmanager
+def _readable_errors(engine: Engine) -> Iterator[None]:
+    """Database and OS errors leave as :class:`StoreError` (one readable line); a refused row as
+    :class:`ConstraintError`. Covers SQLAlchemy's errors and the driver's own (the direct path)."""
+    dbapi = engine.dialect.dbapi
+    try:
+        yield
+    except StoreError:
+        raise
+    except IntegrityError as exc:
+        raise ConstraintError(readable_error(exc)) from exc
+    except (SQLAlchemyError, OSError) as exc:
+        raise StoreError(readable_error(exc)) from exc
+    except Exception as exc:
+        if dbapi is None or not isinstance(exc, dbapi.Error):
+            raise
+        if isinstance(exc, dbapi.IntegrityError):
+            raise ConstraintError(readable_error(exc)) from exc
+        raise StoreError(readable_error(exc)) from exc
+
+
+def _check_entry_time(occurred_at: datetime, now: datetime, arrival: datetime) -> None:
+    if occurred_at > now + FUTURE_TOLERANCE:
+        raise EntryError(f"the time {_local(occurred_at)} is in the future")
+    if occurred_at < arrival - FUTURE_TOLERANCE:
+        raise EntryError(f"the time {_local(occurred_at)} is before the client arrived ({_local(arrival)})")
 
 
 def _schema_revision(engine: Engine) -> str | None:
