@@ -21,7 +21,7 @@ from kapdesk.domain.status import SessionStatus  # noqa: F401 (re-exported for t
 
 # The newest migration in store/migrations/versions. Start-up compares the database with it
 # before importing Alembic at all; tests/test_store.py checks it matches the migrations.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -133,7 +133,7 @@ class Entry(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("session.id"))
-    kind: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # no index of its own: see migration 0007
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinician.id"))
