@@ -25,7 +25,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Result, median, run_child  # noqa: E402
+from common import Result, median, run_child, schema_floor  # noqa: E402
 
 PASSPHRASE = "synthetic bench passphrase"  # synthetic: a throwaway record in a temp folder
 
@@ -98,7 +98,16 @@ def _child(count: int) -> None:
                     (str(uuid.uuid4()), str(session.id), "vitals", now, now, str(clinician.id), payload))
         raw.execute("COMMIT")
         baseline.append(time.perf_counter() - start)
-    floor, floor_baseline = _schema_floor(store, session.id, clinician.id, reading, count, raw, payload)
+    def baseline_once() -> float:
+        now = datetime.now(timezone.utc).isoformat()
+        start = time.perf_counter()
+        raw.execute("BEGIN")
+        raw.execute("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (str(uuid.uuid4()), str(session.id), "vitals", now, now, str(clinician.id), payload))
+        raw.execute("COMMIT")
+        return time.perf_counter() - start
+
+    floor, floor_baseline = schema_floor(store, session.id, clinician.id, reading, count, baseline_once)
     raw.close()
 
     accounts = Accounts(store, hasher=SHIPPED)
@@ -116,41 +125,6 @@ def _child(count: int) -> None:
     print(json.dumps({"commit": commit, "baseline": baseline, "sign_in": sign_in, "verify": verify, "floor": floor,
                       "floor_baseline": floor_baseline}))
 
-
-def _schema_floor(store, session_id, clinician_id, reading, count, raw, payload):  # noqa: ANN001, ANN202
-    """The floor of the record's design: the rows of one entry (the entry and its audit event, with
-    the indexes and triggers they fire) written by raw ``sqlcipher3`` on the record's own connection,
-    no Python between the statements; interleaved with the same one-row baseline. Information only."""
-    import time
-    import uuid
-    from datetime import datetime, timezone
-
-    from kapdesk.store.repository import _AUDIT_INSERT, _CHAIN_TAIL_SQL, _ENTRY_INSERT, _plain_insert
-
-    dialect = store.engine.dialect
-    values, (action, object_type, object_id, detail) = store._entry_values(
-        session_id, clinician_id, datetime.now(timezone.utc), reading, None, None)
-    event = store._event_values((0, "0" * 64), clinician_id, action, object_type, object_id, detail)
-    connection = store.engine.raw_connection()
-    floor, baseline = [], []
-    for _ in range(count):
-        entry_row = _plain_insert(dialect, _ENTRY_INSERT.table, {**values, "id": uuid.uuid4()})
-        start = time.perf_counter()
-        cursor = connection.cursor()
-        cursor.execute(*entry_row)
-        seq = cursor.execute(_CHAIN_TAIL_SQL).fetchone()[0]
-        cursor.execute(*_plain_insert(dialect, _AUDIT_INSERT.table, {**event, "id": uuid.uuid4(), "seq": seq + 1}))
-        connection.commit()
-        floor.append(time.perf_counter() - start)
-        now = datetime.now(timezone.utc).isoformat()
-        start = time.perf_counter()
-        raw.execute("BEGIN")
-        raw.execute("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (str(uuid.uuid4()), str(session_id), "vitals", now, now, str(clinician_id), payload))
-        raw.execute("COMMIT")
-        baseline.append(time.perf_counter() - start)
-    connection.close()
-    return floor, baseline
 
 
 if __name__ == "__main__":

@@ -95,3 +95,39 @@ def run_child(*args: str, timeout: float = 300) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"{args} failed ({result.returncode}): {result.stderr[-2000:]}")
     return result.stdout
+
+
+def schema_floor(store, session_id, clinician_id, data, count, baseline_once):  # noqa: ANN001, ANN201
+    """The floor of the record's design, as information beside an entry's commit benchmark.
+
+    The rows of one entry (the entry and its audit event, with the indexes and triggers they fire)
+    written by the raw driver on the record's own connection, no Python between the statements;
+    interleaved one for one with ``baseline_once()`` (the benchmark's one-row baseline, returning its
+    seconds). Returns the two lists of seconds.
+    """
+    import time
+    import uuid
+    from datetime import datetime, timezone
+
+    from kapdesk.store.repository import _AUDIT_INSERT, _CHAIN_TAIL_SQL, _ENTRY_INSERT, _plain_insert
+
+    dialect = store.engine.dialect
+    values, (action, object_type, object_id, detail) = store._entry_values(
+        session_id, clinician_id, datetime.now(timezone.utc), data, None, None)
+    event = store._event_values((0, "0" * 64), clinician_id, action, object_type, object_id, detail)
+    connection = store.engine.raw_connection()
+    floor, baseline = [], []
+    try:
+        for _ in range(count):
+            entry_row = _plain_insert(dialect, _ENTRY_INSERT.table, {**values, "id": uuid.uuid4()})
+            start = time.perf_counter()
+            cursor = connection.cursor()
+            cursor.execute(*entry_row)
+            seq = cursor.execute(_CHAIN_TAIL_SQL).fetchone()[0]
+            cursor.execute(*_plain_insert(dialect, _AUDIT_INSERT.table, {**event, "id": uuid.uuid4(), "seq": seq + 1}))
+            connection.commit()
+            floor.append(time.perf_counter() - start)
+            baseline.append(baseline_once())
+    finally:
+        connection.close()
+    return floor, baseline
