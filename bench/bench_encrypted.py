@@ -4,10 +4,11 @@ Encrypted commit. Ours: ``Store.add_entry`` of a vitals reading on an SQLCipher 
 the app opens it: Argon2id key from a synthetic passphrase, raw key, WAL, ``synchronous=FULL``),
 the entry and its audit-chain event in one transaction. Baseline, interleaved one for one: a raw
 ``sqlcipher3`` INSERT + COMMIT of a row of the same shape, on another file in the same folder with
-the same key and pragmas. Target ≤ 2× at the median. The run also prints, as information, the
-floor of the record's design: the same entry and audit event written by raw ``sqlcipher3`` on the
-record's own connection (the indexes and the sync queue's triggers they fire: ~12 pages to encrypt
-and write against the baseline's ~2), against the same baseline.
+the same key and pragmas. Target ≤ 2× at the median. A second line puts the same figure against
+the floor of the record's design, interleaved in the same rounds: the same entry and audit event
+written by raw ``sqlcipher3`` on the record's own connection (``common.SchemaFloor``: the indexes
+and the sync queue's triggers they fire, ~12 pages to encrypt and write against the one-row
+baseline's ~2). The first line prices the design and our code; the second, our code alone.
 
 Sign-in. Ours: ``Accounts.sign_in`` with the shipped Argon2id parameters (read the account, verify,
 audit the event). Baseline: the bare ``argon2`` verify of the same hash, which is the floor a
@@ -25,7 +26,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Result, median, run_child, schema_floor  # noqa: E402
+from common import Result, SchemaFloor, median, run_child  # noqa: E402
 
 PASSPHRASE = "synthetic bench passphrase"  # synthetic: a throwaway record in a temp folder
 
@@ -36,12 +37,13 @@ def run(quick: bool) -> list[Result]:
     data = json.loads(out.strip().splitlines()[-1])
     commit_o, commit_b = median(data["commit"]) * 1000, median(data["baseline"]) * 1000
     login_o, login_b = median(data["sign_in"]) * 1000, median(data["verify"]) * 1000
-    floor_o, floor_b = median(data["floor"]) * 1000, median(data["floor_baseline"]) * 1000
-    print(f"(info) the schema's floor: the same entry and audit event by raw sqlcipher3, {floor_o:.3g} ms "
-          f"against {floor_b:.3g} ms for the one-row baseline ({floor_o / floor_b:.2f}x)", file=sys.stderr)
+    floor = median(data["floor"]) * 1000
     return [
         Result(f"encrypted record: entry → durable commit, median of {count}", commit_o, commit_b, "ms", "≤ 2×",
                commit_o <= 2 * commit_b, "sqlcipher3 INSERT+COMMIT, same key, WAL+FULL"),
+        Result(f"encrypted record: entry → durable commit against the same rows by raw sqlcipher3, median of {count}",
+               commit_o, floor, "ms", "≤ 2×", commit_o <= 2 * floor,
+               "sqlcipher3 INSERTs of the entry and its audit event + COMMIT on the record's own connection"),
         Result(f"sign-in with a password, median of {len(data['sign_in'])}", login_o, login_b, "ms", "≤ 1.2×",
                login_o <= 1.2 * login_b, "bare argon2 verify of the same hash (the designed cost)"),
     ]
@@ -86,18 +88,6 @@ def _child(count: int) -> None:
                 "recorded_at TEXT, author_id TEXT, payload TEXT)")
     reading = Vitals(VitalsReading(systolic=128, diastolic=82, heart_rate=72, spo2=98, resp_rate=14), False)
     payload = json.dumps({"systolic": 128, "diastolic": 82, "hr": 72, "spo2": 98, "rr": 14, "baseline": False})
-    commit, baseline = [], []
-    for _ in range(count):
-        start = time.perf_counter()
-        store.add_entry(session.id, reading, clinician.id)
-        commit.append(time.perf_counter() - start)
-        now = datetime.now(timezone.utc).isoformat()
-        start = time.perf_counter()
-        raw.execute("BEGIN")
-        raw.execute("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (str(uuid.uuid4()), str(session.id), "vitals", now, now, str(clinician.id), payload))
-        raw.execute("COMMIT")
-        baseline.append(time.perf_counter() - start)
     def baseline_once() -> float:
         now = datetime.now(timezone.utc).isoformat()
         start = time.perf_counter()
@@ -107,7 +97,14 @@ def _child(count: int) -> None:
         raw.execute("COMMIT")
         return time.perf_counter() - start
 
-    floor, floor_baseline = schema_floor(store, session.id, clinician.id, reading, count, baseline_once)
+    floor = SchemaFloor(store, session.id, clinician.id, reading)
+    commit, baseline, floors = [], [], []
+    for _ in range(count):  # the three interleaved, one each per round
+        start = time.perf_counter()
+        store.add_entry(session.id, reading, clinician.id)
+        commit.append(time.perf_counter() - start)
+        baseline.append(baseline_once())
+        floors.append(floor.once())
     raw.close()
 
     accounts = Accounts(store, hasher=SHIPPED)
@@ -122,8 +119,7 @@ def _child(count: int) -> None:
         SHIPPED.verify(stored, PASSPHRASE)
         verify.append(time.perf_counter() - start)
     store.close()
-    print(json.dumps({"commit": commit, "baseline": baseline, "sign_in": sign_in, "verify": verify, "floor": floor,
-                      "floor_baseline": floor_baseline}))
+    print(json.dumps({"commit": commit, "baseline": baseline, "floor": floors, "sign_in": sign_in, "verify": verify}))
 
 
 
