@@ -107,6 +107,7 @@ class LockScreen(QWidget):
         music_column.addWidget(make_label("Music", "title"))
         music_column.addWidget(self.track)
         music_column.addLayout(music_row)
+        music_column.addStretch(1)  # top-aligned: the pane is as tall as the unlock form beside it
 
         # Unlocking.
         self.form = SecretForm(clinic, allow_pin=True, action="unlocked")
@@ -122,6 +123,7 @@ class LockScreen(QWidget):
         unlock_column.addWidget(self.form)
         unlock_column.addSpacing(12)
         unlock_column.addWidget(self.emergency_form)
+        unlock_column.addStretch(1)
 
         row = QHBoxLayout()
         row.addWidget(self.music, 1)
