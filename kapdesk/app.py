@@ -200,6 +200,17 @@ def ask_in_window(path) -> bool:
     return dialog.exec() == PassphraseDialog.DialogCode.Accepted
 
 
+def show_preview(window, target: str) -> None:
+    """The sign-in page from a first look at a plain SQLite record (sqlite3 alone), so it paints with
+    its names before SQLAlchemy is imported; nothing where the look cannot be sure."""
+    from kapdesk.store.location import plain_sqlite_path
+    from kapdesk.store.peek import peek_sign_in
+
+    preview = peek_sign_in(plain_sqlite_path(target))
+    if preview is not None:
+        window.show_preview(preview)
+
+
 def _server_link(store, url: str | None, now):
     if store.engine.dialect.name != "sqlite":
         return None  # the record is the server itself (the office view)
@@ -240,6 +251,8 @@ def run_gui(target: str, theme: str, server: str | None = None) -> int:
             return EXIT_STORE
     except StoreError as exc:
         failure.append(str(exc))
+    if not failure:
+        show_preview(window, target)
 
     def open_record() -> None:
         if not failure:

@@ -17,22 +17,9 @@ from kapdesk.domain.entries import EntryInfo, of_type
 from kapdesk.domain.protocols import Protocol
 from kapdesk.domain.record import RecordFacts, record_facts
 from kapdesk.domain.rems import RemsHistory
+from kapdesk.domain.sign_in import ClinicianInfo, EmergencyAccessInfo  # noqa: F401 (re-exported)
 
 P = TypeVar("P")
-
-
-@dataclass(frozen=True)
-class ClinicianInfo:
-    id: uuid.UUID
-    name: str
-    role: str  # "therapist", "prescriber" (nurse/prescriber) or "admin"
-    active: bool = True
-    has_password: bool = False
-    has_pin: bool = False
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
 
 
 @dataclass(frozen=True)
@@ -124,14 +111,3 @@ class SessionRecord:
     def facts(self) -> RecordFacts:
         """The sitting's derived facts (baseline, peak, T+ …), computed once per record."""
         return record_facts(self.entries, self.info.dose_at)
-
-
-@dataclass(frozen=True)
-class EmergencyAccessInfo:
-    """One "break glass" unlock, open until an admin reviews it."""
-
-    id: uuid.UUID
-    at: datetime
-    reason: str
-    reviewed_at: datetime | None = None
-    reviewed_by: str | None = None

@@ -24,12 +24,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from kapdesk.domain.info import ClinicianInfo, EmergencyAccessInfo
+from kapdesk.domain.sign_in import ClinicianInfo, EmergencyAccessInfo, needs_first_admin
 from kapdesk.session.credentials import SHIPPED, CredentialError, Hasher, check_password, check_pin
 from kapdesk.store.errors import EntryError
-from kapdesk.store.repository import Store
+
+if TYPE_CHECKING:  # the sign-in forms import this module before SQLAlchemy is loaded
+    from kapdesk.store.repository import Store
 
 __all__ = ["ROLES", "Accounts", "CredentialError", "SignInError"]
 
@@ -71,7 +73,7 @@ class Accounts:
     # -- first run ------------------------------------------------------------------------------
     def needs_first_admin(self) -> bool:
         """True until an active admin with a password exists (a new record, or one from before accounts)."""
-        return not any(c.is_admin and c.active and c.has_password for c in self.store.clinicians())
+        return needs_first_admin(self.store.clinicians())
 
     def create_first_admin(self, name: str, password: str) -> ClinicianInfo:
         if not self.needs_first_admin():

@@ -19,6 +19,7 @@ from kapdesk.domain.course import Course, build_course, session_item9
 from kapdesk.domain.entries import EntryInfo, Kind
 from kapdesk.domain.info import ClientInfo, ClinicianInfo, OutcomeInfo, SessionInfo, SessionRecord
 from kapdesk.domain.protocols import Protocol
+from kapdesk.domain.sign_in import EMERGENCY_NAME, sign_in_choices
 from kapdesk.domain.suicidality import Item9Answer
 from kapdesk.domain.status import SessionStatus
 from kapdesk.session.accounts import Accounts
@@ -26,11 +27,6 @@ from kapdesk.session.credentials import SHIPPED, Hasher
 from kapdesk.session.live import LiveSession
 from kapdesk.store.errors import StoreError
 from kapdesk.store.repository import Store
-
-# The author of what is recorded after a "break glass" unlock: a built-in account that can never sign
-# in (it is kept deactivated and has no password), so an emergency entry is never put under the name
-# of a clinician who did not sign in, and the record says plainly that it came through break glass.
-EMERGENCY_NAME = "Emergency access (break glass)"
 
 # The entry kinds a course summary reads (doses, readings, scales): the rest need not be loaded.
 COURSE_KINDS = (Kind.DOSE, Kind.VITALS, Kind.SCALE)
@@ -92,7 +88,7 @@ class Clinic:
 
     def sign_in_choices(self) -> list[ClinicianInfo]:
         """The clinicians who can sign in (active, with a password), for the sign-in and lock lists."""
-        return [c for c in self.accounts.active_clinicians() if c.has_password and c.name != EMERGENCY_NAME]
+        return sign_in_choices(self.store.clinicians())
 
     def emergency_clinician(self) -> ClinicianInfo:
         """The built-in author of a break-glass access (added, deactivated, the first time)."""

@@ -17,11 +17,7 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, Ty
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from kapdesk.domain.status import SessionStatus  # noqa: F401 (re-exported for the store's users)
-
-
-# The newest migration in store/migrations/versions. Start-up compares the database with it
-# before importing Alembic at all; tests/test_store.py checks it matches the migrations.
-SCHEMA_HEAD = "0007"
+from kapdesk.store.revision import SCHEMA_HEAD  # noqa: F401 (re-exported: the revision these models are)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -61,7 +61,16 @@ def plain_line(placeholder: str, name: str) -> QLineEdit:
 
 
 class _Said(QWidget):
-    """A form with one quiet line under it: amber for a refusal, dim for a confirmation."""
+    """A form with one quiet line under it: amber for a refusal, dim for a confirmation.
+
+    Its ``clinic`` may still be None for a moment at start-up: the sign-in page paints from a first
+    look at the record (``kapdesk.store.peek``) while the store opens. An Enter pressed then is
+    kept, said as "Opening the record…", and taken as soon as ``attach`` brings the clinic.
+    """
+
+    clinic: Clinic | None
+    submit: Callable[[], None]
+    _waiting = False
 
     def _build_message(self) -> None:
         self.message = make_label("", "status", wrap=True)
@@ -69,6 +78,22 @@ class _Said(QWidget):
     def say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
         set_role(self.message, "message" if error else "status")
+
+    def _record_open(self) -> bool:
+        """True once the clinic is here; otherwise the Enter waits for ``attach``."""
+        if self.clinic is not None:
+            return True
+        self._waiting = True
+        self.say("Opening the record…")
+        return False
+
+    def attach(self, clinic: Clinic) -> None:
+        """The record is open: take the Enter that waited for it, if any."""
+        self.clinic = clinic
+        if self._waiting:
+            self._waiting = False
+            self.say("")
+            self.submit()
 
 
 class SecretForm(_Said):
@@ -81,7 +106,7 @@ class SecretForm(_Said):
 
     accepted = Signal(object)  # SignedIn
 
-    def __init__(self, clinic: Clinic, *, allow_pin: bool, action: str, parent: QWidget | None = None) -> None:
+    def __init__(self, clinic: Clinic | None, *, allow_pin: bool, action: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.clinic = clinic
         self.allow_pin = allow_pin
@@ -109,10 +134,13 @@ class SecretForm(_Said):
     def set_choices(self, clinicians: Iterable[ClinicianInfo], select: uuid.UUID | None = None) -> None:
         """The names to choose from; keeps the one chosen before, else ``select``, else the first."""
         chosen = self.who.currentData() or select
+        clinicians = list(clinicians)
+        ids = [clinician.id for clinician in clinicians]
         self.who.clear()
         for clinician in clinicians:
             self.who.addItem(clinician.name, clinician.id)
-        index = self.who.findData(chosen) if chosen is not None else -1
+        # By value: findData compares the wrapped UUID objects by identity, and a re-read list has new ones.
+        index = ids.index(chosen) if chosen in ids else -1
         self.who.setCurrentIndex(index if index >= 0 else (0 if self.who.count() else -1))
 
     def focus_first(self) -> None:
@@ -123,6 +151,8 @@ class SecretForm(_Said):
         if clinician_id is None:
             self.say("Pick your name first (↑/↓ in the list).", error=True)
             focus(self.who, Qt.FocusReason.OtherFocusReason)
+            return
+        if not self._record_open():
             return
         try:
             signed = self.clinic.accounts.sign_in(clinician_id, self.secret.text(), allow_pin=self.allow_pin,
@@ -168,7 +198,7 @@ class FirstAdminForm(_Said):
 
     accepted = Signal(object)  # SignedIn
 
-    def __init__(self, clinic: Clinic, parent: QWidget | None = None) -> None:
+    def __init__(self, clinic: Clinic | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.clinic = clinic
         self.name = plain_line("the admin's name", "Admin name")
@@ -198,6 +228,8 @@ class FirstAdminForm(_Said):
             focus(self.again, Qt.FocusReason.OtherFocusReason)
             self.again.selectAll()
             return
+        if not self._record_open():
+            return
         accounts = self.clinic.accounts
         try:
             admin = accounts.create_first_admin(name, password)
@@ -221,7 +253,7 @@ class EmergencyForm(_Said):
 
     opened = Signal(object)  # EmergencyAccessInfo
 
-    def __init__(self, clinic: Clinic, parent: QWidget | None = None) -> None:
+    def __init__(self, clinic: Clinic | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.clinic = clinic
         heading = make_label(f"Emergency access (break glass)   {keymap.key('sign_in.emergency')}", "dim")
@@ -244,6 +276,8 @@ class EmergencyForm(_Said):
         if not self.reason.text().strip():
             self.say("Say why the emergency access is needed: the reason is recorded.", error=True)
             focus(self.reason, Qt.FocusReason.OtherFocusReason)
+            return
+        if not self._record_open():
             return
         try:
             access = self.clinic.accounts.break_glass(self.code.text(), self.reason.text())

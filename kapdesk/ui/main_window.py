@@ -7,9 +7,11 @@ minutes, on Ctrl+Shift+L and when the laptop wakes; locking hides, it never clos
 sitting and its music carry on beneath. Another clinician takes over with Ctrl+Shift+H (or by
 unlocking): a hand-off entry says who, and how they signed in.
 
-The window paints before the record is open: the start screen appears at once, its form
-waiting, and ``attach_clinic`` fills it a moment later. SQLAlchemy costs a few hundred
-milliseconds to import, and a therapist should see the app answer the click straight away.
+The window paints before the record is open. SQLAlchemy costs a few hundred milliseconds to
+import, and a therapist should see the app answer the click straight away: the sign-in page
+paints at once from a first look at the record (``show_preview``, from ``kapdesk.store.peek``),
+and ``attach_clinic`` hands it the clinic a moment later. Where no such look is possible (an
+encrypted record, a server, a schema to migrate) the start screen waits, disabled, instead.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
     from kapdesk.domain.clock import Clock
     from kapdesk.domain.info import ClientInfo, ClinicianInfo, EmergencyAccessInfo
-    from kapdesk.session import Clinic
+    from kapdesk.session import Clinic, SignInPreview
     from kapdesk.session.accounts import SignedIn
     from kapdesk.ui.accounts_page import AccountsPage
     from kapdesk.ui.idle_lock import IdleWatch
@@ -101,6 +103,20 @@ class MainWindow(QMainWindow):
             self._painted = True
             self.first_painted.emit()
 
+    def show_preview(self, preview: SignInPreview) -> None:
+        """Before the record is open: the sign-in page from a first look at it, ready for typing."""
+        from kapdesk.ui.sign_in import SignInPage
+
+        self.sign_in_page = SignInPage(None)
+        self.sign_in_page.show_choices(preview.first_admin, preview.choices)
+        self.stack.addWidget(self.sign_in_page)
+        self.stack.setCurrentWidget(self.sign_in_page)
+        self.sign_in_page.focus_first()
+
+    def signing_in_ready(self) -> bool:
+        """The sign-in page is showing, its names listed: a clinician can type (the record may still be opening)."""
+        return self.sign_in_page is not None and self.stack.currentWidget() is self.sign_in_page
+
     def attach_clinic(self, clinic: Clinic) -> None:
         self.clinic = clinic
         self._show_location()
@@ -118,9 +134,13 @@ class MainWindow(QMainWindow):
         self.start_screen.set_history(self.history)
         self.start_screen.setEnabled(True)
         self._watch_server(clinic)
+        previewed = self.signing_in_ready()
         self._make_account_pages(clinic)
-        self.show_sign_in()
+        if not previewed:
+            self.show_sign_in()
         self.record_opened.emit()
+        if previewed:  # last: an Enter that waited for the record signs in now, on a window that is whole
+            self.sign_in_page.attach(clinic)
 
     def _watch_server(self, clinic: Clinic) -> None:
         """The room's link to the clinic server, in the status line; started here, with the window."""
@@ -144,7 +164,9 @@ class MainWindow(QMainWindow):
         from kapdesk.ui.lock_screen import LockScreen
         from kapdesk.ui.sign_in import SignInPage
 
-        self.sign_in_page = SignInPage(clinic)
+        if self.sign_in_page is None:
+            self.sign_in_page = SignInPage(clinic)
+            self.stack.addWidget(self.sign_in_page)
         self.sign_in_page.signed_in.connect(lambda signed: self.enter_as(signed.clinician))
         self.sign_in_page.emergency.connect(self._broke_glass)
         self.lock_screen = LockScreen(clinic)
@@ -152,7 +174,7 @@ class MainWindow(QMainWindow):
         self.lock_screen.emergency.connect(self._broke_glass)
         self.accounts_page = AccountsPage(clinic)
         self.accounts_page.closed.connect(self.show_start)
-        for page in (self.sign_in_page, self.lock_screen, self.accounts_page):
+        for page in (self.lock_screen, self.accounts_page):
             self.stack.addWidget(page)
         minutes = self.clinic_settings.idle_lock_minutes
         self.idle = IdleWatch(self.clock, minutes, parent=self)
@@ -162,6 +184,7 @@ class MainWindow(QMainWindow):
     def show_fatal(self, message: str) -> None:
         """The record cannot be used: say so in the window itself (no modal box over a session)."""
         self.start_screen.setEnabled(False)
+        self.stack.setCurrentWidget(self.start_screen)  # not the sign-in page painted from a first look
         self.start_screen.show_message(f"KAPDesk cannot open the record: {message}")
         self.statusBar().showMessage("Close this window to quit.")
 

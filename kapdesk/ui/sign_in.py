@@ -4,6 +4,10 @@ On a record with no admin yet (a new record, or one from before accounts) it ask
 admin: a name and a password typed twice. Otherwise it lists the active clinicians: pick your
 name (↑/↓), type your password, Enter. A PIN never opens the app from here (it only unlocks and
 hands over). Break glass is below the form (the clinic's emergency code and a reason).
+
+At start-up the page paints before the record is open, from a first look at it
+(``kapdesk.store.peek``: who can sign in, or whether there is an admin yet); ``attach`` hands it the
+clinic a moment later without moving the cursor or clearing what was typed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from kapdesk.ui.credential_forms import EmergencyForm, FirstAdminForm, SecretFor
 from kapdesk.ui.kit import make_label, see_through
 
 if TYPE_CHECKING:
+    from kapdesk.domain.sign_in import ClinicianInfo
     from kapdesk.session import Clinic
 
 
@@ -25,7 +30,7 @@ class SignInPage(QWidget):
     signed_in = Signal(object)  # SignedIn: a password checked (or the first admin just created)
     emergency = Signal(object)  # EmergencyAccessInfo: the emergency code and a reason accepted
 
-    def __init__(self, clinic: Clinic, parent: QWidget | None = None) -> None:
+    def __init__(self, clinic: Clinic | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.clinic = clinic
         title = make_label("KAPDesk", "big")
@@ -69,7 +74,12 @@ class SignInPage(QWidget):
 
     def refresh(self) -> None:
         """Ask for the first admin, or list who can sign in (re-read each time the page shows)."""
-        if self.clinic.accounts.needs_first_admin():
+        self.show_choices(self.clinic.accounts.needs_first_admin(), self.clinic.sign_in_choices())
+        self.form.say("")
+
+    def show_choices(self, first_admin: bool, choices: list[ClinicianInfo]) -> None:
+        """The first-admin form, or the sign-in form listing ``choices`` (the name chosen stays chosen)."""
+        if first_admin:
             self.heading.setText("Create the first admin")
             self.hint.setText("This record has no admin yet. The admin adds the other clinicians (a name, a role, "
                               "a password) and sets the clinic's emergency code. Passwords: at least 10 characters.")
@@ -78,10 +88,20 @@ class SignInPage(QWidget):
             return
         self.heading.setText("Sign in")
         self.hint.setText("Pick your name (↑/↓), type your password, Enter. Everything you record is under your name.")
-        self.form.set_choices(self.clinic.sign_in_choices())
-        self.form.say("")
+        self.form.set_choices(choices)
         self.forms.setCurrentWidget(self.form)
         self.emergency_form.show()
+
+    def attach(self, clinic: Clinic) -> None:
+        """The record is open (the page was painted from a first look at it): the lists are re-read
+        from the store, the cursor and the typed text stay, and an Enter that waited is taken."""
+        self.clinic = clinic
+        was_first_run = self.first_run
+        self.show_choices(clinic.accounts.needs_first_admin(), clinic.sign_in_choices())
+        if self.first_run != was_first_run:  # the record changed between the look and the opening
+            self.focus_first()
+        for form in (self.first_admin, self.form, self.emergency_form):
+            form.attach(clinic)
 
     def focus_first(self) -> None:
         (self.first_admin if self.first_run else self.form).focus_first()
