@@ -92,15 +92,19 @@ def test_the_sign_in_page_paints_without_sqlalchemy():
 def previewed_window(qtbot, store, clock, db_path) -> tuple[MainWindow, Clinic]:
     """The window as ``run_gui`` paints it: the sign-in page from the look, no clinic yet."""
     clinic = clinic_with_accounts(store, clock)
+    return preview_shown(qtbot, clock, db_path), clinic
+
+
+def preview_shown(qtbot, clock, record: Path) -> MainWindow:
     protocols, errors = load_protocols(protocol_folders())
     window = MainWindow(protocols, errors, clock)
     qtbot.addWidget(window)
-    window.show_preview(peek_sign_in(db_path))
+    window.show_preview(peek_sign_in(record))
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
-    return window, clinic
+    return window
 
 
 def test_an_enter_before_the_record_is_open_waits_then_signs_in(qtbot, store, clock, db_path):
@@ -153,3 +157,26 @@ def test_a_record_that_cannot_open_replaces_the_previewed_page(qtbot, store, clo
     window.show_fatal("the schema is too new (synthetic)")
     assert window.stack.currentWidget() is window.start_screen and not window.start_screen.isEnabled()
     assert not window.signing_in_ready()
+
+
+def test_a_new_record_takes_its_first_admin_before_it_exists(qtbot, tmp_path, clock):
+    """No file yet: the first-admin form paints at once; the store is created while it is filled in."""
+    from kapdesk.store import Store
+
+    record = tmp_path / "new.sqlite3"
+    window = preview_shown(qtbot, clock, record)
+    form = window.sign_in_page.first_admin
+    assert window.sign_in_page.first_run and QApplication.focusWidget() is form.name
+    qtbot.keyClicks(form.name, "First Admin (synthetic)")
+    for line in (form.password, form.again):
+        line.setFocus()
+        qtbot.keyClicks(line, SYNTHETIC_PASSWORD)
+    qtbot.keyClick(form.again, Qt.Key.Key_Return)
+    assert form.message.text() == "Opening the record…" and not record.exists()
+
+    store = Store.open(str(record), now=clock.utcnow)
+    window.attach_clinic(Clinic(store, clock, hasher=FAST))
+    (admin,) = store.clinicians()
+    assert admin.name == "First Admin (synthetic)" and admin.is_admin
+    assert window.clinician == admin and window.stack.currentWidget() is window.start_screen
+    store.close()
