@@ -180,3 +180,16 @@ def test_a_new_record_takes_its_first_admin_before_it_exists(qtbot, tmp_path, cl
     assert admin.name == "First Admin (synthetic)" and admin.is_admin
     assert window.clinician == admin and window.stack.currentWidget() is window.start_screen
     store.close()
+
+
+def test_a_crash_left_log_is_read_not_replayed(store, clock, db_path):
+    """Entries a crash left in the -wal are seen, and the look leaves the log for the store to replay."""
+    synthetic_account(Clinic(store, clock, hasher=FAST))
+    with sqlite3.connect(db_path) as raw:  # a second writer holds the log open: nothing is checkpointed
+        raw.execute("PRAGMA wal_autocheckpoint = 0")
+        raw.execute("UPDATE clinician SET name = 'Renamed Admin (synthetic)'")
+        raw.commit()
+        log = db_path.with_name(db_path.name + "-wal")
+        before = digest(db_path), digest(log)
+        assert [c.name for c in peek_sign_in(db_path).choices] == ["Renamed Admin (synthetic)"]
+        assert (digest(db_path), digest(log)) == before

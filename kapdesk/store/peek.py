@@ -45,10 +45,10 @@ def peek_sign_in(path: Path | None) -> SignInPreview | None:
 
 
 def _read(path: Path) -> SignInPreview | None:
-    # mode=rw never creates a file; query_only keeps this look from writing anything.
-    connection = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=0.2, isolation_level=None)
+    # mode=ro: never creates the file, never writes it, and never checkpoints a crash-left WAL into it
+    # on closing (the store's own opening does that, after its checks).
+    connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=0.2, isolation_level=None)
     try:
-        connection.execute("PRAGMA query_only = 1")
         connection.execute("BEGIN")  # one snapshot for both reads
         revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         if revision is None or revision[0] != SCHEMA_HEAD:
