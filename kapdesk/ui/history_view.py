@@ -227,7 +227,7 @@ class HistoryView(QWidget):
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setFrameShape(QFrame.Shape.NoFrame)
-        self.chart_view.setMinimumSize(320, 150)  # fits the course pane of a 1366×768 screen with its note
+        self.chart_view.setMinimumSize(320, 90)  # with its note, fits the course pane of a 1280×720 screen
         self.chart_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # nothing to do there by keyboard
         self.chart_note = QLabel("")
         self.chart_note.setProperty("role", "status")

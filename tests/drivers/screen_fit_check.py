@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from kapdesk.demo import write_demo_session
 from kapdesk.session import Clinic
 from kapdesk.ui.screen_fit import CHART_SHARE, place_window
 from kapdesk.ui.theme import DARK, apply_theme
@@ -32,8 +33,9 @@ def _inside(widget: QWidget, window: QWidget) -> QRect:
 
 
 @pytest.mark.skipif(not SCREEN, reason="run by tests/test_screen_fit.py with a screen size")
-def test_the_window_fits_the_screen(qtbot, store, clock):
+def test_the_window_fits_the_screen(qtbot, store, clock, db_path):
     width, height = (int(v) for v in SCREEN.split("x"))
+    write_demo_session(str(db_path))  # a past sitting with PHQ-9 and GAD-7: the start screen's course has its chart
     app = QApplication.instance()
     apply_theme(app, DARK)  # as the app starts: the theme sets the type sizes
     available = app.primaryScreen().availableGeometry()
@@ -49,6 +51,13 @@ def test_the_window_fits_the_screen(qtbot, store, clock):
     assert window.isMaximized()
 
     screen = window.start_screen
+    history = window.history
+    history.show_selected_course()
+    app.processEvents()
+    # The course's chart and the note under it: both whole, and the one never drawn over the other.
+    chart, note = _inside(history.chart_view, window), _inside(history.chart_note, window)
+    assert chart.bottom() < note.top(), f"the course chart {chart} overlaps its note {note}"
+
     screen.client.setCurrentText("SCR-01 (synthetic)")
     screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
     screen.start_button.click()
