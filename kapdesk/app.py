@@ -182,11 +182,14 @@ def unlock_record(target: str, ask) -> bool:
     """
     import os
 
-    from kapdesk.store import crypto
-    from kapdesk.store.location import plain_sqlite_path
+    from kapdesk.store.location import is_plain_record, plain_sqlite_path
 
     path = plain_sqlite_path(target)
-    if path is None or not crypto.is_encrypted(path) or crypto.known_key(path) is not None:
+    if path is None or is_plain_record(path):
+        return True
+    from kapdesk.store import crypto
+
+    if not crypto.is_encrypted(path) or crypto.known_key(path) is not None:
         return True
     return bool(os.environ.get(crypto.PASSPHRASE_ENV)) or ask(path)
 

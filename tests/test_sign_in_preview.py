@@ -193,3 +193,14 @@ def test_a_crash_left_log_is_read_not_replayed(store, clock, db_path):
         before = digest(db_path), digest(log)
         assert [c.name for c in peek_sign_in(db_path).choices] == ["Renamed Admin (synthetic)"]
         assert (digest(db_path), digest(log)) == before
+
+
+def test_start_up_imports_the_encryption_module_only_for_what_may_be_encrypted(store, db_path, tmp_path):
+    from kapdesk.store.location import is_plain_record
+
+    assert is_plain_record(db_path) and is_plain_record(tmp_path / "not yet.sqlite3")
+    scrambled = tmp_path / "encrypted.sqlite3"
+    scrambled.write_bytes(b"\x8f" * 4096)
+    assert not is_plain_record(scrambled)
+    db_path.with_name(db_path.name + ".kdf").write_text("{}")  # a key file beside a plain file: a mix-up to name
+    assert not is_plain_record(db_path)

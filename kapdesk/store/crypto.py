@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from kapdesk.store.errors import StoreError
+from kapdesk.store.location import SQLITE_HEADER
 
 __all__ = [
     "KEY_FILE_SUFFIX", "PASSPHRASE_ENV", "PENDING_SUFFIX", "SHIPPED_PARAMS", "SQLITE_HEADER", "TEST_PARAMS",
@@ -44,7 +45,6 @@ __all__ = [
     "write_key_file",
 ]
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 KEY_FILE_SUFFIX = ".kdf"
 PENDING_SUFFIX = ".kdf.new"
 KEY_BYTES = 32  # AES-256, SQLCipher 4's cipher

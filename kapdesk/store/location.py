@@ -6,6 +6,8 @@ from pathlib import Path
 
 from kapdesk.store.errors import StoreError
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
 
 def plain_sqlite_path(target: str) -> Path | None:
     """The file of a ``--db`` given as a plain path; None for a URL (decided by the engine module)."""
@@ -27,11 +29,11 @@ def check_sqlite_location(path: Path) -> None:
                 header = handle.read(16)
         except OSError as exc:
             raise StoreError(f"cannot open the database {path} for writing: {exc.strerror or exc}") from exc
-        if header and header != b"SQLite format 3\x00" and not _has_key_file(path):
+        if header and header != SQLITE_HEADER and not _has_key_file(path):
             raise StoreError(f"{path} is not a KAPDesk database (not an SQLite file), or it is an encrypted record "
                              f"whose key file {path.name}.kdf is missing (it holds the salt: without it the record "
                              "cannot be opened); it was left untouched")
-        if header == b"SQLite format 3\x00":
+        if header == SQLITE_HEADER:
             check_wal_belongs(path)
     else:
         probe = folder / f".{path.name}.write-test"
@@ -40,6 +42,20 @@ def check_sqlite_location(path: Path) -> None:
             probe.unlink()
         except OSError as exc:
             raise StoreError(f"cannot write the database in {folder}: {exc.strerror or exc}") from exc
+
+
+def is_plain_record(path: Path) -> bool:
+    """A plain SQLite record (or none yet) with no key file beside it: nothing to unlock. Cheap, so
+    start-up need not import the encryption module for the usual record; anything else (an
+    encrypted file, a key file, a mix-up) is for ``crypto.is_encrypted`` to decide and name."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except FileNotFoundError:
+        header = b""
+    except OSError:
+        return False
+    return header in (b"", SQLITE_HEADER) and not _has_key_file(path)
 
 
 def _has_key_file(path: Path) -> bool:

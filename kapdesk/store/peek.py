@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kapdesk.domain.sign_in import ClinicianInfo, needs_first_admin, sign_in_choices
+from kapdesk.store.location import SQLITE_HEADER
 from kapdesk.store.revision import SCHEMA_HEAD
-
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 @dataclass(frozen=True)
