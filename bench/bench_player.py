@@ -98,7 +98,7 @@ LATENCY_TARGET = 1.1
 
 def run(quick: bool) -> list[Result]:
     """Play to first audio against the fair baseline (CPU while playing: bench_player_cpu.py)."""
-    runs = 5 if quick else 11
+    runs = 5 if quick else 31
     folder = Path(tempfile.mkdtemp(prefix="bench-player-"))
     ours: list[float] = []
     bare: list[float] = []
