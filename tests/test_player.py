@@ -153,6 +153,27 @@ def test_play_fades_in_from_silence(rig: Rig) -> None:
     assert rig.kinds()[1:] == ["play", "track_start"]
 
 
+def test_play_asks_the_backend_before_recording_or_signalling(rig: Rig, tmp_path: Path) -> None:
+    """The record, the state and the pane's slots cost the first sound nothing: they run after
+    the backend was asked to play (bench_player.py, "play to first audio")."""
+    seen: list[tuple[str, list[str]]] = []
+    rig.player.event_recorded.connect(lambda kind, _payload: seen.append((kind, list(rig.backend.calls))))
+    rig.player.state_changed.connect(lambda state: seen.append((state.value, list(rig.backend.calls))))
+    rig.player.play()
+    assert [what for what, _ in seen] == ["play", "playing", "track_start"]
+    assert all(calls[-1] == "play" for _, calls in seen)
+    play = rig.last(EventKind.PLAY)
+    assert play["state"] == "stopped" and play["title"] == "settle" and play["volume"] == 0
+
+
+def test_play_is_recorded_before_a_vanished_track_is_reported(rig: Rig) -> None:
+    assert rig.player.current_track is not None and rig.player.current_track.path is not None
+    rig.player.current_track.path.unlink()  # gone since the playlist was checked
+    rig.player.play()
+    assert rig.kinds()[1:] == ["play", "error", "track_start"]
+    assert rig.last(EventKind.TRACK_START)["title"] == "breathe"
+
+
 def test_track_start_payload_says_what_is_playing(rig: Rig) -> None:
     rig.player.play()
     payload = rig.last(EventKind.TRACK_START)

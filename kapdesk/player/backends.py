@@ -288,6 +288,17 @@ class VlcBackend(PlaybackBackend):
         self._event_manager: Any = self._player.event_manager()
         for event_type in self._event_types:
             self._event_manager.event_attach(event_type, self._handle_vlc_event)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """python-vlc builds each libvlc function's ctypes prototype on its first call (a class, a
+        dlsym: 15-60 µs each, measured). Build those of the start path now, with calls that change
+        nothing, so the therapist's first play pays only for libvlc's own play (bench_player.py)."""
+        self._player.get_state()
+        self._player.get_time()
+        self._player.get_length()
+        self._player.set_media(None)  # no media yet: stays without one
+        self._instance.media_new_path(str(Path.cwd())).release()  # a media object is not opened until played
 
     # -- libvlc's thread ------------------------------------------------------------------------
 

@@ -354,24 +354,28 @@ class Player(QObject):
         if self._cursor is None:
             self._fail_quietly("No playlist with playable tracks is loaded.")
             return
+        # The therapist hears the music start once libvlc has it: the backend is asked first and the
+        # record, the state and the signals follow (``announce`` is recorded right after the backend
+        # starts, still ahead of everything else the start records).
         if state is PlaybackState.STOPPED:
             self._failures = 0
-            self._record(EventKind.PLAY)
             self._begin(
-                self._cursor, fade_in_s=self._settings.fade_in_s, reason="play", curve=self._settings.curve
+                self._cursor, fade_in_s=self._settings.fade_in_s, reason="play", curve=self._settings.curve,
+                announce=EventKind.PLAY,
             )
             return
-        self._record(EventKind.RESUME)
         if state is PlaybackState.PAUSED and self._now_playing is None:
             self._begin(
                 self._cursor,
                 fade_in_s=self._settings.resume_fade_s,
                 reason="resume",
                 curve=self._settings.curve,
+                announce=EventKind.RESUME,
             )
             return
         if state is PlaybackState.PAUSED:
             self._backend.play()
+        self._record(EventKind.RESUME)
         self._set_state(PlaybackState.PLAYING)
         if self._pending is not None:  # a track change was under way when the pause came
             self._fade_transport(0.0, self._settings.change_fade_out_s, self._settings.change_curve)
@@ -713,29 +717,44 @@ class Player(QObject):
             self._begin(target, fade_in_s=self._settings.change_fade_in_s, reason=reason)
 
     def _begin(
-        self, target: _Cursor, *, fade_in_s: float | None, reason: str, curve: FadeCurve | None = None
+        self,
+        target: _Cursor,
+        *,
+        fade_in_s: float | None,
+        reason: str,
+        curve: FadeCurve | None = None,
+        announce: EventKind | None = None,
     ) -> bool:
         """Load and play ``target``, or the first playable track after it that still exists.
 
         ``fade_in_s`` None keeps the volume as it is (natural hand-over); otherwise the track fades
-        in from silence along ``curve`` (default: the track-change curve).
+        in from silence along ``curve`` (default: the track-change curve). ``announce`` (the
+        therapist's play or resume) is recorded before anything else this start records, but only
+        once the backend has been asked to play, so that it costs the first sound nothing.
 
         A track whose file vanished since the playlist was checked is reported and passed over.
         Bounded by the number of tracks, so a loop section of missing files cannot spin forever.
         """
         candidate: _Cursor | None = target
-        for _ in range(len(self._all_cursors()) + 1):
+        for _ in range(sum(len(section.tracks) for section in self._sections) + 1):
             if candidate is None:
                 break
             track = self._track_at(candidate)
             if track.playable and track.path is not None and track.path.exists():
-                self._load_and_play(candidate, track, fade_in_s, reason, curve or self._settings.change_curve)
+                self._load_and_play(
+                    candidate, track, fade_in_s, reason, curve or self._settings.change_curve, announce=announce
+                )
                 return True
+            if announce is not None:
+                self._record(announce)
+                announce = None
             if track.playable:
                 self._report_vanished(candidate)
             else:
                 self._report_unplayable(candidate)
             candidate = self._find_playable(self._forward(candidate, loop=self._loops), report=True)
+        if announce is not None:
+            self._record(announce)
         self._end_of_music("no playable track left")
         return False
 
@@ -748,19 +767,24 @@ class Player(QObject):
         curve: FadeCurve,
         *,
         start_s: float = 0.0,
+        announce: EventKind | None = None,
     ) -> None:
         assert track.path is not None
         self._pending = None
-        self._move_cursor(cursor, reason)
-        self._backend.load(track.path)
-        if start_s > 0:
-            self._backend.seek(start_s)  # between load and play: the media starts there
-        self._now_playing = _NowPlaying(track, self._section_at(cursor), cursor.index)
         if fade_in_s is not None:
             self._transport.set(0.0)
             self._transport.fade_to(1.0, fade_in_s, curve, self._clock())
+        # The backend first: the cursor's signals run the pane's slots, and every moment before
+        # play() is a moment later to the first sound (bench_player.py).
+        self._backend.load(track.path)
+        if start_s > 0:
+            self._backend.seek(start_s)  # between load and play: the media starts there
         self._apply_volume()  # the backend starts at the level the fade starts at
         self._backend.play()
+        if announce is not None:
+            self._record(announce)  # as before the start: the cursor has not moved, nothing is loaded
+        self._move_cursor(cursor, reason)
+        self._now_playing = _NowPlaying(track, self._section_at(cursor), cursor.index)
         self._set_state(PlaybackState.PLAYING)
         self._record(EventKind.TRACK_START, reason=reason, fade_in_s=fade_in_s)
         self._emit_position(self._clock())
@@ -842,9 +866,6 @@ class Player(QObject):
         if self._playlist is None:
             raise ValueError("no playlist is loaded")
         return _section_index(self._playlist, key)
-
-    def _all_cursors(self) -> list[_Cursor]:
-        return [_Cursor(s, i) for s, section in enumerate(self._sections) for i in range(len(section.tracks))]
 
     def _forward(self, start: _Cursor, *, loop: bool) -> Iterator[_Cursor]:
         """Cursors after ``start``: the rest of its section, then (loop) its start again up to and
