@@ -276,6 +276,20 @@ def test_a_file_of_another_sitting_leaves_the_music_stopped(make_rig) -> None:
 # -- the file's life --------------------------------------------------------------------------------------
 
 
+def test_a_position_report_a_little_early_still_rewrites_the_file(rig: Rig) -> None:
+    """libvlc reports each whole second of its time, some a few ms less than a second after the
+    last: such a report still rewrites the file, or it would be two seconds old half the time."""
+    path = hint_path(rig.live.id)
+    rig.player.play()
+    run(rig, 5)
+    rig.clock.advance(HINT_INTERVAL_S)
+    rig.player.position_changed.emit(rig.player.position, rig.player.length)  # the file is noted now
+    noted = read_hint(path).written_at
+    rig.clock.advance(HINT_INTERVAL_S - 0.01)
+    rig.player.position_changed.emit(rig.player.position, rig.player.length)
+    assert read_hint(path).written_at != noted
+
+
 def test_the_file_follows_the_music_about_once_a_second_and_goes_when_it_stops(rig: Rig) -> None:
     path = hint_path(rig.live.id)
     assert not path.exists(), "loaded but never played: nothing to go on with"

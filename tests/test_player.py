@@ -716,6 +716,31 @@ def test_the_timer_rests_when_nothing_moves(rig: Rig) -> None:
     assert rig.player._timer.isActive()
 
 
+def test_the_timer_rests_while_a_backend_that_reports_its_position_plays(qtbot: Any, tmp_path: Path) -> None:
+    """libvlc says when its time moves (``reports_position``): once the fade-in is over the player
+    does not wake up at all while the music just plays, and the position still reaches the pane."""
+    clock = FakeClock()
+    backend = NullBackend(clock, default_length_s=100.0, reports_position=True)
+    player = Player(backend, clock=clock)
+    player.load_playlist(make_playlist(tmp_path, ARC))
+    positions: list[float] = []
+    player.position_changed.connect(lambda position, _length: positions.append(position))
+    player.play()
+    for _ in range(round((player.settings.fade_in_s + 0.2) / TICK)):
+        clock.now += TICK
+        player.tick()
+    assert player.state is PlaybackState.PLAYING and player.effective_volume == 80
+    assert not player._timer.isActive()
+    positions.clear()
+    for _ in range(round(10 / TICK)):  # the backend's own thread reports; nobody ticks the player
+        clock.now += TICK
+        backend.poll()
+    assert positions == pytest.approx([float(s) for s in range(5, 15)], abs=0.3)  # once a second
+    player.pause()
+    assert player._timer.isActive()  # a fade wakes it again
+    player.close()
+
+
 def test_loading_a_playlist_while_playing_fades_out_first(rig: Rig, tmp_path: Path) -> None:
     start(rig)
     other = tmp_path / "other"

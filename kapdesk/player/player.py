@@ -200,7 +200,9 @@ class Player(QObject):
 
     state_changed = Signal(PlaybackState)  # PlaybackState
     track_changed = Signal(object)  # Track | None: the track at the cursor (playing, or next to play)
-    position_changed = Signal(float, float)  # seconds into the track, its length (0.0 if unknown)
+    # seconds into the track, its length (0.0 if unknown): at every jump, and while playing about once a
+    # second from a backend that reports_position (libvlc's time events; no timer then), else polled
+    position_changed = Signal(float, float)
     volume_changed = Signal(int)  # effective volume 0..100 actually sent to the output
     section_changed = Signal(str)  # section key of the track at the cursor
     queued_section_changed = Signal(str)  # key queued for "after this track", "" when none
@@ -208,7 +210,7 @@ class Player(QObject):
     error = Signal(str)  # a sentence for the therapist: what failed and what the player did about it
     event_recorded = Signal(str, dict)  # EventKind value, JSON-able payload (see _record)
 
-    POSITION_INTERVAL_S = 0.25  # position_changed at most this often
+    POSITION_INTERVAL_S = 0.25  # position_changed at most this often while polling
     PLAYED_OK_AFTER_S = 1.0  # a track this far in has proved playable: reset the failure count
 
     def __init__(
@@ -241,6 +243,7 @@ class Player(QObject):
 
         backend.end_reached.connect(self._on_end_reached)
         backend.error.connect(self._on_backend_error)
+        backend.position_changed.connect(self._on_backend_position)
         backend.set_volume(0)  # silent until something is deliberately faded in
 
         self._timer = QTimer(self)
@@ -581,13 +584,14 @@ class Player(QObject):
         if settled:
             self._on_transport_settled()
         if self._now_playing is not None:
-            if self.position >= self.PLAYED_OK_AFTER_S:
-                self._failures = 0
+            self._check_played_ok()
             if now - self._last_position_emit >= self.POSITION_INTERVAL_S:
                 self._emit_position(now)
         idle = not (self._transport.moving or self._talk.moving or self._master.moving)
-        if idle and self._state in (PlaybackState.STOPPED, PlaybackState.PAUSED):
-            self._timer.stop()  # nothing moves and nothing plays; the next fade restarts it
+        if idle and (self._state in (PlaybackState.STOPPED, PlaybackState.PAUSED) or self._backend.reports_position):
+            # Nothing moves, and nothing plays or the backend says by itself where the music is
+            # (_on_backend_position): no wake-ups while the music just plays. The next fade restarts it.
+            self._timer.stop()
         elif idle:
             # Just playing: only the position needs polling, so tick at its pace, not a fade's.
             slow = int(self.POSITION_INTERVAL_S * 1000)
@@ -603,6 +607,16 @@ class Player(QObject):
         self._backend.close()
 
     # -- backend events (GUI thread) ---------------------------------------------------------------
+
+    def _on_backend_position(self, _seconds: float) -> None:
+        """The backend reports the position by itself (``reports_position``), about once a second."""
+        if self._now_playing is not None and not self._closed:
+            self._check_played_ok()
+            self._emit_position(self._clock())
+
+    def _check_played_ok(self) -> None:
+        if self.position >= self.PLAYED_OK_AFTER_S:
+            self._failures = 0  # this track has proved playable: stop counting failures
 
     def _on_end_reached(self) -> None:
         if self._now_playing is None:
