@@ -36,6 +36,7 @@ from kapdesk.session.now_playing import (
     hint_path,
     read_hint,
     record_music_state,
+    write_hint,
 )
 
 
@@ -418,3 +419,15 @@ def test_a_hint_file_is_read_strictly(change: dict, reason: str) -> None:
     without = {k: v for k, v in GOOD.items() if k != "volume"}
     with pytest.raises(ValueError, match="field volume is missing"):
         NowPlaying.from_json(json.dumps(without))
+
+
+def test_writing_the_file_leaves_one_owner_only_file_and_makes_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "now-playing" / "sitting.json"
+    hint = NowPlaying(session="s", playlist_source="arc.kap.toml", title="Settle A", location="a.wav",
+                      section="pre-onset", index=0, position_s=1.0, state="playing", volume=80,
+                      written_at="2026-01-01T00:00:00+00:00")
+    for position in (1.0, 2.0, 3.0):
+        write_hint(path, NowPlaying(**{**hint.__dict__, "position_s": position}))
+    assert read_hint(path).position_s == 3.0
+    assert [p.name for p in path.parent.iterdir()] == ["sitting.json"], "no temporary file is left behind"
+    assert path.stat().st_mode & 0o777 == 0o600
