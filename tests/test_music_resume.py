@@ -428,6 +428,8 @@ def test_writing_the_file_leaves_one_owner_only_file_and_makes_its_folder(tmp_pa
                       written_at="2026-01-01T00:00:00+00:00")
     for position in (1.0, 2.0, 3.0):
         write_hint(path, NowPlaying(**{**hint.__dict__, "position_s": position}))
-    assert read_hint(path).position_s == 3.0
+    assert read_hint(path) == NowPlaying(**{**hint.__dict__, "position_s": 3.0})
+    assert json.loads(path.read_text(encoding="utf-8")) == {"format": 1, **hint.__dict__, "position_s": 3.0}
+    assert "\n" not in path.read_text(encoding="utf-8"), "one line, by json's C encoder"
     assert [p.name for p in path.parent.iterdir()] == ["sitting.json"], "no temporary file is left behind"
     assert path.stat().st_mode & 0o777 == 0o600

@@ -27,7 +27,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -124,7 +124,9 @@ class NowPlaying:
         return hint
 
     def to_json(self) -> str:
-        return json.dumps({"format": FORMAT, **asdict(self)}, ensure_ascii=False, indent=1)
+        # One line, by json's C encoder (indent= takes the pure-Python one), from the fields as they
+        # are (all str/int/float: asdict's deep copy has nothing to copy): written once a second.
+        return json.dumps({"format": FORMAT, **vars(self)}, ensure_ascii=False)
 
 
 def hint_path(session_id: uuid.UUID, folder: Path | None = None) -> Path:
