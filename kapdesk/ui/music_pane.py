@@ -40,13 +40,12 @@ from kapdesk.player import PlaybackState
 from kapdesk.playlists import Playlist, Track
 from kapdesk.ui import keymap
 from kapdesk.ui.music_lists import KEY_ROLE, LOOK_ROLE, ChoiceList, QuietComboBox, format_time, section_size
-from kapdesk.ui.kit import restyle, set_role
+from kapdesk.ui.kit import hold_size, restyle, set_role
 
 if TYPE_CHECKING:
     from kapdesk.session import MusicSession
 
 VOLUME_STEP = 5
-QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum size", which PySide6 does not export
 
 STATE_WORDS = {
     PlaybackState.STOPPED: "Stopped",
@@ -327,7 +326,7 @@ class MusicPane(QFrame):
             self._shown_time = shown
             self.time_left.setText(shown)
             self.time_caption.setText(caption)
-            _hold_size(self.time_left)
+            hold_size(self.time_left)  # a new second repaints the label, not a layout of the pane
 
 
     def _show_talk(self, active: bool) -> None:
@@ -517,22 +516,6 @@ class MusicPane(QFrame):
         section = playlist.section(key) if playlist is not None and key is not None else None
         return section.title if section is not None else ""
 
-
-
-def _hold_size(label: QLabel) -> None:
-    """Keep ``label`` at a fixed size that only grows, so that a new text ("−1:58" after "−1:59")
-    repaints the label alone: a label whose size may change makes its layout lay the whole pane
-    out again (the wrapped title's height for its width, every label's size), once a second for
-    hours while the music plays. An empty label lets go, giving the title its room back."""
-    if not label.text():
-        label.setMinimumSize(0, 0)
-        label.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
-        return
-    hint = label.sizeHint()
-    fixed = label.minimumSize() == label.maximumSize()
-    width = label.minimumWidth() if fixed else 0
-    if not fixed or hint.width() > width or hint.height() != label.minimumHeight():
-        label.setFixedSize(max(hint.width(), width), hint.height())
 
 
 def _delete_later(objects: list[QShortcut]) -> None:
