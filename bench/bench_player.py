@@ -15,7 +15,8 @@ holds audio data, polled every 0.5 ms from this process on the system-wide monot
               ``cvlc`` process start, compared a play call with a process start and said nothing.)
               Needs python-vlc and libvlc only, so it runs where ``cvlc`` is missing.
 (b) In bench_player_cpu.py: CPU while playing, as a percentage of one core, over 60 s (10 s with ``--quick``), sampled
-    from /proc/<pid>/stat (user + system, every thread) from 1 s after the audio started.
+    from /proc/<pid>/stat (user + system, every thread) from the end of our 4 s fade-in
+    plus 1 s after the audio started (both sides: ``SETTLE_S``).
     ours:     ``player_child.py cpu``: store, live session, ``MusicSession`` and a shown
               ``MusicPane`` (offscreen), the demo playlist playing from its first track.
     baseline: ``cvlc`` playing that same first file.
@@ -98,7 +99,7 @@ LATENCY_TARGET = 1.1
 
 def run(quick: bool) -> list[Result]:
     """Play to first audio against the fair baseline (CPU while playing: bench_player_cpu.py)."""
-    runs = 5 if quick else 11
+    runs = 5 if quick else 31
     folder = Path(tempfile.mkdtemp(prefix="bench-player-"))
     ours: list[float] = []
     bare: list[float] = []

@@ -17,6 +17,8 @@ from pathlib import Path
 from bench_player import DEMO_TRACK, START_TIMEOUT_S, _end, _wait_for_audio
 from common import CHILD_ENV, ROOT, Result, require_tool
 
+from kapdesk.player import PlayerSettings
+
 NOBODY = "65534"
 BENCHMARK = "music player CPU while playing, against cvlc"
 CPU_TARGET = 1.2
@@ -43,8 +45,13 @@ def _cpu_seconds(pid: int) -> float:
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
+# Both sides are sampled from the same moment after their first audio: past our fade-in from silence
+# (PlayerSettings.fade_in_s, 4 s; its 50 ms volume steps are a start, not "while playing") and a second more.
+SETTLE_S = PlayerSettings().fade_in_s + 1.0
+
+
 def _sample_cpu(pid: int, seconds: float) -> float:
-    time.sleep(1.0)  # past the start and the fade-in
+    time.sleep(SETTLE_S)
     before = _cpu_seconds(pid)
     time.sleep(seconds)
     return 100.0 * (_cpu_seconds(pid) - before) / seconds

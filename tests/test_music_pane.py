@@ -126,6 +126,37 @@ def test_clicking_a_button_leaves_the_focus_in_the_note(qtbot, rig: Rig, desk: D
     assert desk.note.hasFocus()
 
 
+def test_the_seconds_ticking_down_do_not_lay_the_pane_out_again(qtbot, rig: Rig, desk: Desk) -> None:
+    """Once a second for hours: the new "time left" repaints its label, nothing is laid out again."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class LayoutRequests(QObject):
+        count = 0
+
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+            if event.type() == QEvent.Type.LayoutRequest:
+                self.count += 1
+            return False
+
+    pane = desk.pane
+    press(qtbot, desk.line, Qt.Key.Key_P, CTRL)
+    rig.run(6)  # past the fade-in; the first "time left" has fixed the label's size
+    for _ in range(3):
+        QApplication.processEvents()
+    requests = LayoutRequests()
+    for widget in (desk, pane, *pane.findChildren(QWidget)):
+        widget.installEventFilter(requests)
+    shown = []
+    for _ in range(12):
+        rig.run(1)
+        QApplication.processEvents()
+        shown.append(pane.time_left.text())
+    assert len(set(shown)) >= 10, shown
+    assert requests.count == 0
+    for widget in (desk, pane, *pane.findChildren(QWidget)):
+        widget.removeEventFilter(requests)
+
+
 def test_now_playing_shows_title_artist_and_time_left(qtbot, rig: Rig, desk: Desk) -> None:
     pane = desk.pane
     assert pane.track_title.text() == "Settle A"

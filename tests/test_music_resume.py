@@ -36,6 +36,7 @@ from kapdesk.session.now_playing import (
     hint_path,
     read_hint,
     record_music_state,
+    write_hint,
 )
 
 
@@ -276,6 +277,20 @@ def test_a_file_of_another_sitting_leaves_the_music_stopped(make_rig) -> None:
 # -- the file's life --------------------------------------------------------------------------------------
 
 
+def test_a_position_report_a_little_early_still_rewrites_the_file(rig: Rig) -> None:
+    """libvlc reports each whole second of its time, some a few ms less than a second after the
+    last: such a report still rewrites the file, or it would be two seconds old half the time."""
+    path = hint_path(rig.live.id)
+    rig.player.play()
+    run(rig, 5)
+    rig.clock.advance(HINT_INTERVAL_S)
+    rig.player.position_changed.emit(rig.player.position, rig.player.length)  # the file is noted now
+    noted = read_hint(path).written_at
+    rig.clock.advance(HINT_INTERVAL_S - 0.01)
+    rig.player.position_changed.emit(rig.player.position, rig.player.length)
+    assert read_hint(path).written_at != noted
+
+
 def test_the_file_follows_the_music_about_once_a_second_and_goes_when_it_stops(rig: Rig) -> None:
     path = hint_path(rig.live.id)
     assert not path.exists(), "loaded but never played: nothing to go on with"
@@ -404,3 +419,17 @@ def test_a_hint_file_is_read_strictly(change: dict, reason: str) -> None:
     without = {k: v for k, v in GOOD.items() if k != "volume"}
     with pytest.raises(ValueError, match="field volume is missing"):
         NowPlaying.from_json(json.dumps(without))
+
+
+def test_writing_the_file_leaves_one_owner_only_file_and_makes_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "now-playing" / "sitting.json"
+    hint = NowPlaying(session="s", playlist_source="arc.kap.toml", title="Settle A", location="a.wav",
+                      section="pre-onset", index=0, position_s=1.0, state="playing", volume=80,
+                      written_at="2026-01-01T00:00:00+00:00")
+    for position in (1.0, 2.0, 3.0):
+        write_hint(path, NowPlaying(**{**hint.__dict__, "position_s": position}))
+    assert read_hint(path) == NowPlaying(**{**hint.__dict__, "position_s": 3.0})
+    assert json.loads(path.read_text(encoding="utf-8")) == {"format": 1, **hint.__dict__, "position_s": 3.0}
+    assert "\n" not in path.read_text(encoding="utf-8"), "one line, by json's C encoder"
+    assert [p.name for p in path.parent.iterdir()] == ["sitting.json"], "no temporary file is left behind"
+    assert path.stat().st_mode & 0o777 == 0o600

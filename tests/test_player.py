@@ -153,6 +153,27 @@ def test_play_fades_in_from_silence(rig: Rig) -> None:
     assert rig.kinds()[1:] == ["play", "track_start"]
 
 
+def test_play_asks_the_backend_before_recording_or_signalling(rig: Rig, tmp_path: Path) -> None:
+    """The record, the state and the pane's slots cost the first sound nothing: they run after
+    the backend was asked to play (bench_player.py, "play to first audio")."""
+    seen: list[tuple[str, list[str]]] = []
+    rig.player.event_recorded.connect(lambda kind, _payload: seen.append((kind, list(rig.backend.calls))))
+    rig.player.state_changed.connect(lambda state: seen.append((state.value, list(rig.backend.calls))))
+    rig.player.play()
+    assert [what for what, _ in seen] == ["play", "playing", "track_start"]
+    assert all(calls[-1] == "play" for _, calls in seen)
+    play = rig.last(EventKind.PLAY)
+    assert play["state"] == "stopped" and play["title"] == "settle" and play["volume"] == 0
+
+
+def test_play_is_recorded_before_a_vanished_track_is_reported(rig: Rig) -> None:
+    assert rig.player.current_track is not None and rig.player.current_track.path is not None
+    rig.player.current_track.path.unlink()  # gone since the playlist was checked
+    rig.player.play()
+    assert rig.kinds()[1:] == ["play", "error", "track_start"]
+    assert rig.last(EventKind.TRACK_START)["title"] == "breathe"
+
+
 def test_track_start_payload_says_what_is_playing(rig: Rig) -> None:
     rig.player.play()
     payload = rig.last(EventKind.TRACK_START)
@@ -693,6 +714,31 @@ def test_the_timer_rests_when_nothing_moves(rig: Rig) -> None:
     assert not rig.player._timer.isActive()
     rig.player.play()
     assert rig.player._timer.isActive()
+
+
+def test_the_timer_rests_while_a_backend_that_reports_its_position_plays(qtbot: Any, tmp_path: Path) -> None:
+    """libvlc says when its time moves (``reports_position``): once the fade-in is over the player
+    does not wake up at all while the music just plays, and the position still reaches the pane."""
+    clock = FakeClock()
+    backend = NullBackend(clock, default_length_s=100.0, reports_position=True)
+    player = Player(backend, clock=clock)
+    player.load_playlist(make_playlist(tmp_path, ARC))
+    positions: list[float] = []
+    player.position_changed.connect(lambda position, _length: positions.append(position))
+    player.play()
+    for _ in range(round((player.settings.fade_in_s + 0.2) / TICK)):
+        clock.now += TICK
+        player.tick()
+    assert player.state is PlaybackState.PLAYING and player.effective_volume == 80
+    assert not player._timer.isActive()
+    positions.clear()
+    for _ in range(round(10 / TICK)):  # the backend's own thread reports; nobody ticks the player
+        clock.now += TICK
+        backend.poll()
+    assert positions == pytest.approx([float(s) for s in range(5, 15)], abs=0.3)  # once a second
+    player.pause()
+    assert player._timer.isActive()  # a fade wakes it again
+    player.close()
 
 
 def test_loading_a_playlist_while_playing_fades_out_first(rig: Rig, tmp_path: Path) -> None:

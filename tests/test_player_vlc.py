@@ -178,6 +178,31 @@ def test_continue_at_starts_the_audio_itself_at_that_position(qtbot: Any, tmp_pa
 
 @pytest.mark.slow
 @needs_libvlc
+def test_the_position_comes_from_libvlc_while_the_timer_rests(qtbot: Any, tmp_path: Path) -> None:
+    """While the music just plays the player's timer is off; libvlc's time events keep the position
+    (the pane's "time left") moving, handed over at most once per whole second."""
+    sine = write_sine(tmp_path / "sine.wav", seconds=4.0)
+    backend = VlcBackend(["--aout=afile", f"--audiofile-file={tmp_path / 'captured.wav'}"])
+    player = Player(backend, settings=PlayerSettings(fade_in_s=0.2))
+    positions: list[float] = []
+    try:
+        player.load_playlist(playlist_of(sine))
+        player.play()
+        qtbot.waitUntil(lambda: not player._timer.isActive(), timeout=WAIT_MS)  # the fade-in is over
+        assert player.state is PlaybackState.PLAYING
+        player.position_changed.connect(lambda position, _length: positions.append(position))
+        with qtbot.waitSignal(player.position_changed, timeout=WAIT_MS,
+                              check_params_cb=lambda position, _length: position >= 2.0):
+            pass
+        assert not player._timer.isActive()
+    finally:
+        player.close()
+    whole = [int(position) for position in positions]
+    assert whole == sorted(set(whole)), f"one report per whole second: {positions}"
+
+
+@pytest.mark.slow
+@needs_libvlc
 def test_libvlc_events_are_handed_to_the_gui_thread(qtbot: Any, tmp_path: Path) -> None:
     class WatchedBackend(VlcBackend):
         raw_threads: list[int]

@@ -21,8 +21,13 @@ All methods are called on the GUI thread by the player:
                     its audio output exists, so ``VlcBackend`` re-applies it once playback starts).
 ``position()``      seconds into the loaded media (0.0 when nothing plays); cheap enough to poll.
 ``length()``        seconds, or ``None`` while unknown.
-``poll()``          called on every player tick (~50 ms); may emit ``end_reached`` (``NullBackend``
-                    uses it to run its simulated clock). May do nothing.
+``poll()``          called on every player tick; may emit ``end_reached`` (``NullBackend`` uses it to
+                    run its simulated clock). May do nothing.
+``reports_position`` True when the backend emits ``position_changed`` by itself as the media plays
+                    (``VlcBackend``, from libvlc's own time events). The player then lets its timer
+                    rest while the music just plays, instead of polling ``position()`` (a wake-up
+                    four times a second for three hours); False (``NullBackend``'s default): the player
+                    polls, and calls ``poll()`` at the position's pace.
 ``close()``         release everything; idempotent; nothing is emitted afterwards.
 
 Signals, always delivered on the GUI thread and **never synchronously from inside one of the methods
@@ -33,6 +38,8 @@ without being re-entered half-way):
 ``error(str)``             the loaded media cannot be played (missing, unreadable, not audio, or
                            nothing decodable in it); the message is plain words without the title.
 ``length_changed(float)``  the length in seconds became known.
+``position_changed(float)`` (``reports_position`` only) the position, in seconds, passed a whole
+                           second while playing: about once a second, never more often.
 
 Stale events: once ``load`` or ``stop`` has returned, no signal about the previous media may be
 delivered, even one that libvlc had already queued. ``VlcBackend`` stamps each libvlc event with a
@@ -67,6 +74,9 @@ class PlaybackBackend(QObject):
     end_reached = Signal()  # the loaded media played to its end
     error = Signal(str)  # plain-words reason the loaded media cannot be played
     length_changed = Signal(float)  # seconds, once known
+    position_changed = Signal(float)  # seconds: a whole second passed (only if reports_position)
+
+    reports_position = False
 
     def load(self, path: Path) -> None:
         raise NotImplementedError
@@ -107,6 +117,8 @@ class NullBackend(PlaybackBackend):
     ``finish()`` ends the media now, ``fail(message)`` reports an error now, and paths listed in
     ``broken`` report an error on the first ``poll`` after ``play`` (never from inside ``play``,
     per the contract). ``calls`` and ``volumes`` record what the player asked for.
+    ``reports_position`` True: ``poll`` also emits ``position_changed`` at each whole second of the
+    simulated position, as libvlc's time events do for ``VlcBackend``.
     """
 
     def __init__(
@@ -116,9 +128,12 @@ class NullBackend(PlaybackBackend):
         default_length_s: float = 180.0,
         lengths: Mapping[Path, float] | None = None,
         broken: Mapping[Path, str] | None = None,
+        reports_position: bool = False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.reports_position = reports_position
+        self._reported_s = -1  # the whole second last reported (reports_position)
         self._clock = clock
         self._default_length_s = default_length_s
         self._lengths = dict(lengths or {})
@@ -198,6 +213,9 @@ class NullBackend(PlaybackBackend):
             self.fail(message)
         elif self.playing and self.position() >= self._length_of_current():
             self.finish()
+        elif self.playing and self.reports_position and int(self.position()) != self._reported_s:
+            self._reported_s = int(self.position())
+            self.position_changed.emit(self.position())
 
     def finish(self) -> None:
         """Test hook: the media ends now."""
@@ -248,6 +266,8 @@ class VlcBackend(PlaybackBackend):
     # (kind, load generation, value in seconds) - crosses from libvlc's thread to the GUI thread
     _vlc_event = Signal(int, int, float)
 
+    reports_position = True  # MediaPlayerTimeChanged: libvlc says when its time moves
+
     def __init__(self, extra_args: Sequence[str] = (), parent: QObject | None = None) -> None:
         super().__init__(parent)
         vlc = import_vlc()
@@ -262,6 +282,7 @@ class VlcBackend(PlaybackBackend):
         # number - before the bump; anything still queued with it is dropped on delivery.
         self._generation = 0
         self._length_s = 0.0
+        self._reported_s = -1  # whole second of the last TIME event handed over (libvlc's thread)
         self._volume = 100
         # libvlc ignores audio_set_volume until the audio output of this media exists (and
         # PulseAudio may restore a remembered stream volume), so after every load the volume is
@@ -288,6 +309,17 @@ class VlcBackend(PlaybackBackend):
         self._event_manager: Any = self._player.event_manager()
         for event_type in self._event_types:
             self._event_manager.event_attach(event_type, self._handle_vlc_event)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """python-vlc builds each libvlc function's ctypes prototype on its first call (a class, a
+        dlsym: 15-60 µs each, measured). Build those of the start path now, with calls that change
+        nothing, so the therapist's first play pays only for libvlc's own play (bench_player.py)."""
+        self._player.get_state()
+        self._player.get_time()
+        self._player.get_length()
+        self._player.set_media(None)  # no media yet: stays without one
+        self._instance.media_new_path(str(Path.cwd())).release()  # a media object is not opened until played
 
     # -- libvlc's thread ------------------------------------------------------------------------
 
@@ -296,13 +328,14 @@ class VlcBackend(PlaybackBackend):
         kind = self._kinds.get(event.type.value)
         if kind is None:
             return
-        if kind is _VlcEvent.TIME and not self._volume_pending:
-            return  # only the first time-change after a load matters; don't flood the GUI thread
         value = 0.0
         if kind is _VlcEvent.LENGTH:
             value = event.u.new_length / 1000.0
         elif kind is _VlcEvent.TIME:
             value = event.u.new_time / 1000.0
+            if int(value) == self._reported_s and not self._volume_pending:
+                return  # libvlc may say it several times a second; the GUI thread hears once a second
+            self._reported_s = int(value)
         # RuntimeError: the QObject was deleted during shutdown; there is nobody left to tell.
         with contextlib.suppress(RuntimeError):
             self._vlc_event.emit(int(kind), self._generation, value)
@@ -315,10 +348,12 @@ class VlcBackend(PlaybackBackend):
         if kind == _VlcEvent.PLAYING:
             self._apply_volume(confirmed=True)
         elif kind == _VlcEvent.TIME:
-            # Audio is flowing now; if the output still refuses the volume, more time events will
-            # not change that (the regular fade ticks keep sending it anyway), so stop listening.
-            self._apply_volume()
-            self._volume_pending = False
+            if self._volume_pending:
+                # Audio is flowing now; if the output still refuses the volume, more time events will
+                # not change that (the regular fade ticks keep sending it anyway), so stop insisting.
+                self._apply_volume()
+                self._volume_pending = False
+            self.position_changed.emit(value)
         elif kind == _VlcEvent.LENGTH:
             if value > 0:
                 self._length_s = value
@@ -352,6 +387,7 @@ class VlcBackend(PlaybackBackend):
         self._path = path
         self._generation += 1
         self._length_s = 0.0
+        self._reported_s = -1
         self._volume_pending = True
         self._started = False
         self._start_s = None
@@ -370,6 +406,7 @@ class VlcBackend(PlaybackBackend):
     def stop(self) -> None:
         self._player.stop()
         self._generation += 1
+        self._reported_s = -1
         self._volume_pending = True
         self._started = False
         self._start_s = None

@@ -200,7 +200,9 @@ class Player(QObject):
 
     state_changed = Signal(PlaybackState)  # PlaybackState
     track_changed = Signal(object)  # Track | None: the track at the cursor (playing, or next to play)
-    position_changed = Signal(float, float)  # seconds into the track, its length (0.0 if unknown)
+    # seconds into the track, its length (0.0 if unknown): at every jump, and while playing about once a
+    # second from a backend that reports_position (libvlc's time events; no timer then), else polled
+    position_changed = Signal(float, float)
     volume_changed = Signal(int)  # effective volume 0..100 actually sent to the output
     section_changed = Signal(str)  # section key of the track at the cursor
     queued_section_changed = Signal(str)  # key queued for "after this track", "" when none
@@ -208,7 +210,7 @@ class Player(QObject):
     error = Signal(str)  # a sentence for the therapist: what failed and what the player did about it
     event_recorded = Signal(str, dict)  # EventKind value, JSON-able payload (see _record)
 
-    POSITION_INTERVAL_S = 0.25  # position_changed at most this often
+    POSITION_INTERVAL_S = 0.25  # position_changed at most this often while polling
     PLAYED_OK_AFTER_S = 1.0  # a track this far in has proved playable: reset the failure count
 
     def __init__(
@@ -241,6 +243,7 @@ class Player(QObject):
 
         backend.end_reached.connect(self._on_end_reached)
         backend.error.connect(self._on_backend_error)
+        backend.position_changed.connect(self._on_backend_position)
         backend.set_volume(0)  # silent until something is deliberately faded in
 
         self._timer = QTimer(self)
@@ -354,24 +357,28 @@ class Player(QObject):
         if self._cursor is None:
             self._fail_quietly("No playlist with playable tracks is loaded.")
             return
+        # The therapist hears the music start once libvlc has it: the backend is asked first and the
+        # record, the state and the signals follow (``announce`` is recorded right after the backend
+        # starts, still ahead of everything else the start records).
         if state is PlaybackState.STOPPED:
             self._failures = 0
-            self._record(EventKind.PLAY)
             self._begin(
-                self._cursor, fade_in_s=self._settings.fade_in_s, reason="play", curve=self._settings.curve
+                self._cursor, fade_in_s=self._settings.fade_in_s, reason="play", curve=self._settings.curve,
+                announce=EventKind.PLAY,
             )
             return
-        self._record(EventKind.RESUME)
         if state is PlaybackState.PAUSED and self._now_playing is None:
             self._begin(
                 self._cursor,
                 fade_in_s=self._settings.resume_fade_s,
                 reason="resume",
                 curve=self._settings.curve,
+                announce=EventKind.RESUME,
             )
             return
         if state is PlaybackState.PAUSED:
             self._backend.play()
+        self._record(EventKind.RESUME)
         self._set_state(PlaybackState.PLAYING)
         if self._pending is not None:  # a track change was under way when the pause came
             self._fade_transport(0.0, self._settings.change_fade_out_s, self._settings.change_curve)
@@ -577,13 +584,14 @@ class Player(QObject):
         if settled:
             self._on_transport_settled()
         if self._now_playing is not None:
-            if self.position >= self.PLAYED_OK_AFTER_S:
-                self._failures = 0
+            self._check_played_ok()
             if now - self._last_position_emit >= self.POSITION_INTERVAL_S:
                 self._emit_position(now)
         idle = not (self._transport.moving or self._talk.moving or self._master.moving)
-        if idle and self._state in (PlaybackState.STOPPED, PlaybackState.PAUSED):
-            self._timer.stop()  # nothing moves and nothing plays; the next fade restarts it
+        if idle and (self._state in (PlaybackState.STOPPED, PlaybackState.PAUSED) or self._backend.reports_position):
+            # Nothing moves, and nothing plays or the backend says by itself where the music is
+            # (_on_backend_position): no wake-ups while the music just plays. The next fade restarts it.
+            self._timer.stop()
         elif idle:
             # Just playing: only the position needs polling, so tick at its pace, not a fade's.
             slow = int(self.POSITION_INTERVAL_S * 1000)
@@ -599,6 +607,16 @@ class Player(QObject):
         self._backend.close()
 
     # -- backend events (GUI thread) ---------------------------------------------------------------
+
+    def _on_backend_position(self, _seconds: float) -> None:
+        """The backend reports the position by itself (``reports_position``), about once a second."""
+        if self._now_playing is not None and not self._closed:
+            self._check_played_ok()
+            self._emit_position(self._clock())
+
+    def _check_played_ok(self) -> None:
+        if self.position >= self.PLAYED_OK_AFTER_S:
+            self._failures = 0  # this track has proved playable: stop counting failures
 
     def _on_end_reached(self) -> None:
         if self._now_playing is None:
@@ -713,29 +731,44 @@ class Player(QObject):
             self._begin(target, fade_in_s=self._settings.change_fade_in_s, reason=reason)
 
     def _begin(
-        self, target: _Cursor, *, fade_in_s: float | None, reason: str, curve: FadeCurve | None = None
+        self,
+        target: _Cursor,
+        *,
+        fade_in_s: float | None,
+        reason: str,
+        curve: FadeCurve | None = None,
+        announce: EventKind | None = None,
     ) -> bool:
         """Load and play ``target``, or the first playable track after it that still exists.
 
         ``fade_in_s`` None keeps the volume as it is (natural hand-over); otherwise the track fades
-        in from silence along ``curve`` (default: the track-change curve).
+        in from silence along ``curve`` (default: the track-change curve). ``announce`` (the
+        therapist's play or resume) is recorded before anything else this start records, but only
+        once the backend has been asked to play, so that it costs the first sound nothing.
 
         A track whose file vanished since the playlist was checked is reported and passed over.
         Bounded by the number of tracks, so a loop section of missing files cannot spin forever.
         """
         candidate: _Cursor | None = target
-        for _ in range(len(self._all_cursors()) + 1):
+        for _ in range(sum(len(section.tracks) for section in self._sections) + 1):
             if candidate is None:
                 break
             track = self._track_at(candidate)
             if track.playable and track.path is not None and track.path.exists():
-                self._load_and_play(candidate, track, fade_in_s, reason, curve or self._settings.change_curve)
+                self._load_and_play(
+                    candidate, track, fade_in_s, reason, curve or self._settings.change_curve, announce=announce
+                )
                 return True
+            if announce is not None:
+                self._record(announce)
+                announce = None
             if track.playable:
                 self._report_vanished(candidate)
             else:
                 self._report_unplayable(candidate)
             candidate = self._find_playable(self._forward(candidate, loop=self._loops), report=True)
+        if announce is not None:
+            self._record(announce)
         self._end_of_music("no playable track left")
         return False
 
@@ -748,19 +781,24 @@ class Player(QObject):
         curve: FadeCurve,
         *,
         start_s: float = 0.0,
+        announce: EventKind | None = None,
     ) -> None:
         assert track.path is not None
         self._pending = None
-        self._move_cursor(cursor, reason)
-        self._backend.load(track.path)
-        if start_s > 0:
-            self._backend.seek(start_s)  # between load and play: the media starts there
-        self._now_playing = _NowPlaying(track, self._section_at(cursor), cursor.index)
         if fade_in_s is not None:
             self._transport.set(0.0)
             self._transport.fade_to(1.0, fade_in_s, curve, self._clock())
+        # The backend first: the cursor's signals run the pane's slots, and every moment before
+        # play() is a moment later to the first sound (bench_player.py).
+        self._backend.load(track.path)
+        if start_s > 0:
+            self._backend.seek(start_s)  # between load and play: the media starts there
         self._apply_volume()  # the backend starts at the level the fade starts at
         self._backend.play()
+        if announce is not None:
+            self._record(announce)  # as before the start: the cursor has not moved, nothing is loaded
+        self._move_cursor(cursor, reason)
+        self._now_playing = _NowPlaying(track, self._section_at(cursor), cursor.index)
         self._set_state(PlaybackState.PLAYING)
         self._record(EventKind.TRACK_START, reason=reason, fade_in_s=fade_in_s)
         self._emit_position(self._clock())
@@ -842,9 +880,6 @@ class Player(QObject):
         if self._playlist is None:
             raise ValueError("no playlist is loaded")
         return _section_index(self._playlist, key)
-
-    def _all_cursors(self) -> list[_Cursor]:
-        return [_Cursor(s, i) for s, section in enumerate(self._sections) for i in range(len(section.tracks))]
 
     def _forward(self, start: _Cursor, *, loop: bool) -> Iterator[_Cursor]:
         """Cursors after ``start``: the rest of its section, then (loop) its start again up to and

@@ -85,6 +85,7 @@ PLAYLIST_SUFFIXES: tuple[str, ...] = (".kap.toml", ".m3u8", ".m3u", ".xspf", ".p
 LEAVE_FADE_S = 5.0  # the music fades this long when the sitting's screen is left while it plays
 RETRY_MS = 5000  # an entry the store refused is tried again this often (and before every new one)
 HINT_INTERVAL_S = 1.0  # the now-playing file is rewritten this often while the music plays
+HINT_EARLY_S = 0.1  # ... taking a position report up to this much early (see _on_position)
 NOT_NOTED = "Where the music is could not be noted for a restart"
 
 
@@ -357,7 +358,9 @@ class MusicSession(QObject):
         player = self.player
         if self._pending or self._flushing or player is None or player.state is not PlaybackState.PLAYING:
             return  # inside a transition, or not playing: flush writes (or removes) the file instead
-        if self.live.clock.monotonic() - self._hint_saved_at >= HINT_INTERVAL_S:
+        # The player reports each whole second of libvlc's time, a few ms either side of a second
+        # apart: a report that comes a little early still writes, or the file would be 2 s old.
+        if self.live.clock.monotonic() - self._hint_saved_at >= HINT_INTERVAL_S - HINT_EARLY_S:
             self._save_hint()
 
     def _release_player(self) -> None:

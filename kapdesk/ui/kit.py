@@ -1,6 +1,6 @@
 """The widget kit: the small helpers and widgets every pane shares.
 
-Labels with a role, restyling on a property change, see-through containers, a titled frame,
+Labels with a role, a label whose size holds while its text changes, restyling on a property change, see-through containers, a titled frame,
 focus that scrolls into view, the amber error selection of a text line, Enter-saves for combo and
 check boxes, and :class:`ChoiceRow` (a question answered by keys). Feature panes import these from
 here and never from each other, so a pane is never a library for another.
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from kapdesk.ui.theme import current_theme
 
 _CLEAR_KEYS = (Qt.Key.Key_Backspace, Qt.Key.Key_Delete)
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum size", which PySide6 does not export
 
 
 def make_label(text: str = "", role: str = "", *, wrap: bool = False) -> QLabel:
@@ -29,6 +30,22 @@ def make_label(text: str = "", role: str = "", *, wrap: bool = False) -> QLabel:
     label.setWordWrap(wrap)
     label.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return label
+
+
+def hold_size(label: QLabel) -> None:
+    """Call after ``label.setText``: keep the label at a fixed size that only grows, so that a new
+    text (a clock's "−1:58" after "−1:59") repaints the label alone. A label whose size may change
+    makes its layout lay the whole pane out again (wrapped labels' heights for their widths, every
+    size hint), once a second for hours. An empty label lets go, giving its neighbours the room."""
+    if not label.text():
+        label.setMinimumSize(0, 0)
+        label.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
+        return
+    hint = label.sizeHint()
+    fixed = label.minimumSize() == label.maximumSize()
+    width = label.minimumWidth() if fixed else 0
+    if not fixed or hint.width() > width or hint.height() != label.minimumHeight():
+        label.setFixedSize(max(hint.width(), width), hint.height())
 
 
 def restyle(widget: QWidget, name: str, value: str) -> None:

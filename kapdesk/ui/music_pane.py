@@ -40,7 +40,7 @@ from kapdesk.player import PlaybackState
 from kapdesk.playlists import Playlist, Track
 from kapdesk.ui import keymap
 from kapdesk.ui.music_lists import KEY_ROLE, LOOK_ROLE, ChoiceList, QuietComboBox, format_time, section_size
-from kapdesk.ui.kit import restyle, set_role
+from kapdesk.ui.kit import hold_size, restyle, set_role
 
 if TYPE_CHECKING:
     from kapdesk.session import MusicSession
@@ -326,6 +326,8 @@ class MusicPane(QFrame):
             self._shown_time = shown
             self.time_left.setText(shown)
             self.time_caption.setText(caption)
+            hold_size(self.time_left)  # a new second repaints the label, not a layout of the pane
+
 
     def _show_talk(self, active: bool) -> None:
         self._label_button("talk", "Music back up" if active else "Talk down")
