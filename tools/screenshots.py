@@ -75,14 +75,16 @@ def main(out: Path, size_tag: str | None = None) -> None:
     password = "synthetic demo pass"
     admin = clinic.accounts.create_first_admin("Demo Clinician (synthetic)", password)
     window.show_sign_in()
-    shoot(app, window, out / "sign-in.png")
+    if not size_tag:  # the other sizes take only the mid-session view
+        shoot(app, window, out / "sign-in.png")
     window.enter_as(clinic.accounts.sign_in(admin.id, password).clinician)
     window.idle.stop()  # the hand-moved clock jumps an hour with no keys pressed: that is not idleness
     screen = window.start_screen
     screen.client.setCurrentText("DEMO-02 (synthetic client)")
     screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
     window.history.show_selected_course()
-    shoot(app, window, out / "start-screen.png")
+    if not size_tag:
+        shoot(app, window, out / "start-screen.png")
 
     screen.start_button.click()
     view = window.session_view
