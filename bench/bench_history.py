@@ -121,6 +121,16 @@ def _until_painted(app, waiter, started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def _delete_now(widget) -> None:
+    """Delete ``widget`` before the next opening: ``processEvents`` outside the event loop leaves a
+    ``deleteLater`` pending, and a view left alive keeps its timers."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()
+
+
 def open_ours(app, db: Path, page: int) -> float:
     from kapdesk.domain.clock import SystemClock
     from kapdesk.session import Clinic
@@ -139,8 +149,7 @@ def open_ours(app, db: Path, page: int) -> float:
     if view.model.rowCount() != page:
         raise RuntimeError(f"expected a page of {page}, got {view.model.rowCount()}")
     view.close()
-    view.deleteLater()
-    app.processEvents()
+    _delete_now(view)  # else its course timer fires inside the next opening's timing (a hidden view loading a course)
     clinic.close()
     return elapsed
 
@@ -162,8 +171,7 @@ def open_baseline(app, db: Path, page: int) -> float:
     tree.show()
     elapsed = _until_painted(app, waiter, started)
     tree.close()
-    tree.deleteLater()
-    app.processEvents()
+    _delete_now(tree)
     connection.close()
     return elapsed
 
