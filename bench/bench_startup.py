@@ -5,9 +5,9 @@ clinicians and taking keys (``kapdesk.store.peek`` reads them with sqlite3 befor
 imported; an Enter pressed while the store opens waits for it). The record has a first admin and
 a second clinician, as a clinic's has.
 
-The project's modules are byte-compiled first, as ``pip install`` does on a clinic laptop (the
-bare window's PySide6 is compiled already): where PYTHONDONTWRITEBYTECODE is set, as on this
-development machine, every start would otherwise compile the app's sources again.
+The project's modules are byte-compiled first (``bench/run.py``), as ``pip install`` does on a
+clinic laptop (the bare window's PySide6 is compiled already): where PYTHONDONTWRITEBYTECODE is
+set, as on this development machine, every start would otherwise compile the app's sources again.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ def run(quick: bool) -> list[Result]:
     db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
     run_child("-m", "kapdesk", "demo", "--db", str(db))  # a migrated store with a record in it
     run_child("-c", ACCOUNTS, str(db))
-    run_child("-m", "compileall", "-q", "kapdesk")
     run_child("bench/startup_child.py", "bare")  # warm the OS file cache for both sides alike
     run_child("bench/startup_child.py", "kapdesk", str(db))
     ours, bare = [], []
