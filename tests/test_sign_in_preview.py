@@ -20,10 +20,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from kapdesk.domain.protocols import load_protocols
+from kapdesk.domain.sign_in import SignInFacts
 from kapdesk.paths import protocol_folders
 from kapdesk.session import Clinic
 from kapdesk.session.credentials import FAST
-from kapdesk.store.peek import SignInPreview, peek_sign_in
+from kapdesk.store.peek import peek_sign_in
 from kapdesk.ui.main_window import MainWindow
 
 NURSE = "Night Nurse (synthetic)"
@@ -49,19 +50,19 @@ def test_the_look_lists_who_the_store_lists_and_writes_nothing(store, clock, db_
     clinic.emergency_clinician()  # the built-in break-glass author: never listed
     before = digest(db_path)
     preview = peek_sign_in(db_path)
-    assert preview == SignInPreview(first_admin=False, choices=clinic.sign_in_choices())
+    assert preview == SignInFacts(first_admin=False, choices=clinic.sign_in_choices())
     assert [c.name for c in preview.choices] == [DESK_CLINICIAN, NURSE]
     assert digest(db_path) == before
 
 
 def test_a_record_with_no_admin_yet_asks_for_the_first_admin(store, db_path):
     store.add_clinician("Old Author (synthetic)")  # from before accounts: no password
-    assert peek_sign_in(db_path) == SignInPreview(first_admin=True, choices=[])
+    assert peek_sign_in(db_path) == SignInFacts(first_admin=True, choices=[])
 
 
 def test_no_file_yet_asks_for_the_first_admin_and_creates_nothing(tmp_path):
     missing = tmp_path / "new.sqlite3"
-    assert peek_sign_in(missing) == SignInPreview(first_admin=True, choices=[])
+    assert peek_sign_in(missing) == SignInFacts(first_admin=True, choices=[])
     assert not missing.exists()
 
 

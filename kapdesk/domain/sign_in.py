@@ -1,5 +1,6 @@
 """Who may sign in: one rule, read by the accounts (``kapdesk.session``) and by the first look at
-a record taken before SQLAlchemy is imported (``kapdesk.store.peek``), so the two lists agree."""
+a record taken before SQLAlchemy is imported (``kapdesk.store.peek``), so the two lists agree.
+Both hand the sign-in page the same :class:`SignInFacts`, made by :func:`sign_in_facts`."""
 
 from __future__ import annotations
 
@@ -47,3 +48,17 @@ def needs_first_admin(clinicians: Iterable[ClinicianInfo]) -> bool:
 def sign_in_choices(clinicians: Iterable[ClinicianInfo]) -> list[ClinicianInfo]:
     """The clinicians who can sign in (active, with a password), in the order given."""
     return [c for c in clinicians if c.active and c.has_password and c.name != EMERGENCY_NAME]
+
+
+@dataclass(frozen=True)
+class SignInFacts:
+    """What the sign-in page shows: the first-admin form, or the names to choose from."""
+
+    first_admin: bool  # no active admin with a password yet: the page asks for the first admin
+    choices: list[ClinicianInfo]  # who can sign in, as Clinic.sign_in_choices lists them
+
+
+def sign_in_facts(clinicians: Iterable[ClinicianInfo]) -> SignInFacts:
+    """The sign-in page's facts from one reading of the clinicians."""
+    clinicians = list(clinicians)
+    return SignInFacts(needs_first_admin(clinicians), sign_in_choices(clinicians))

@@ -20,7 +20,6 @@ _LAZY = {
     "create_player": "kapdesk.session.music",
     "export_session": "kapdesk.session.exports",
     "default_file_name": "kapdesk.session.exports",
-    "SignInPreview": "kapdesk.store.peek",  # the sign-in page's first look at the record, before the store
 }
 
 __all__ = [

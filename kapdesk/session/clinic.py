@@ -19,7 +19,7 @@ from kapdesk.domain.course import Course, build_course, session_item9
 from kapdesk.domain.entries import EntryInfo, Kind
 from kapdesk.domain.info import ClientInfo, ClinicianInfo, OutcomeInfo, SessionInfo, SessionRecord
 from kapdesk.domain.protocols import Protocol
-from kapdesk.domain.sign_in import EMERGENCY_NAME, sign_in_choices
+from kapdesk.domain.sign_in import EMERGENCY_NAME, SignInFacts, sign_in_choices, sign_in_facts
 from kapdesk.domain.suicidality import Item9Answer
 from kapdesk.domain.status import SessionStatus
 from kapdesk.session.accounts import Accounts
@@ -89,6 +89,10 @@ class Clinic:
     def sign_in_choices(self) -> list[ClinicianInfo]:
         """The clinicians who can sign in (active, with a password), for the sign-in and lock lists."""
         return sign_in_choices(self.store.clinicians())
+
+    def sign_in_facts(self) -> SignInFacts:
+        """The sign-in page's facts (first admin wanted, or who can sign in) from one read of the clinicians."""
+        return sign_in_facts(self.store.clinicians())
 
     def emergency_clinician(self) -> ClinicianInfo:
         """The built-in author of a break-glass access (added, deactivated, the first time)."""

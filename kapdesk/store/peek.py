@@ -14,36 +14,26 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-from kapdesk.domain.sign_in import ClinicianInfo, needs_first_admin, sign_in_choices
-from kapdesk.store.location import SQLITE_HEADER
+from kapdesk.domain.sign_in import ClinicianInfo, SignInFacts, sign_in_facts
+from kapdesk.store.location import is_plain_record
 from kapdesk.store.revision import SCHEMA_HEAD
 
 
-@dataclass(frozen=True)
-class SignInPreview:
-    first_admin: bool  # no active admin with a password yet: the page asks for the first admin
-    choices: list[ClinicianInfo]  # who can sign in, as Clinic.sign_in_choices lists them
-
-
-def peek_sign_in(path: Path | None) -> SignInPreview | None:
+def peek_sign_in(path: Path | None) -> SignInFacts | None:
     """The sign-in page's facts from the plain SQLite file at ``path`` (None: a URL), or None if unsure."""
-    if path is None:
-        return None
+    if path is None or not is_plain_record(path):
+        return None  # a server, or encrypted (or not a record, or a key file mix-up): the store says which
     try:
         if not path.exists():
-            return SignInPreview(first_admin=True, choices=[])
-        with path.open("rb") as handle:
-            if handle.read(16) != SQLITE_HEADER:
-                return None  # encrypted (or not a record): the store says which
+            return sign_in_facts([])  # a new record: its first admin
         return _read(path)
     except (OSError, sqlite3.Error, ValueError):
         return None
 
 
-def _read(path: Path) -> SignInPreview | None:
+def _read(path: Path) -> SignInFacts | None:
     # mode=ro: never creates the file, never writes it, and never checkpoints a crash-left WAL into it
     # on closing (the store's own opening does that, after its checks).
     connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=0.2, isolation_level=None)
@@ -61,4 +51,4 @@ def _read(path: Path) -> SignInPreview | None:
     clinicians = [ClinicianInfo(uuid.UUID(hex=str(id_)), name, role, bool(active if active is not None else True),
                                 bool(has_password), bool(has_pin))
                   for id_, name, role, active, has_password, has_pin in rows]
-    return SignInPreview(needs_first_admin(clinicians), sign_in_choices(clinicians))
+    return sign_in_facts(clinicians)

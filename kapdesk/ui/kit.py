@@ -1,8 +1,9 @@
 """The widget kit: the small helpers and widgets every pane shares.
 
-Labels with a role, a label whose size holds while its text changes, restyling on a property change, see-through containers, a titled frame,
-focus that scrolls into view, the amber error selection of a text line, Enter-saves for combo and
-check boxes, and :class:`ChoiceRow` (a question answered by keys). Feature panes import these from
+Labels with a role, a label whose size holds while its text changes, restyling on a property
+change, see-through containers, a titled frame, focus that scrolls into view, the amber error
+selection of a text line, Enter-saves for combo and check boxes, and :class:`ChoiceRow` (a
+question answered by keys). Feature panes import these from
 here and never from each other, so a pane is never a library for another.
 """
 

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
     from kapdesk.domain.clock import Clock
     from kapdesk.domain.info import ClientInfo, ClinicianInfo, EmergencyAccessInfo
-    from kapdesk.session import Clinic, SignInPreview
+    from kapdesk.domain.sign_in import SignInFacts
+    from kapdesk.session import Clinic
     from kapdesk.session.accounts import SignedIn
     from kapdesk.ui.accounts_page import AccountsPage
     from kapdesk.ui.idle_lock import IdleWatch
@@ -103,12 +104,12 @@ class MainWindow(QMainWindow):
             self._painted = True
             self.first_painted.emit()
 
-    def show_preview(self, preview: SignInPreview) -> None:
+    def show_preview(self, facts: SignInFacts) -> None:
         """Before the record is open: the sign-in page from a first look at it, ready for typing."""
         from kapdesk.ui.sign_in import SignInPage
 
         self.sign_in_page = SignInPage(None)
-        self.sign_in_page.show_choices(preview.first_admin, preview.choices)
+        self.sign_in_page.show_choices(facts)
         self.stack.addWidget(self.sign_in_page)
         self.stack.setCurrentWidget(self.sign_in_page)
         self.sign_in_page.focus_first()

@@ -328,7 +328,6 @@ class MusicPane(QFrame):
             self.time_caption.setText(caption)
             hold_size(self.time_left)  # a new second repaints the label, not a layout of the pane
 
-
     def _show_talk(self, active: bool) -> None:
         self._label_button("talk", "Music back up" if active else "Talk down")
         button = self.buttons["talk"]

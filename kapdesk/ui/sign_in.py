@@ -22,7 +22,7 @@ from kapdesk.ui.credential_forms import EmergencyForm, FirstAdminForm, SecretFor
 from kapdesk.ui.kit import make_label, see_through
 
 if TYPE_CHECKING:
-    from kapdesk.domain.sign_in import ClinicianInfo
+    from kapdesk.domain.sign_in import SignInFacts
     from kapdesk.session import Clinic
 
 
@@ -74,12 +74,12 @@ class SignInPage(QWidget):
 
     def refresh(self) -> None:
         """Ask for the first admin, or list who can sign in (re-read each time the page shows)."""
-        self.show_choices(self.clinic.accounts.needs_first_admin(), self.clinic.sign_in_choices())
+        self.show_choices(self.clinic.sign_in_facts())
         self.form.say("")
 
-    def show_choices(self, first_admin: bool, choices: list[ClinicianInfo]) -> None:
-        """The first-admin form, or the sign-in form listing ``choices`` (the name chosen stays chosen)."""
-        if first_admin:
+    def show_choices(self, facts: SignInFacts) -> None:
+        """The first-admin form, or the sign-in form listing who can sign in (the name chosen stays chosen)."""
+        if facts.first_admin:
             self.heading.setText("Create the first admin")
             self.hint.setText("This record has no admin yet. The admin adds the other clinicians (a name, a role, "
                               "a password) and sets the clinic's emergency code. Passwords: at least 10 characters.")
@@ -88,7 +88,7 @@ class SignInPage(QWidget):
             return
         self.heading.setText("Sign in")
         self.hint.setText("Pick your name (↑/↓), type your password, Enter. Everything you record is under your name.")
-        self.form.set_choices(choices)
+        self.form.set_choices(facts.choices)
         self.forms.setCurrentWidget(self.form)
         self.emergency_form.show()
 
@@ -97,7 +97,7 @@ class SignInPage(QWidget):
         from the store, the cursor and the typed text stay, and an Enter that waited is taken."""
         self.clinic = clinic
         was_first_run = self.first_run
-        self.show_choices(clinic.accounts.needs_first_admin(), clinic.sign_in_choices())
+        self.show_choices(clinic.sign_in_facts())
         if self.first_run != was_first_run:  # the record changed between the look and the opening
             self.focus_first()
         for form in (self.first_admin, self.form, self.emergency_form):
