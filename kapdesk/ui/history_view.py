@@ -227,30 +227,27 @@ class HistoryView(QWidget):
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setFrameShape(QFrame.Shape.NoFrame)
-        self.chart_view.setMinimumSize(320, 90)  # with its note, fits the course pane of a 1280×720 screen
+        self.chart_view.setMinimumSize(320, 120)  # readable, and within the course pane of a 1280×720 screen
         self.chart_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # nothing to do there by keyboard
         self.chart_note = QLabel("")
         self.chart_note.setProperty("role", "status")
-        self.chart_note.setWordWrap(True)  # so its length does not decide the chart's width
+        self.chart_note.setWordWrap(True)  # under the title, the pane's width: one line, the chart keeps the height
         style_chart(self.chart, current_theme(), self.chart_view)  # an unstyled chart is white: never show one
         # Shown once a course has a score to draw: an empty chart says nothing, and not painting it
         # keeps the first page of a large history under 50 ms (bench/bench_history.py).
         self.chart_view.hide()
-        chart_box = QWidget()
-        chart_layout = QVBoxLayout(chart_box)
-        chart_layout.setContentsMargins(0, 0, 0, 0)
-        chart_layout.addWidget(self.chart_view, 1)
-        chart_layout.addWidget(self.chart_note)
         course_split = QSplitter(Qt.Orientation.Horizontal)
         course_split.addWidget(self.course_table)
-        course_split.addWidget(chart_box)
+        course_split.addWidget(self.chart_view)
         course_split.setStretchFactor(0, 2)
         course_split.setStretchFactor(1, 1)
+        course_split.setSizes([2000, 1000])  # two thirds to the table from the start, not the chart's size hint
         course_pane = QFrame()
         course_pane.setObjectName("pane")
         course_layout = QVBoxLayout(course_pane)
         course_layout.addWidget(self.course_title)
         course_layout.addWidget(self.course_item9)
+        course_layout.addWidget(self.chart_note)
         course_layout.addWidget(course_split, 1)
 
         # The list above, the course below: both tables need the full width to show their columns.
@@ -259,7 +256,7 @@ class HistoryView(QWidget):
         splitter.addWidget(course_pane)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
-        see_through(splitter, course_split, chart_box)
+        see_through(splitter, course_split)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(splitter)

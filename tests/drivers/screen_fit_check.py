@@ -54,9 +54,10 @@ def test_the_window_fits_the_screen(qtbot, store, clock, db_path):
     history = window.history
     history.show_selected_course()
     app.processEvents()
-    # The course's chart and the note under it: both whole, and the one never drawn over the other.
+    # The course's chart and its note: both whole, the one never drawn over the other, the chart readable.
     chart, note = _inside(history.chart_view, window), _inside(history.chart_note, window)
-    assert chart.bottom() < note.top(), f"the course chart {chart} overlaps its note {note}"
+    assert not chart.intersects(note), f"the course chart {chart} overlaps its note {note}"
+    assert chart.height() >= 120, f"the course chart is squeezed to {chart.height()} px"
 
     screen.client.setCurrentText("SCR-01 (synthetic)")
     screen.protocol.setCurrentIndex(screen.protocol.findData("sublingual"))
